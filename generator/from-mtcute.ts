@@ -97,7 +97,7 @@ const hex = (id: number): string => (id >>> 0).toString(16).padStart(8, "0")
 
 const baseType = (type: string): string => (type === "int53" ? "long" : type)
 
-const argumentType = (arg: Pick<JsonArgument, "type" | "typeModifiers">): string => {
+const argumentType = (arg: { readonly type: string; readonly typeModifiers?: JsonArgument["typeModifiers"] | undefined }): string => {
   const mods = arg.typeModifiers ?? {}
   let type = baseType(arg.type)
   if (mods.isBareType) type = `%${type}`

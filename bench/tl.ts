@@ -1,0 +1,314 @@
+/**
+ * TL codec benchmark: our generated codec against mtcute's (`@mtcute/tl-runtime` +
+ * `@mtcute/tl` reader/writer maps), side by side in one process, on the same object and
+ * the same bytes.
+ *
+ * Workload: a `messages.messages` of 100 messages / 50 users / 10 channels, the kind of
+ * answer a client decodes constantly (history, dialogs, search). Also measured: the cold
+ * import time of each codec in a fresh process, since a generated API of ~2,300
+ * combinators is a startup cost every user pays.
+ *
+ * `npx tsx bench/index.ts tl` runs only this section.
+ */
+import { spawnSync } from "node:child_process"
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs"
+import { createRequire } from "node:module"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { fileURLToPath, pathToFileURL } from "node:url"
+import { TlBinaryReader, TlBinaryWriter } from "@mtcute/tl-runtime"
+import type { TlReaderMap, TlWriterMap } from "@mtcute/tl-runtime"
+import { buildMessagesMessages, type TlObject } from "./fixtures/messages.ts"
+
+const require = createRequire(import.meta.url)
+const root = fileURLToPath(new URL("..", import.meta.url))
+
+// ---------------------------------------------------------------------------------------
+// mtcute side
+
+const mtReaderMap = (require("@mtcute/tl/binary/reader.js") as { __tlReaderMap: TlReaderMap }).__tlReaderMap
+const mtWriterMap = (require("@mtcute/tl/binary/writer.js") as { __tlWriterMap: TlWriterMap }).__tlWriterMap
+
+/**
+ * mtcute represents `long` as a `Long` from the `long` package. Resolved from
+ * tl-runtime's own location, because that is the copy its writer/reader use and it is not
+ * our dependency.
+ */
+const Long = createRequire(require.resolve("@mtcute/tl-runtime"))("long") as {
+  fromBigInt(value: bigint, unsigned?: boolean): unknown
+}
+
+interface SchemaArgument {
+  readonly name: string
+  readonly type: string
+  readonly typeModifiers?: { readonly isVector?: boolean; readonly isBareVector?: boolean }
+}
+const mtSchema = JSON.parse(readFileSync(require.resolve("@mtcute/tl/api-schema.json"), "utf8")) as {
+  readonly e: ReadonlyArray<{ readonly name: string; readonly arguments: ReadonlyArray<SchemaArgument> }>
+}
+const argumentsByName = new Map(mtSchema.e.map((e) => [e.name, e.arguments]))
+
+/** mtcute's field naming: `access_hash` → `accessHash`. */
+const camel = (name: string): string => name.replace(/_([a-z0-9])/g, (_m, c: string) => c.toUpperCase())
+
+/**
+ * Our object → mtcute's object, driven by mtcute's own schema, so the conversion knows
+ * which `long`s mtcute keeps as `Long` and which it narrowed to a JS number (`int53`).
+ */
+const toMtcute = (obj: TlObject): Record<string, unknown> => {
+  const args = argumentsByName.get(obj._tag)
+  if (args === undefined) throw new Error(`mtcute's schema has no ${obj._tag}`)
+  const out: Record<string, unknown> = { _: obj._tag }
+  for (const arg of args) {
+    if (arg.type === "#") continue
+    const value = obj[arg.name]
+    if (value === undefined) continue
+    const one = (v: unknown): unknown => {
+      switch (arg.type) {
+        case "long":
+          return Long.fromBigInt(v as bigint)
+        case "int53":
+          return Number(v as bigint)
+        default:
+          return typeof v === "object" && v !== null && "_tag" in v ? toMtcute(v as TlObject) : v
+      }
+    }
+    const vector = arg.typeModifiers?.isVector === true || arg.typeModifiers?.isBareVector === true
+    out[camel(arg.name)] = vector ? (value as ReadonlyArray<unknown>).map(one) : one(value)
+  }
+  return out
+}
+
+const mtEncode = (obj: Record<string, unknown>): Uint8Array =>
+  TlBinaryWriter.serializeObject(mtWriterMap, obj as { _: string })
+const mtDecode = (bytes: Uint8Array): unknown => TlBinaryReader.deserializeObject(mtReaderMap, bytes)
+
+// ---------------------------------------------------------------------------------------
+// our side (loaded dynamically: the bench must still run while the codec is being built)
+
+interface OurTl {
+  readonly serialize: (obj: never) => Uint8Array
+  readonly deserialize: (bytes: Uint8Array) => unknown
+}
+
+const ourEntry = join(root, "src/tl/index.ts")
+
+const loadOurs = async (): Promise<OurTl | string> => {
+  if (!existsSync(ourEntry)) return "src/tl/index.ts does not exist yet"
+  if (!existsSync(join(root, "src/tl/generated"))) return "src/tl/generated/ is missing (run `npm run generate`)"
+  try {
+    const mod = (await import(pathToFileURL(ourEntry).href)) as Partial<OurTl>
+    if (typeof mod.serialize !== "function" || typeof mod.deserialize !== "function") {
+      return "src/tl/index.ts does not export serialize/deserialize"
+    }
+    return mod as OurTl
+  } catch (e) {
+    return `importing src/tl/index.ts failed: ${e instanceof Error ? e.message : String(e)}`
+  }
+}
+
+// ---------------------------------------------------------------------------------------
+// measurement
+
+const RUNS = 7
+const RUN_MS = 250
+const WARMUP_MS = 400
+
+/** Keeps results observable so the JIT cannot drop the work being measured. */
+let sink = 0
+const consume = (x: unknown): void => {
+  sink = (sink + (x instanceof Uint8Array ? x.length : typeof x === "object" && x !== null ? 1 : 0)) | 0
+}
+
+const median = (xs: ReadonlyArray<number>): number => {
+  const s = [...xs].sort((a, b) => a - b)
+  const mid = s.length >> 1
+  return s.length % 2 === 1 ? (s[mid] as number) : ((s[mid - 1] as number) + (s[mid] as number)) / 2
+}
+
+const timeBatch = (fn: () => unknown, iterations: number): number => {
+  const t0 = process.hrtime.bigint()
+  for (let i = 0; i < iterations; i++) consume(fn())
+  return Number(process.hrtime.bigint() - t0) / 1e6
+}
+
+/** Runs long enough to reach steady state, and tells how many iterations fill RUN_MS. */
+const calibrate = (fn: () => unknown): number => {
+  let iterations = 1
+  let elapsed = 0
+  let total = 0
+  let count = 0
+  while (total < WARMUP_MS) {
+    elapsed = timeBatch(fn, iterations)
+    total += elapsed
+    count += iterations
+    if (elapsed < 20) iterations *= 2
+  }
+  return Math.max(1, Math.round((RUN_MS * count) / total))
+}
+
+/**
+ * Median ops/s per contender. The contenders' runs are interleaved (A B A B ...) so a
+ * slow drift (thermal, GC pressure, other processes) hits both sides alike.
+ */
+const compare = (contenders: Record<string, () => unknown>): Record<string, number> => {
+  const names = Object.keys(contenders)
+  const iterations = new Map(names.map((n) => [n, calibrate(contenders[n] as () => unknown)]))
+  const samples = new Map<string, Array<number>>(names.map((n) => [n, []]))
+  for (let run = 0; run < RUNS; run++) {
+    for (const n of names) {
+      const it = iterations.get(n) as number
+      const ms = timeBatch(contenders[n] as () => unknown, it)
+      samples.get(n)?.push((it * 1000) / ms)
+    }
+  }
+  return Object.fromEntries(names.map((n) => [n, median(samples.get(n) as Array<number>)]))
+}
+
+const fmt = (opsPerSec: number): string => opsPerSec.toLocaleString("en-US", { maximumFractionDigits: 0 }).padStart(10)
+
+const bytesEqual = (a: Uint8Array, b: Uint8Array): boolean => a.length === b.length && a.every((x, i) => x === b[i])
+
+const firstDifference = (a: Uint8Array, b: Uint8Array): number => {
+  const n = Math.min(a.length, b.length)
+  for (let i = 0; i < n; i++) if (a[i] !== b[i]) return i
+  return n
+}
+
+// ---------------------------------------------------------------------------------------
+// cold import time, each in a fresh node process
+
+const IMPORT_RUNS = 5
+
+/** Median ms spent in `import()` of the given module URLs in a fresh process. */
+const coldImportMs = (urls: ReadonlyArray<string>, nodeArgs: ReadonlyArray<string> = []): number | string => {
+  const script =
+    `const t0 = performance.now();` +
+    `await Promise.all(${JSON.stringify(urls)}.map((u) => import(u)));` +
+    `console.log(performance.now() - t0);`
+  const times: Array<number> = []
+  for (let i = 0; i < IMPORT_RUNS; i++) {
+    const res = spawnSync(process.execPath, [...nodeArgs, "--input-type=module", "-e", script], {
+      cwd: root,
+      encoding: "utf8"
+    })
+    const ms = Number.parseFloat(res.stdout.trim().split("\n").pop() ?? "")
+    if (res.status !== 0 || !Number.isFinite(ms)) return `failed: ${res.stderr.trim().split("\n").slice(-3).join(" | ")}`
+    times.push(ms)
+  }
+  return median(times)
+}
+
+/**
+ * Our codec as plain JS, so the comparison with mtcute's (shipped as JS) is not skewed by
+ * tsx transforming TypeScript on the fly. Uses `dist/` when a build exists, otherwise
+ * compiles `src/tl` (following its imports only) into a temp dir with the project's tsc.
+ */
+const ourCompiledEntry = (): { url: string; note: string; cleanup: () => void } | string => {
+  const dist = join(root, "dist/tl/index.js")
+  if (existsSync(dist)) return { url: pathToFileURL(dist).href, note: "dist/tl/index.js (npm run build)", cleanup: () => {} }
+  const out = mkdtempSync(join(tmpdir(), "effect-mtproto-bench-"))
+  const tsc = join(root, "node_modules/.bin/tsc")
+  const res = spawnSync(
+    tsc,
+    [
+      ourEntry,
+      "--outDir", out, "--rootDir", join(root, "src"),
+      "--module", "nodenext", "--moduleResolution", "nodenext", "--target", "es2022",
+      "--allowImportingTsExtensions", "--rewriteRelativeImportExtensions",
+      "--skipLibCheck", "--types", "node", "--noCheck"
+    ],
+    { cwd: root, encoding: "utf8" }
+  )
+  const entry = join(out, "tl/index.js")
+  if (!existsSync(entry)) {
+    rmSync(out, { recursive: true, force: true })
+    return `tsc could not compile src/tl: ${(res.stdout + res.stderr).trim().split("\n").slice(0, 3).join(" | ")}`
+  }
+  return {
+    url: pathToFileURL(entry).href,
+    note: "src/tl compiled by tsc to a temp dir",
+    cleanup: () => rmSync(out, { recursive: true, force: true })
+  }
+}
+
+const mtcuteCodecUrls = [
+  import.meta.resolve("@mtcute/tl-runtime"),
+  pathToFileURL(require.resolve("@mtcute/tl/binary/reader.js")).href,
+  pathToFileURL(require.resolve("@mtcute/tl/binary/writer.js")).href
+]
+
+const printImportTimes = (oursAvailable: boolean): void => {
+  const show = (label: string, v: number | string) =>
+    console.log(`  ${label.padEnd(52)} ${typeof v === "number" ? `${v.toFixed(1).padStart(7)} ms` : v}`)
+  console.log(`\ncold import (fresh node process, median of ${IMPORT_RUNS}):`)
+  show("mtcute: tl-runtime + binary/reader.js + writer.js", coldImportMs(mtcuteCodecUrls))
+  if (!oursAvailable) {
+    console.log("  ours: skipped (codec not available yet)")
+    return
+  }
+  const compiled = ourCompiledEntry()
+  if (typeof compiled === "string") {
+    show("ours: (compiled JS)", compiled)
+  } else {
+    try {
+      show(`ours: ${compiled.note}`, coldImportMs([compiled.url]))
+    } finally {
+      compiled.cleanup()
+    }
+  }
+  // what a user running TypeScript directly sees; tsx's transform (and its disk cache,
+  // warm after the first run) is included, so mtcute is measured under tsx too
+  const tsx = ["--import", "tsx"]
+  show("under tsx: mtcute (same modules)", coldImportMs(mtcuteCodecUrls, tsx))
+  show("under tsx: ours src/tl/index.ts", coldImportMs([pathToFileURL(ourEntry).href], tsx))
+}
+
+// ---------------------------------------------------------------------------------------
+
+export async function run(): Promise<void> {
+  const fixture = buildMessagesMessages()
+  const mtObject = toMtcute(fixture)
+  const mtBytes = mtEncode(mtObject)
+  console.log(
+    `workload: messages.messages with 100 messages, 50 users, 10 channels (${mtBytes.length} bytes encoded)`
+  )
+  console.log(`node ${process.version}, ${RUNS} runs of ~${RUN_MS} ms per contender after ${WARMUP_MS} ms warmup; median ops/s`)
+
+  const ours = await loadOurs()
+  if (typeof ours === "string") {
+    console.log(`ours: not measured — ${ours}`)
+    const r = compare({ encode: () => mtEncode(mtObject), decode: () => mtDecode(mtBytes) })
+    console.log(`  mtcute encode ${fmt(r["encode"] as number)} ops/s`)
+    console.log(`  mtcute decode ${fmt(r["decode"] as number)} ops/s`)
+    printImportTimes(false)
+    return
+  }
+
+  const serialize = ours.serialize as (obj: unknown) => Uint8Array
+  const ourBytes = serialize(fixture)
+  const identical = bytesEqual(ourBytes, mtBytes)
+  console.log(
+    identical
+      ? `encodings identical: yes (${ourBytes.length} bytes)`
+      : `encodings identical: NO — ours ${ourBytes.length} bytes, mtcute ${mtBytes.length} bytes, first difference at offset ${firstDifference(ourBytes, mtBytes)}`
+  )
+  const decodedOnce = ours.deserialize(mtBytes)
+  const roundTrip = bytesEqual(serialize(decodedOnce), mtBytes)
+  console.log(`ours: deserialize(mtcute bytes) re-serializes to the same bytes: ${roundTrip ? "yes" : "NO"}`)
+
+  // both decoders read the same buffer: mtcute's encoding (identical to ours when the line above says so)
+  const enc = compare({ ours: () => serialize(fixture), mtcute: () => mtEncode(mtObject) })
+  const dec = compare({ ours: () => ours.deserialize(mtBytes), mtcute: () => mtDecode(mtBytes) })
+
+  const line = (what: string, r: Record<string, number>) => {
+    const o = r["ours"] as number
+    const m = r["mtcute"] as number
+    console.log(`  ${what}  ours ${fmt(o)} ops/s   mtcute ${fmt(m)} ops/s   ours/mtcute ${(o / m).toFixed(2)}x`)
+  }
+  line("encode", enc)
+  line("decode", dec)
+
+  printImportTimes(true)
+  if (sink === 0x7fffffff) console.log("") // keeps `sink` observable
+}
