@@ -1,0 +1,36 @@
+/**
+ * The one error type of the transport layer.
+ *
+ * @since 0.1.0
+ */
+import * as Data from "effect/Data"
+
+/**
+ * Why a transport operation failed.
+ *
+ * - `Open`: the TCP connection could not be opened (refused, unreachable).
+ * - `Read` / `Write`: the socket failed while reading or writing, or a frame could not be encoded.
+ * - `Closed`: the peer closed the connection, or the connection was used after `close`.
+ * - `BadFrame`: the byte stream is not valid framing (hostile length, bad CRC, bad seq_no, unknown tag).
+ * - `ServerError`: the server sent a 4-byte negative error code (-404, -429, -444, ...) in place of a message;
+ *   the code is in `code`.
+ * - `Timeout`: the connection was not opened within the configured time.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type TransportErrorReason = "Open" | "Read" | "Write" | "Closed" | "BadFrame" | "ServerError" | "Timeout"
+
+/**
+ * A failure of the transport layer. Framing decoders throw it (they are plain synchronous code);
+ * the Effect API returns it as a typed failure.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class TransportError extends Data.TaggedError("TransportError")<{
+  readonly reason: TransportErrorReason
+  /** The server's error code when `reason` is `"ServerError"` (e.g. `-404`). */
+  readonly code?: number
+  readonly cause?: unknown
+}> {}
