@@ -44,7 +44,7 @@ export interface ClientFraming {
   /** Written once before any frame: the codec's tag, or the 64-byte obfuscation header. */
   readonly init: Uint8Array
   readonly encode: (payload: Uint8Array, quickAck?: boolean) => Uint8Array
-  /** Decodes server bytes; throws `TransportError` (see {@link FrameDecoder}). */
+  /** Decodes server bytes; throws `TransportError` like a codec's `FrameDecoder`. */
   readonly decode: (chunk: Uint8Array, onFrame: FrameCallback) => void
 }
 

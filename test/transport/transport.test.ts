@@ -142,6 +142,30 @@ describe("Transport over NodeSocket", () => {
       assert.strictEqual((yield* Effect.flip(conn.send(payloadOf(5, 1)))).reason, "Closed")
     }).pipe(Effect.provide(layerNode())))
 
+  it.scopedLive("bad framing from the server fails the frame stream with BadFrame and closes the socket", () =>
+    Effect.gen(function*() {
+      // A raw server: answers the client's first bytes with one good frame, then a zero length.
+      const closed = yield* Effect.makeLatch(false)
+      const server = yield* Effect.acquireRelease(
+        Effect.async<Net.Server>((resume) => {
+          const srv = Net.createServer((sock) => {
+            sock.on("error", () => {})
+            sock.on("close", () => closed.unsafeOpen())
+            sock.once("data", () => sock.write(new Uint8Array([...le32(8), ...payloadOf(2, 1), ...le32(0)])))
+          })
+          srv.listen(0, "127.0.0.1", () => resume(Effect.succeed(srv)))
+        }),
+        (srv) => Effect.async<void>((resume) => void srv.close(() => resume(Effect.void)))
+      )
+      const port = (server.address() as Net.AddressInfo).port
+      const conn = yield* (yield* Transport).connect({ host: "127.0.0.1", port })
+      const received: Array<Uint8Array> = []
+      const error = yield* Stream.runForEach(conn.frames, (f) => Effect.sync(() => received.push(f))).pipe(Effect.flip)
+      assert.strictEqual(error.reason, "BadFrame")
+      assert.deepStrictEqual(received, [payloadOf(2, 1)])
+      yield* closed.await
+    }).pipe(Effect.provide(layerNode())))
+
   it.scopedLive("a refused connection fails with Open", () =>
     Effect.gen(function*() {
       // A port that was just free: listen, note the port, close.
