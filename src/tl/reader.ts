@@ -1,0 +1,252 @@
+import { TlDecodeError } from "./errors.ts"
+import { inflateCapped } from "./gzip.ts"
+
+/** `vector#1cb5c415`. */
+export const VECTOR_ID = 0x1cb5c415
+/** `gzip_packed#3072cfa1 packed_data:bytes = Object`. */
+export const GZIP_PACKED_ID = 0x3072cfa1
+/** `boolTrue#997275b5`. */
+export const BOOL_TRUE_ID = 0x997275b5
+/** `boolFalse#bc799737`. */
+export const BOOL_FALSE_ID = 0xbc799737
+
+// Non-fatal: invalid UTF-8 becomes U+FFFD, as Telegram's own clients decode it, so a
+// single bad string from the server does not make a whole update undecodable.
+const utf8 = new TextDecoder("utf-8")
+
+/**
+ * Reads TL primitives from a byte buffer, little-endian, with bounds checks that throw
+ * {@link TlDecodeError} (never a raw `RangeError`). Lengths and counts read from the
+ * input are checked against the bytes left before anything is allocated.
+ */
+export class TlReader {
+  /** The whole buffer being read. */
+  readonly buf: Uint8Array
+  /** A view over {@link buf}. */
+  readonly view: DataView
+  /** The read position. */
+  pos: number
+  /** End of the readable region (exclusive). */
+  readonly end: number
+
+  constructor(bytes: Uint8Array, start = 0, end = bytes.length) {
+    this.buf = bytes
+    this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength)
+    this.pos = start
+    this.end = end
+  }
+
+  /** Bytes left to read. */
+  remaining(): number {
+    return this.end - this.pos
+  }
+
+  /** Throws a {@link TlDecodeError} at the current position. */
+  fail(reason: string, constructorId?: number): never {
+    throw new TlDecodeError({ offset: this.pos, constructorId, reason })
+  }
+
+  /** Throws the error for a constructor id that is not valid here. */
+  unknown(id: number, expected: string): never {
+    throw new TlDecodeError({
+      offset: this.pos - 4,
+      constructorId: id >>> 0,
+      reason: `unexpected constructor id 0x${(id >>> 0).toString(16).padStart(8, "0")} for ${expected}`
+    })
+  }
+
+  private eof(n: number): never {
+    return this.fail(`truncated: need ${n} bytes, ${this.end - this.pos} left`)
+  }
+
+  /** Signed 32-bit `int`. */
+  int(): number {
+    const p = this.pos
+    if (p + 4 > this.end) this.eof(4)
+    this.pos = p + 4
+    return this.view.getInt32(p, true)
+  }
+
+  /** Unsigned 32-bit (constructor ids, flags words). */
+  uint(): number {
+    const p = this.pos
+    if (p + 4 > this.end) this.eof(4)
+    this.pos = p + 4
+    return this.view.getUint32(p, true)
+  }
+
+  /** Signed 64-bit `long`. */
+  long(): bigint {
+    const p = this.pos
+    if (p + 8 > this.end) this.eof(8)
+    this.pos = p + 8
+    return this.view.getBigInt64(p, true)
+  }
+
+  /** IEEE 754 `double`. */
+  double(): number {
+    const p = this.pos
+    if (p + 8 > this.end) this.eof(8)
+    this.pos = p + 8
+    return this.view.getFloat64(p, true)
+  }
+
+  /** `n` raw bytes (a copy, so the caller may reuse the input buffer). */
+  raw(n: number): Uint8Array {
+    const p = this.pos
+    if (n < 0 || p + n > this.end) this.eof(n)
+    this.pos = p + n
+    return this.buf.slice(p, p + n)
+  }
+
+  /** `int128` as 16 raw bytes. */
+  int128(): Uint8Array {
+    return this.raw(16)
+  }
+
+  /** `int256` as 32 raw bytes. */
+  int256(): Uint8Array {
+    return this.raw(32)
+  }
+
+  /** Everything left (used for `rpc_result.result`, whose type the envelope does not say). */
+  rest(): Uint8Array {
+    return this.raw(this.end - this.pos)
+  }
+
+  // Reads a string/bytes length prefix, leaves `pos` at the data and returns the length;
+  // `padEnd` is where the next field starts.
+  private padEnd = 0
+  private dataLen(): number {
+    const p = this.pos
+    if (p >= this.end) this.eof(1)
+    let len = this.buf[p]!
+    let hdr = 1
+    if (len >= 254) {
+      if (len === 255) this.fail("invalid string length prefix 0xff")
+      if (p + 4 > this.end) this.eof(4)
+      len = this.buf[p + 1]! | (this.buf[p + 2]! << 8) | (this.buf[p + 3]! << 16)
+      hdr = 4
+    }
+    const total = (hdr + len + 3) & ~3
+    if (p + total > this.end) this.fail(`length prefix ${len} exceeds the ${this.end - p - hdr} bytes left`)
+    this.pos = p + hdr
+    this.padEnd = p + total
+    return len
+  }
+
+  /** TL `bytes` (a copy). */
+  bytes(): Uint8Array {
+    const len = this.dataLen()
+    const p = this.pos
+    this.pos = this.padEnd
+    return this.buf.slice(p, p + len)
+  }
+
+  /** TL `string`, UTF-8; invalid sequences decode to U+FFFD. */
+  string(): string {
+    const len = this.dataLen()
+    const p = this.pos
+    this.pos = this.padEnd
+    if (len === 0) return ""
+    const buf = this.buf
+    if (len <= 32) {
+      // Short ASCII strings are the common case; TextDecoder's call overhead dominates there.
+      let s = ""
+      let i = p
+      const e = p + len
+      for (; i < e; i++) {
+        const c = buf[i]!
+        if (c >= 0x80) break
+        s += String.fromCharCode(c)
+      }
+      if (i === e) return s
+    }
+    return utf8.decode(buf.subarray(p, p + len))
+  }
+
+  /** Boxed `Bool`. */
+  bool(): boolean {
+    const id = this.uint()
+    if (id === BOOL_TRUE_ID) return true
+    if (id === BOOL_FALSE_ID) return false
+    return this.unknown(id, "Bool")
+  }
+
+  // Checks a vector count against the bytes left before anything is allocated: every
+  // element takes at least `min` bytes.
+  private count(min: number): number {
+    const n = this.int()
+    if (n < 0 || n * min > this.end - this.pos) {
+      this.pos -= 4
+      this.fail(`vector count ${n} exceeds the ${this.end - this.pos - 4} bytes left`)
+    }
+    return n
+  }
+
+  private vectorHeader(): boolean {
+    const id = this.uint()
+    if (id === VECTOR_ID) return true
+    if (id === GZIP_PACKED_ID) return false
+    return this.unknown(id, "Vector")
+  }
+
+  /** Boxed `Vector<T>`; `min` is the smallest encoded element size. */
+  vector<T>(read: (r: TlReader) => T, min = 4): T[] {
+    if (!this.vectorHeader()) return this.gunzip((r) => r.vector(read, min))
+    return this.bareVector(read, min)
+  }
+
+  /** Bare `vector<T>` (count, then elements). */
+  bareVector<T>(read: (r: TlReader) => T, min = 4): T[] {
+    const n = this.count(min)
+    const out = new Array<T>(n)
+    for (let i = 0; i < n; i++) out[i] = read(this)
+    return out
+  }
+
+  /** Boxed `Vector<int>`. */
+  vectorInt(): number[] {
+    if (!this.vectorHeader()) return this.gunzip((r) => r.vectorInt())
+    const n = this.count(4)
+    const out = new Array<number>(n)
+    const v = this.view
+    let p = this.pos
+    for (let i = 0; i < n; i++, p += 4) out[i] = v.getInt32(p, true)
+    this.pos = p
+    return out
+  }
+
+  /** Boxed `Vector<long>`. */
+  vectorLong(): bigint[] {
+    if (!this.vectorHeader()) return this.gunzip((r) => r.vectorLong())
+    const n = this.count(8)
+    const out = new Array<bigint>(n)
+    const v = this.view
+    let p = this.pos
+    for (let i = 0; i < n; i++, p += 8) out[i] = v.getBigInt64(p, true)
+    this.pos = p
+    return out
+  }
+
+  /**
+   * Reads the `packed_data:bytes` of a `gzip_packed` whose id was just consumed, inflates
+   * it (capped, see `inflateCapped`) and reads the packed object with `read`. Errors inside
+   * are reported at this reader's offset with the inner offset in the reason.
+   */
+  gunzip<T>(read: (r: TlReader) => T): T {
+    const at = this.pos - 4
+    const inflated = inflateCapped(this.bytes(), at)
+    try {
+      return read(new TlReader(inflated))
+    } catch (e) {
+      if (e instanceof TlDecodeError) {
+        throw new TlDecodeError({
+          offset: at, constructorId: e.constructorId,
+          reason: `in gzip_packed at inner offset ${e.offset}: ${e.reason}`
+        })
+      }
+      throw e
+    }
+  }
+}
