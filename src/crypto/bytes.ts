@@ -1,0 +1,79 @@
+/**
+ * Byte helpers shared by the crypto module: big-endian bigint conversion, XOR,
+ * concatenation and a constant-time comparison.
+ *
+ * @module
+ */
+
+import { Buffer } from "node:buffer"
+
+/** Lower-case hex of `bytes`. */
+export const toHex = (bytes: Uint8Array): string =>
+  Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("hex")
+
+/** Bytes of a hex string (whitespace ignored). Throws `TypeError` on odd length or non-hex. */
+export const fromHex = (hex: string): Uint8Array => {
+  const clean = hex.replace(/\s+/g, "")
+  if (clean.length % 2 !== 0 || !/^[0-9a-fA-F]*$/.test(clean)) throw new TypeError("invalid hex string")
+  return new Uint8Array(Buffer.from(clean, "hex"))
+}
+
+/** Unsigned big-endian integer of `bytes` (empty → 0n). */
+export const bytesToBigInt = (bytes: Uint8Array): bigint => {
+  // Going through hex is the fastest portable route: BigInt parses it natively.
+  return bytes.length === 0 ? 0n : BigInt("0x" + toHex(bytes))
+}
+
+/** Unsigned little-endian integer of `bytes`. */
+export const bytesToBigIntLE = (bytes: Uint8Array): bigint => bytesToBigInt(bytes.slice().reverse())
+
+/**
+ * Big-endian bytes of a non-negative `value`. With `length`, left-padded with zeros to exactly
+ * that many bytes (throws `RangeError` if it does not fit); without, the minimal encoding
+ * (0n → one zero byte).
+ */
+export const bigIntToBytes = (value: bigint, length?: number): Uint8Array => {
+  if (value < 0n) throw new RangeError("bigIntToBytes: negative value")
+  let hex = value.toString(16)
+  if (hex.length % 2 === 1) hex = "0" + hex
+  const size = length ?? hex.length / 2
+  if (hex.length / 2 > size) throw new RangeError(`bigIntToBytes: value does not fit in ${size} bytes`)
+  const out = new Uint8Array(size)
+  out.set(Buffer.from(hex, "hex"), size - hex.length / 2)
+  return out
+}
+
+/** Little-endian bytes of a non-negative `value`, padded to `length`. */
+export const bigIntToBytesLE = (value: bigint, length: number): Uint8Array => bigIntToBytes(value, length).reverse()
+
+/** Concatenation of `parts` into a fresh array. */
+export const concatBytes = (...parts: ReadonlyArray<Uint8Array>): Uint8Array => {
+  let size = 0
+  for (const p of parts) size += p.length
+  const out = new Uint8Array(size)
+  let offset = 0
+  for (const p of parts) {
+    out.set(p, offset)
+    offset += p.length
+  }
+  return out
+}
+
+/** `a XOR b` into a fresh array; both must have the same length. */
+export const xorBytes = (a: Uint8Array, b: Uint8Array): Uint8Array => {
+  if (a.length !== b.length) throw new RangeError("xorBytes: length mismatch")
+  const out = new Uint8Array(a.length)
+  for (let i = 0; i < a.length; i++) out[i] = a[i]! ^ b[i]!
+  return out
+}
+
+/**
+ * Equality of two byte arrays in time that depends only on their lengths, for comparing
+ * msg_key and other authenticators (an early exit would leak how many leading bytes match).
+ */
+export const constantTimeEqual = (a: Uint8Array, b: Uint8Array): boolean => {
+  if (a.length !== b.length) return false
+  let diff = 0
+  for (let i = 0; i < a.length; i++) diff |= a[i]! ^ b[i]!
+  return diff === 0
+}

@@ -1,0 +1,62 @@
+/**
+ * `effect-mtproto/crypto`: the cryptography of MTProto 2.0 as plain synchronous functions
+ * over `Uint8Array` and `bigint`. Failures are thrown as tagged errors ({@link CryptoError},
+ * {@link DhCheckError}, {@link SrpError}); Effect code wraps calls with `Effect.try`.
+ *
+ * @module
+ */
+export { aesIgeDecrypt, aesIgeEncrypt } from "./aesIge.ts"
+export { type AesCtr, createAesCtr } from "./aesCtr.ts"
+export {
+  bigIntToBytes,
+  bigIntToBytesLE,
+  bytesToBigInt,
+  bytesToBigIntLE,
+  concatBytes,
+  constantTimeEqual,
+  fromHex,
+  toHex,
+  xorBytes
+} from "./bytes.ts"
+export { checkDhPrime, checkGA, isProbablePrime, modPow, modPowBytes, TELEGRAM_DH_PRIME } from "./dh.ts"
+export {
+  CryptoError,
+  type CryptoErrorReason,
+  DhCheckError,
+  type DhCheckReason,
+  SrpError,
+  type SrpErrorReason
+} from "./errors.ts"
+export { pbkdf2Sha512, sha1, sha256, sha512 } from "./hash.ts"
+export {
+  type AesKeyIv,
+  authKeyAuxHash,
+  authKeyId,
+  initialServerSalt,
+  messageKeyIv,
+  msgKey,
+  newNonceHash,
+  tmpAesKeyIv
+} from "./kdf.ts"
+export { factorizePq } from "./pq.ts"
+export { randomBytes, type RandomBytes } from "./random.ts"
+export {
+  generateRsaKeyPair,
+  parseRsaPublicKeyPem,
+  type RsaKeyPair,
+  rsaFingerprint,
+  rsaPadDecrypt,
+  rsaPadEncrypt,
+  type RsaPrivateKeyInput,
+  rsaPublicKey,
+  type RsaPublicKey
+} from "./rsa.ts"
+export {
+  selectRsaKey,
+  TELEGRAM_PRODUCTION_RSA_KEY,
+  TELEGRAM_PRODUCTION_RSA_PEM,
+  TELEGRAM_RSA_KEYS,
+  TELEGRAM_TEST_RSA_KEY,
+  TELEGRAM_TEST_RSA_PEM
+} from "./rsaKeys.ts"
+export { type SrpCheck, srpCheck, type SrpParams, srpServerB, srpServerVerify, srpVerifier } from "./srp.ts"
