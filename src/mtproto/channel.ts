@@ -1,0 +1,45 @@
+/**
+ * A frame channel: what the handshake and the session need from a transport connection.
+ * Whole frames in, whole frames out; one reader.
+ */
+import type * as Chunk from "effect/Chunk"
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
+import type * as Scope from "effect/Scope"
+import * as Stream from "effect/Stream"
+import { TransportError } from "../transport/index.ts"
+
+/** Sends and receives whole MTProto frames (transport framing already removed). */
+export interface FrameChannel {
+  readonly send: (frame: Uint8Array) => Effect.Effect<void, TransportError>
+  /** The next frame; fails with `TransportError("Closed")` when the stream has ended. */
+  readonly receive: Effect.Effect<Uint8Array, TransportError>
+}
+
+/**
+ * Builds a channel from a connection's `send` and its single-consumer frame stream. The
+ * stream is pulled chunk by chunk; frames of one chunk are handed out in order.
+ */
+export const fromConnection = (connection: {
+  readonly send: (frame: Uint8Array) => Effect.Effect<void, TransportError>
+  readonly frames: Stream.Stream<Uint8Array, TransportError>
+}): Effect.Effect<FrameChannel, never, Scope.Scope> =>
+  Effect.map(Stream.toPull(connection.frames), (pull) => {
+    // Owned by the single reader of this channel.
+    let buffered: Array<Uint8Array> = []
+    const refill: Effect.Effect<void, TransportError> = Effect.matchEffect(pull, {
+      onFailure: (e) =>
+        Option.match(e, {
+          onNone: () => Effect.fail(new TransportError({ reason: "Closed" })),
+          onSome: (error) => Effect.fail(error)
+        }),
+      onSuccess: (chunk: Chunk.Chunk<Uint8Array>) =>
+        Effect.sync(() => {
+          buffered = Array.from(chunk)
+        })
+    })
+    const receive: Effect.Effect<Uint8Array, TransportError> = Effect.suspend(() =>
+      buffered.length > 0 ? Effect.succeed(buffered.shift()!) : Effect.zipRight(refill, receive)
+    )
+    return { send: connection.send, receive }
+  })

@@ -1,0 +1,27 @@
+/**
+ * `effect-mtproto/mtproto`: the MTProto layer — auth key creation (the DH handshake),
+ * encrypted messages and session state, and the Sender that runs calls over one DC
+ * connection.
+ *
+ * @module
+ */
+export { type FrameChannel, fromConnection } from "./channel.ts"
+export { type AuthKey, type InnerMessage, packMessage, unpackMessage } from "./encryptedMessage.ts"
+export { HandshakeError, type HandshakeFailure, SecurityError, type SecurityFailure } from "./errors.ts"
+export {
+  type AuthKeyResult,
+  createAuthKey,
+  createAuthKeyRetrying,
+  type DhParams,
+  handshakeRetry,
+  type HandshakeOptions,
+  reqDhParams,
+  reqPq,
+  setClientDhParams
+} from "./handshake.ts"
+export { msgIdSeconds, nextClientMsgId, nextServerMsgId } from "./msgId.ts"
+export { MsgIdWindow } from "./msgIdWindow.ts"
+export { decodePlainMessage, encodePlainMessage, isPlainMessage, type PlainMessage } from "./plainMessage.ts"
+export { type AnyRpcError, FloodWait, fromRpcError, Migrate, RpcError, SenderError } from "./rpcError.ts"
+export * as Sender from "./Sender.ts"
+export { type PackedMessage, SessionState } from "./sessionState.ts"

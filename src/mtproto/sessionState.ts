@@ -1,0 +1,96 @@
+/**
+ * The client's view of one MTProto session (core.telegram.org/mtproto/description):
+ * session_id, the current server salt, the server time offset, msg_id and seq_no
+ * counters and the replay window. Plain mutable state owned by one Sender.
+ */
+import { randomBytes as defaultRandomBytes, type RandomBytes } from "../crypto/index.ts"
+import { type AuthKey, type InnerMessage, packMessage, unpackMessage } from "./encryptedMessage.ts"
+import { SecurityError } from "./errors.ts"
+import { nextClientMsgId } from "./msgId.ts"
+import { MsgIdWindow } from "./msgIdWindow.ts"
+
+/** A message ready for the wire, with the ids it was given. */
+export interface PackedMessage {
+  readonly msgId: bigint
+  readonly seqNo: number
+  readonly frame: Uint8Array
+}
+
+const randomLong = (random: RandomBytes): bigint => {
+  const b = random(8)
+  return new DataView(b.buffer, b.byteOffset, 8).getBigInt64(0, true)
+}
+
+/** Mutable session state; one owner (the Sender's fibers, which never run it concurrently). */
+export class SessionState {
+  readonly authKey: AuthKey
+  sessionId: bigint
+  salt: bigint
+  /** server time − local time, seconds. */
+  timeOffset: number
+  private lastMsgId = 0n
+  /** Content-related messages sent so far in this session. */
+  private contentCount = 0
+  private window = new MsgIdWindow()
+  private readonly random: RandomBytes
+
+  constructor(options: {
+    readonly authKey: AuthKey
+    readonly salt: bigint
+    readonly timeOffset: number
+    readonly randomBytes?: RandomBytes | undefined
+  }) {
+    this.authKey = options.authKey
+    this.salt = options.salt
+    this.timeOffset = options.timeOffset
+    this.random = options.randomBytes ?? defaultRandomBytes
+    this.sessionId = randomLong(this.random)
+  }
+
+  /** Starts a new session (new session_id, counters reset), e.g. after destroy_session or bad_msg 32/33. */
+  reset(): void {
+    this.sessionId = randomLong(this.random)
+    this.contentCount = 0
+    this.window = new MsgIdWindow()
+  }
+
+  /** A fresh msg_id at local time `localMs`. */
+  nextMsgId(localMs: number): bigint {
+    this.lastMsgId = nextClientMsgId(localMs + this.timeOffset * 1000, this.lastMsgId)
+    return this.lastMsgId
+  }
+
+  /** seq_no: twice the number of content-related messages sent before, +1 if this one is. */
+  nextSeqNo(contentRelated: boolean): number {
+    if (!contentRelated) return this.contentCount * 2
+    return this.contentCount++ * 2 + 1
+  }
+
+  /**
+   * Resynchronises the clock from a server msg_id (bad_msg_notification 16/17): its high
+   * 32 bits are the server's unix time.
+   */
+  syncTime(serverMsgId: bigint, localMs: number): void {
+    this.timeOffset = Number(serverMsgId >> 32n) - Math.floor(localMs / 1000)
+    this.lastMsgId = 0n
+  }
+
+  /** Encrypts `body` as the next message of this session. */
+  pack(body: Uint8Array, contentRelated: boolean, localMs: number, ids?: { msgId: bigint; seqNo: number }): PackedMessage {
+    const msgId = ids?.msgId ?? this.nextMsgId(localMs)
+    const seqNo = ids?.seqNo ?? this.nextSeqNo(contentRelated)
+    const frame = packMessage(this.authKey, 0, { salt: this.salt, sessionId: this.sessionId, msgId, seqNo, body }, this.random)
+    return { msgId, seqNo, frame }
+  }
+
+  /**
+   * Decrypts a server frame and runs every check of the security guidelines: auth_key_id,
+   * msg_key, length, padding, session_id, msg_id parity, time window and replays.
+   */
+  unpack(frame: Uint8Array, localMs: number): InnerMessage {
+    const inner = unpackMessage(this.authKey, 8, frame)
+    if (inner.sessionId !== this.sessionId) throw new SecurityError({ reason: "SessionIdMismatch" })
+    this.window.check(inner.msgId, Math.floor(localMs / 1000) + this.timeOffset, true)
+    return inner
+  }
+}
