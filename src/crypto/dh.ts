@@ -51,6 +51,12 @@ export const modPow = (base: bigint, exp: bigint, mod: bigint): bigint => {
   if (mod <= 0n || exp < 0n || base < 0n) throw new RangeError("modPow: negative argument or non-positive modulus")
   const bits = mod.toString(2).length
   if (exp < 1n << 64n || (mod & 1n) === 0n || bits > 3072 || bits < 512) return modPowBigInt(base, exp, mod)
+  if (exp >= mod) {
+    // OpenSSL refuses e ≥ n ("bad e value"): split exp = hi·2^k + lo with 2^k < mod.
+    const k = BigInt(bits - 1)
+    const hi = modPow(modPow(base, exp >> k, mod), 1n << k, mod)
+    return (hi * modPow(base, exp & ((1n << k) - 1n), mod)) % mod
+  }
   const size = Math.ceil(bits / 8)
   const key = createPublicKey({ key: { kty: "RSA", n: b64url(mod), e: b64url(exp) }, format: "jwk" })
   const out = publicEncrypt({ key, padding: constants.RSA_NO_PADDING }, bigIntToBytes(base % mod, size))
