@@ -350,7 +350,17 @@ const PRIM_WRITE: Record<Prim, (e: string) => string> = {
   true: () => "", nat: (e) => `w.int(${e})`
 }
 
+// A boxed type whose only constructor lost its name to the other schema in the tag table
+// (MTProto `Message` in `msg_copy`): write its id and body directly.
+const shadowedSingle = (r: Resolved): TlCombinator | undefined => {
+  if (r.k !== "boxed") return undefined
+  const list = r.ctx.types.get(r.type)
+  return list?.length === 1 && r.ctx.shadowed.has(list[0]!.name) ? list[0] : undefined
+}
+
 const writeStmt = (r: Resolved, e: string): string => {
+  const sh = shadowedSingle(r)
+  if (sh !== undefined && r.k === "boxed") return `{ w.uint(0x${hex(sh.id)}); ${writeFn(sh, r.ctx)}(w, ${e}) }`
   switch (r.k) {
     case "prim":
       return PRIM_WRITE[r.p](e)
@@ -369,6 +379,7 @@ const writeStmt = (r: Resolved, e: string): string => {
 }
 
 const writeRef = (r: Resolved): string => {
+  if (shadowedSingle(r) !== undefined) return `(w: TlWriter, v: any) => ${writeStmt(r, "v")}`
   switch (r.k) {
     case "prim":
       return `Q_${r.p}`

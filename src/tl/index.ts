@@ -158,7 +158,15 @@ export function deserializeResult(method: TlMethod | string, bytes: Uint8Array):
 /** Effect form of {@link serialize}; an unserializable object is a defect. */
 export const encode = (obj: AnyObject | TlMethod): Effect.Effect<Uint8Array> => Effect.sync(() => serialize(obj))
 
-/** Effect form of {@link deserialize}, failing with {@link TlDecodeError}. */
+/**
+ * Effect form of {@link deserialize}, failing with {@link TlDecodeError}.
+ *
+ * Typing note: `AnyObject` is a union of about 2,400 members. In an `Effect.gen` that also
+ * yields other effects, `yield* decode(bytes)` makes tsc stop with TS2590 ("union type
+ * too complex"), because it compares every member with every other. Narrow first:
+ * `yield* decode(bytes).pipe(Effect.map((o) => o._tag === "rpc_result" ? o : ...))`, or use
+ * {@link decodeResult} / {@link deserialize}.
+ */
 export const decode = (bytes: Uint8Array): Effect.Effect<AnyObject, TlDecodeError> =>
   Effect.try({
     try: () => deserialize(bytes),

@@ -15,6 +15,21 @@ export const BOOL_FALSE_ID = 0xbc799737
 const utf8 = new TextDecoder("utf-8")
 
 /**
+ * Builds a {@link TlDecodeError} without a stack trace: the JS stack of a decoder says
+ * nothing the offset doesn't, and capturing it is most of the cost of rejecting hostile
+ * input (about 5 µs against 0.3 µs).
+ */
+export const decodeError = (offset: number, reason: string, constructorId?: number): TlDecodeError => {
+  const limit = Error.stackTraceLimit
+  Error.stackTraceLimit = 0
+  try {
+    return new TlDecodeError({ offset, constructorId, reason })
+  } finally {
+    Error.stackTraceLimit = limit
+  }
+}
+
+/**
  * Reads TL primitives from a byte buffer, little-endian, with bounds checks that throw
  * {@link TlDecodeError} (never a raw `RangeError`). Lengths and counts read from the
  * input are checked against the bytes left before anything is allocated.
@@ -43,16 +58,12 @@ export class TlReader {
 
   /** Throws a {@link TlDecodeError} at the current position. */
   fail(reason: string, constructorId?: number): never {
-    throw new TlDecodeError({ offset: this.pos, constructorId, reason })
+    throw decodeError(this.pos, reason, constructorId)
   }
 
   /** Throws the error for a constructor id that is not valid here. */
   unknown(id: number, expected: string): never {
-    throw new TlDecodeError({
-      offset: this.pos - 4,
-      constructorId: id >>> 0,
-      reason: `unexpected constructor id 0x${(id >>> 0).toString(16).padStart(8, "0")} for ${expected}`
-    })
+    throw decodeError(this.pos - 4, `unexpected constructor id 0x${(id >>> 0).toString(16).padStart(8, "0")} for ${expected}`, id >>> 0)
   }
 
   private eof(n: number): never {
@@ -240,12 +251,7 @@ export class TlReader {
     try {
       return read(new TlReader(inflated))
     } catch (e) {
-      if (e instanceof TlDecodeError) {
-        throw new TlDecodeError({
-          offset: at, constructorId: e.constructorId,
-          reason: `in gzip_packed at inner offset ${e.offset}: ${e.reason}`
-        })
-      }
+      if (e instanceof TlDecodeError) throw decodeError(at, `in gzip_packed at inner offset ${e.offset}: ${e.reason}`, e.constructorId)
       throw e
     }
   }
