@@ -13,6 +13,9 @@ export const BOOL_FALSE_ID = 0xbc799737
 // Non-fatal: invalid UTF-8 becomes U+FFFD, as Telegram's own clients decode it, so a
 // single bad string from the server does not make a whole update undecodable.
 const utf8 = new TextDecoder("utf-8")
+// Node's Buffer UTF-8 slicer works on any Uint8Array, needs no subarray allocation and is
+// ~25% faster than TextDecoder on message-sized strings; same U+FFFD replacement.
+const utf8Slice = (globalThis.Buffer?.prototype as { utf8Slice?: (this: Uint8Array, start: number, end: number) => string } | undefined)?.utf8Slice
 
 /**
  * Builds a {@link TlDecodeError} without a stack trace: the JS stack of a decoder says
@@ -160,20 +163,7 @@ export class TlReader {
     const p = this.pos
     this.pos = this.padEnd
     if (len === 0) return ""
-    const buf = this.buf
-    if (len <= 32) {
-      // Short ASCII strings are the common case; TextDecoder's call overhead dominates there.
-      let s = ""
-      let i = p
-      const e = p + len
-      for (; i < e; i++) {
-        const c = buf[i]!
-        if (c >= 0x80) break
-        s += String.fromCharCode(c)
-      }
-      if (i === e) return s
-    }
-    return utf8.decode(buf.subarray(p, p + len))
+    return utf8Slice !== undefined ? utf8Slice.call(this.buf, p, p + len) : utf8.decode(this.buf.subarray(p, p + len))
   }
 
   /** Boxed `Bool`. */
