@@ -56,6 +56,8 @@ export interface HandshakeOptions {
   readonly maxDhRetries?: number | undefined
   /** The randomness source (nonces, padding, RSA temp keys, b). */
   readonly randomBytes?: RandomBytes | undefined
+  /** Told after each round trip how long it took (for progress output and benchmarks). */
+  readonly onStep?: ((step: Step, millis: number) => void) | undefined
 }
 
 /** What a finished handshake yields. */
@@ -70,17 +72,22 @@ export interface AuthKeyResult {
 }
 
 /** A plain-message channel: msg_ids from the clock, bodies in and out. */
-interface PlainSession {
+export interface PlainSession {
   readonly call: (body: Uint8Array, step: Step) => Effect.Effect<Mt.AnyObject, HandshakeError>
   readonly setTimeOffset: (seconds: number) => void
 }
 
-type Step = "req_pq_multi" | "req_DH_params" | "set_client_DH_params"
+/** The three round trips of the handshake. */
+export type Step = "req_pq_multi" | "req_DH_params" | "set_client_DH_params"
 
 const fail = (reason: HandshakeFailure, step: Step, detail?: string, cause?: unknown) =>
   new HandshakeError({ reason, step, ...(detail !== undefined ? { detail } : {}), ...(cause !== undefined ? { cause } : {}) })
 
-const makePlainSession = (channel: FrameChannel, timeout: Duration.DurationInput): PlainSession => {
+/**
+ * The unencrypted request/answer channel the handshake steps run over; each call waits at
+ * most `timeout` for its answer.
+ */
+export const makePlainSession = (channel: FrameChannel, timeout: Duration.DurationInput): PlainSession => {
   let last = 0n
   let offset = 0
   const call = (body: Uint8Array, step: Step) =>
@@ -309,13 +316,18 @@ export const createAuthKey = (
   Effect.gen(function*() {
     const random = options.randomBytes ?? defaultRandomBytes
     const session = makePlainSession(channel, options.stepTimeout ?? Duration.seconds(10))
+    const timed = <A, E>(step: Step, effect: Effect.Effect<A, E>) =>
+      options.onStep === undefined ? effect : Effect.map(Effect.timed(effect), ([d, a]) => {
+        options.onStep?.(step, Duration.toMillis(d))
+        return a
+      })
     const nonce = random(16)
-    const resPq = yield* reqPq(session, nonce)
-    const dh = yield* reqDhParams(session, resPq, nonce, options, random)
+    const resPq = yield* timed("req_pq_multi", reqPq(session, nonce))
+    const dh = yield* timed("req_DH_params", reqDhParams(session, resPq, nonce, options, random))
     const now = yield* Clock.currentTimeMillis
     const timeOffset = dh.serverTime - Math.floor(now / 1000)
     session.setTimeOffset(timeOffset)
-    const key = yield* setClientDhParams(session, dh, options, random)
+    const key = yield* timed("set_client_DH_params", setClientDhParams(session, dh, options, random))
     const salt = initialServerSalt(dh.newNonce, dh.serverNonce)
     return {
       authKey: { key, id: authKeyId(key) },

@@ -15,6 +15,8 @@ export {
   type DhParams,
   handshakeRetry,
   type HandshakeOptions,
+  makePlainSession,
+  type PlainSession,
   reqDhParams,
   reqPq,
   setClientDhParams
