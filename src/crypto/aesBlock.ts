@@ -24,9 +24,9 @@ const INV_SBOX = new Uint8Array(256)
  * little-endian; TEk = TE0 rotated by k bytes), [1024, 2048) holds S[x] shifted into byte k
  * for the last round (no MixColumns).
  */
-const TE = new Int32Array(2048)
+export const TE = new Int32Array(2048)
 /** Decryption tables, same layout: TD0[x] = column (14t, 9t, 13t, 11t) of t = S⁻¹[x], then S⁻¹[x] << 8k. */
-const TD = new Int32Array(2048)
+export const TD = new Int32Array(2048)
 
 const xtime = (a: number): number => ((a << 1) ^ (a & 0x80 ? 0x1b : 0)) & 0xff
 const gmul = (a: number, b: number): number => {

@@ -43,14 +43,14 @@ const modPowBigInt = (base: bigint, exp: bigint, mod: bigint): bigint => {
  * BigInt square-and-multiply for 2048 bits (bench/crypto.ts). `createDiffieHellman` would be
  * the obvious route but runs a full primality check of the modulus on every construction
  * (~280 ms). OpenSSL accepts any exponent size for moduli up to 3072 bits and needs an odd
- * modulus (Montgomery); other cases, and exponents up to 64 bits (where BigInt is as fast),
- * use BigInt. Note: OpenSSL's public-key path is not constant-time in the exponent, like
+ * modulus (Montgomery); other cases, and exponents below 2^16, use BigInt. Even RSA's
+ * e = 65537 is ~2x faster natively, key import included. Note: OpenSSL's public-key path is not constant-time in the exponent, like
  * the BigInt path.
  */
 export const modPow = (base: bigint, exp: bigint, mod: bigint): bigint => {
   if (mod <= 0n || exp < 0n || base < 0n) throw new RangeError("modPow: negative argument or non-positive modulus")
   const bits = mod.toString(2).length
-  if (exp < 1n << 64n || (mod & 1n) === 0n || bits > 3072 || bits < 512) return modPowBigInt(base, exp, mod)
+  if (exp < 1n << 16n || (mod & 1n) === 0n || bits > 3072 || bits < 512) return modPowBigInt(base, exp, mod)
   if (exp >= mod) {
     // OpenSSL refuses e ≥ n ("bad e value"): split exp = hi·2^k + lo with 2^k < mod.
     const k = BigInt(bits - 1)

@@ -69,38 +69,43 @@ const brentBigInt = (n: bigint): bigint => {
   throw notSemiprime(n, "could not be factored")
 }
 
-// Limb arithmetic for n < 2^63: three 21-bit limbs held in doubles. Limb products are < 2^43
-// and every intermediate sum stays below 2^53, so all arithmetic is exact and no BigInt is
-// allocated in the inner loop (each BigInt op allocates). Division by the radix is a
-// multiplication by 2^-21, which is exact.
-const B = 2097152
+// Limb arithmetic for n < 2^63: three 23-bit limbs held in doubles (R = 2^69 ≥ 64n). Limb
+// products are < 2^48 and every intermediate sum stays below 2^51, so all arithmetic is exact
+// and no BigInt is allocated in the inner loop (each BigInt op allocates). Division by the
+// radix is a multiplication by 2^-23, which is exact.
+const B = 8388608
 const INV_B = 1 / B
 
 const limbs = (v: bigint): [number, number, number] => [
-  Number(v & 0x1fffffn),
-  Number((v >> 21n) & 0x1fffffn),
-  Number(v >> 42n)
+  Number(v & 0x7fffffn),
+  Number((v >> 23n) & 0x7fffffn),
+  Number(v >> 46n)
 ]
 
 /**
- * Pollard–Brent for odd n < 2^63 with Montgomery multiplication (R = 2^63) over 21-bit
+ * Pollard–Brent for odd n < 2^63 with Montgomery multiplication (R = 2^69) over 23-bit
  * limbs. The walk is y ← y·y·R⁻¹ + c (a different polynomial than y² + c, equally
  * pseudo-random), and differences are multiplied in Montgomery form too: both only scale
  * values by powers of R, which is coprime to n, so the gcds are unchanged.
+ *
+ * Values are never fully reduced: a Montgomery product of inputs a, b is below a·b/R + n,
+ * and with R ≥ 64n the walk stays below 2.1n (y < y²/64n + 2n has that fixed point), the
+ * differences x − y + 3n lie in (0, 5.1n) and the product q below 1.1n. So no comparison
+ * with n is needed in the loop; BigInt sees only the gcd inputs.
  */
 const brentLimbs = (n: bigint): bigint => {
   // A gcd costs ~40 BigInt divisions; batching 512 steps makes it negligible, and an
   // overshoot (factor found mid-batch together with n) is replayed step by step below.
   const BATCH = 512
   const [n0, n1, n2] = limbs(n)
-  // -n⁻¹ mod 2^21 by Newton iteration on the 2-adic inverse.
+  // -n⁻¹ mod 2^23 by Newton iteration on the 2-adic inverse.
   let inv = 1n
-  for (let i = 0; i < 5; i++) inv = BigInt.asUintN(21, inv * (2n - n * inv))
-  const ni = Number(BigInt.asUintN(21, -inv))
+  for (let i = 0; i < 5; i++) inv = BigInt.asUintN(23, inv * (2n - n * inv))
+  const ni = Number(BigInt.asUintN(23, -inv))
 
-  // Result registers of mul(); module-local so the hot loop allocates nothing.
+  // Result registers of mul(), so the hot loop allocates nothing.
   let r0 = 0, r1 = 0, r2 = 0
-  /** r = a·b·R⁻¹ mod n, canonical. `a` may have signed limbs with value in [0, 2n); b canonical. */
+  /** r ≡ a·b·R⁻¹ (mod n), limbs normalised to [0, B). Limbs of `a` may be negative if its value is not. */
   const mul = (a0: number, a1: number, a2: number, b0: number, b1: number, b2: number): void => {
     let t0 = a0 * b0, t1 = a0 * b1, t2 = a0 * b2
     let m = t0 - Math.floor(t0 * INV_B) * B
@@ -108,51 +113,27 @@ const brentLimbs = (n: bigint): bigint => {
     m -= Math.floor(m * INV_B) * B
     t0 = t1 + m * n1 + (t0 + m * n0) * INV_B
     t1 = t2 + m * n2
-    // i = 1
     t0 += a1 * b0, t1 += a1 * b1, t2 = a1 * b2
     m = t0 - Math.floor(t0 * INV_B) * B
     m *= ni
     m -= Math.floor(m * INV_B) * B
     t0 = t1 + m * n1 + (t0 + m * n0) * INV_B
     t1 = t2 + m * n2
-    // i = 2
     t0 += a2 * b0, t1 += a2 * b1, t2 = a2 * b2
     m = t0 - Math.floor(t0 * INV_B) * B
     m *= ni
     m -= Math.floor(m * INV_B) * B
     t0 = t1 + m * n1 + (t0 + m * n0) * INV_B
     t1 = t2 + m * n2
-    // value = t0 + t1·B < 3n; normalise to limbs and subtract n at most twice.
-    let c = Math.floor(t0 * INV_B)
-    let x0 = t0 - c * B
-    t1 += c
-    c = Math.floor(t1 * INV_B)
-    let x1 = t1 - c * B
-    let x2 = c
-    c = Math.floor(x2 * INV_B)
-    x2 -= c * B
-    let x3 = c
-    while (x3 > 0 || x2 > n2 || (x2 === n2 && (x1 > n1 || (x1 === n1 && x0 >= n0)))) {
-      x0 -= n0, x1 -= n1, x2 -= n2
-      if (x0 < 0) x0 += B, x1--
-      if (x1 < 0) x1 += B, x2--
-      if (x2 < 0) x2 += B, x3--
-    }
-    r0 = x0, r1 = x1, r2 = x2
+    // value = t0 + t1·B (< 6n < 2^66): split into three limbs.
+    const c0 = Math.floor(t0 * INV_B)
+    r0 = t0 - c0 * B
+    t1 += c0
+    r2 = Math.floor(t1 * INV_B)
+    r1 = t1 - r2 * B
   }
-  /** r = (r + c) mod n for canonical r, c. */
-  const addC = (c0: number, c1: number, c2: number): void => {
-    let x0 = r0 + c0, x1 = r1 + c1, x2 = r2 + c2
-    if (x0 >= B) x0 -= B, x1++
-    if (x1 >= B) x1 -= B, x2++
-    if (x2 > n2 || (x2 === n2 && (x1 > n1 || (x1 === n1 && x0 >= n0)))) {
-      x0 -= n0, x1 -= n1, x2 -= n2
-      if (x0 < 0) x0 += B, x1--
-      if (x1 < 0) x1 += B, x2--
-    }
-    r0 = x0, r1 = x1, r2 = x2
-  }
-  const toBig = (x0: number, x1: number, x2: number): bigint => (BigInt(x2) << 42n) + (BigInt(x1) << 21n) + BigInt(x0)
+  const toBig = (x0: number, x1: number, x2: number): bigint =>
+    ((BigInt(x2) << 46n) + (BigInt(x1) << 23n) + BigInt(x0)) % n
 
   let seed = n
   for (let attempt = 0; attempt < 64; attempt++) {
@@ -166,16 +147,16 @@ const brentLimbs = (n: bigint): bigint => {
     while (g === 1n) {
       x0 = y0, x1 = y1, x2 = y2
       for (let i = 0; i < r; i++) {
-        mul(y0, y1, y2, y0, y1, y2), addC(c0, c1, c2)
-        y0 = r0, y1 = r1, y2 = r2
+        mul(y0, y1, y2, y0, y1, y2)
+        y0 = r0 + c0, y1 = r1 + c1, y2 = r2 + c2
       }
       for (let j = 0; j < r && g === 1n; j += BATCH) {
         s0 = y0, s1 = y1, s2 = y2
         for (let i = 0, steps = Math.min(BATCH, r - j); i < steps; i++) {
-          mul(y0, y1, y2, y0, y1, y2), addC(c0, c1, c2)
-          y0 = r0, y1 = r1, y2 = r2
-          // (x − y + n) has value in (0, 2n): no comparison or borrow needed.
-          mul(x0 - y0 + n0, x1 - y1 + n1, x2 - y2 + n2, q0, q1, q2)
+          mul(y0, y1, y2, y0, y1, y2)
+          y0 = r0 + c0, y1 = r1 + c1, y2 = r2 + c2
+          // x − y + 3n is positive (both are below 2.1n): no comparison or borrow needed.
+          mul(x0 - y0 + 3 * n0, x1 - y1 + 3 * n1, x2 - y2 + 3 * n2, q0, q1, q2)
           q0 = r0, q1 = r1, q2 = r2
         }
         g = gcd(toBig(q0, q1, q2), n)
@@ -186,8 +167,8 @@ const brentLimbs = (n: bigint): bigint => {
       // The batch overshot: replay it one step at a time from its start.
       const x = toBig(x0, x1, x2)
       do {
-        mul(s0, s1, s2, s0, s1, s2), addC(c0, c1, c2)
-        s0 = r0, s1 = r1, s2 = r2
+        mul(s0, s1, s2, s0, s1, s2)
+        s0 = r0 + c0, s1 = r1 + c1, s2 = r2 + c2
         const ys = toBig(s0, s1, s2)
         g = gcd(x > ys ? x - ys : ys - x, n)
       } while (g === 1n)
