@@ -51,6 +51,8 @@ export const connect = (
 let lastMsgId = 0n
 const msgId = () => (lastMsgId = nextClientMsgId(Date.now(), lastMsgId))
 
+// A 4-byte error frame from the server (-404 ...) arrives as TransportError("ServerError", code).
+
 /** Sends a plain message and reads the plain answer. */
 export const plainCall = (ch: FrameChannel, body: Uint8Array): Effect.Effect<AnyObject, TransportError> =>
   Effect.gen(function*() {
