@@ -132,6 +132,7 @@ describe("RSA_PAD", () => {
     bad[200]! ^= 1
     assert.strictEqual(reason(() => rsaPadDecrypt(bad, pair)), "RsaHashMismatch")
     assert.strictEqual(reason(() => rsaPadDecrypt(enc.subarray(1), pair)), "BadDataLength")
-    assert.strictEqual(reason(() => rsaPadDecrypt(enc, generateRsaKeyPair())), "RsaHashMismatch")
+    // With another key the ciphertext may even exceed its modulus (then OpenSSL refuses it).
+    assert.oneOf(reason(() => rsaPadDecrypt(enc, generateRsaKeyPair())), ["RsaHashMismatch", "RsaDecryptFailed"])
   })
 })
