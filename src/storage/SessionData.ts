@@ -1,0 +1,148 @@
+/**
+ * The state a client keeps between runs, as plain immutable data. Every storage backend holds
+ * one `SessionData` value; the functions here are the pure updates the service applies.
+ *
+ * @since 0.1.0
+ */
+import type * as Redacted from "effect/Redacted"
+import { markedPeerId, mergePeer, type PeerEntry, type PeerInfo, samePeerInfo } from "./PeerCache.ts"
+
+/**
+ * What the client knows about one data centre.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface DcSession {
+  /** The permanent auth key (256 bytes), once the handshake has made one. */
+  readonly authKey?: Redacted.Redacted<Uint8Array> | undefined
+  /** The last server salt (`0n` until the server sent one). */
+  readonly salt: bigint
+  /** server time − local time, seconds. */
+  readonly timeOffset: number
+}
+
+/**
+ * The logged-in account.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface SelfUser {
+  readonly id: bigint
+  readonly bot: boolean
+  readonly username?: string | undefined
+}
+
+/**
+ * The common update state (`updates.state`), for gap recovery with `updates.getDifference`.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface UpdateState {
+  readonly pts: number
+  readonly qts: number
+  readonly date: number
+  readonly seq: number
+}
+
+/**
+ * Everything a session remembers.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface SessionData {
+  /** The DC the account lives on; `undefined` before the first connection. */
+  readonly homeDc: number | undefined
+  /** Per DC id. */
+  readonly dcs: ReadonlyMap<number, DcSession>
+  /** `undefined` when not logged in. */
+  readonly user: SelfUser | undefined
+  readonly updateState: UpdateState | undefined
+  /** Keyed by marked peer id (see `markedPeerId`). */
+  readonly peers: ReadonlyMap<bigint, PeerEntry>
+}
+
+/**
+ * A session that knows nothing.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const emptySession: SessionData = {
+  homeDc: undefined,
+  dcs: new Map(),
+  user: undefined,
+  updateState: undefined,
+  peers: new Map()
+}
+
+/**
+ * The size every MTProto auth key has.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
+export const AUTH_KEY_LENGTH = 256
+
+/**
+ * Replaces one DC's entry through `f` (it gets `undefined` when the DC is unknown).
+ *
+ * @since 0.1.0
+ * @category combinators
+ */
+export const updateDc = (
+  data: SessionData,
+  dc: number,
+  f: (old: DcSession | undefined) => DcSession | undefined
+): SessionData => {
+  const next = f(data.dcs.get(dc))
+  const dcs = new Map(data.dcs)
+  if (next === undefined) dcs.delete(dc)
+  else dcs.set(dc, next)
+  return { ...data, dcs }
+}
+
+/**
+ * Merges peers into the cache with `mergePeer`, stamping changed entries with `now`. Returns
+ * the same object when nothing changed, so callers can skip a write.
+ *
+ * @since 0.1.0
+ * @category combinators
+ */
+export const mergePeersInto = (data: SessionData, peers: Iterable<PeerInfo>, now: number): SessionData => {
+  let copy: Map<bigint, PeerEntry> | undefined
+  for (const peer of peers) {
+    const key = markedPeerId(peer.kind, peer.id)
+    const current = (copy ?? data.peers).get(key)
+    const merged = mergePeer<PeerInfo>(current, peer)
+    if (current !== undefined && samePeerInfo(current, merged)) continue
+    copy ??= new Map(data.peers)
+    copy.set(key, { ...merged, updatedAt: now })
+  }
+  return copy === undefined ? data : { ...data, peers: copy }
+}
+
+const normalizeUsername = (username: string): string =>
+  (username.startsWith("@") ? username.slice(1) : username).toLowerCase()
+
+/**
+ * The peer with this username (case-insensitive, a leading `@` ignored; collectible usernames
+ * count). Usernames move between peers, so when several entries claim one the most recently
+ * updated wins. A linear scan: lookups by username are rare next to upserts.
+ *
+ * @since 0.1.0
+ * @category combinators
+ */
+export const findPeerByUsername = (data: SessionData, username: string): PeerEntry | undefined => {
+  const wanted = normalizeUsername(username)
+  let best: PeerEntry | undefined
+  for (const peer of data.peers.values()) {
+    const hit = peer.username?.toLowerCase() === wanted ||
+      (peer.usernames?.some((u) => u.toLowerCase() === wanted) ?? false)
+    if (hit && (best === undefined || peer.updatedAt > best.updatedAt)) best = peer
+  }
+  return best
+}

@@ -1,0 +1,367 @@
+/**
+ * `layerFile(path)`: a session kept in one JSON document on disk.
+ *
+ * - Loading validates the document with `effect/Schema`; a missing file is an empty session.
+ *   Anything else that does not load fails with a `SessionStorageError` and the file is left
+ *   exactly as it was (a session file holds auth keys: silently replacing it logs the user out).
+ * - Every change is written atomically: a temp file in the same directory (so `rename` stays on
+ *   one file system), fsynced, renamed over the target, then the directory is fsynced. A crash
+ *   leaves either the old or the new document, never half of one. Mode 0600: it holds secrets.
+ * - `<path>.lock` (created with `wx`, holding `{ pid, host }`) keeps a second client, in this
+ *   process or another, from writing the same file; it is released when the layer's scope
+ *   closes. A lock left by a dead process on this host is taken over.
+ *
+ * @since 0.1.0
+ */
+import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
+import * as Layer from "effect/Layer"
+import * as ParseResult from "effect/ParseResult"
+import * as Schema from "effect/Schema"
+import type * as Scope from "effect/Scope"
+import { open, readdir, readFile, rename, unlink } from "node:fs/promises"
+import { hostname } from "node:os"
+import { basename, dirname, join } from "node:path"
+import { randomBytes } from "../crypto/random.ts"
+import type { PeerEntry } from "./PeerCache.ts"
+import { markedPeerId } from "./PeerCache.ts"
+import { AUTH_KEY_LENGTH, type DcSession, emptySession, type SessionData } from "./SessionData.ts"
+import { make, SessionStorage, type SessionStorageShape } from "./SessionStorage.ts"
+import { SessionStorageError } from "./SessionStorageError.ts"
+
+/**
+ * The `kind` marker of a session document.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
+export const DOCUMENT_KIND = "effect-mtproto-session"
+
+/**
+ * The document format this build reads and writes.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
+export const DOCUMENT_VERSION = 1
+
+const AuthKey = Schema.Redacted(
+  Schema.Uint8ArrayFromBase64.pipe(
+    Schema.filter((b) => b.length === AUTH_KEY_LENGTH || `an auth key has ${AUTH_KEY_LENGTH} bytes`)
+  )
+)
+
+const PeerKindSchema = Schema.Literal("user", "chat", "channel")
+
+/**
+ * The on-disk document (version 1): bigints are decimal strings, the auth keys base64.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const SessionDocument = Schema.Struct({
+  kind: Schema.Literal(DOCUMENT_KIND),
+  version: Schema.Literal(DOCUMENT_VERSION),
+  homeDc: Schema.NullOr(Schema.Int),
+  dcs: Schema.Array(Schema.Struct({
+    id: Schema.Int,
+    authKey: Schema.optional(AuthKey),
+    salt: Schema.BigInt,
+    timeOffset: Schema.Int
+  })),
+  user: Schema.NullOr(Schema.Struct({
+    id: Schema.BigInt,
+    bot: Schema.Boolean,
+    username: Schema.optional(Schema.String)
+  })),
+  updateState: Schema.NullOr(Schema.Struct({
+    pts: Schema.Int,
+    qts: Schema.Int,
+    date: Schema.Int,
+    seq: Schema.Int
+  })),
+  peers: Schema.Array(Schema.Struct({
+    id: Schema.BigInt,
+    kind: PeerKindSchema,
+    accessHash: Schema.optional(Schema.BigInt),
+    min: Schema.Boolean,
+    username: Schema.optional(Schema.String),
+    usernames: Schema.optional(Schema.Array(Schema.String)),
+    phone: Schema.optional(Schema.String),
+    updatedAt: Schema.Number
+  }))
+})
+
+type Document = typeof SessionDocument.Type
+
+// Omits absent optional values: `exactOptionalPropertyTypes` forbids `{ x: undefined }`.
+const opt = <K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } =>
+  (value === undefined ? {} : { [key]: value }) as { [P in K]?: V }
+
+const toDocument = (data: SessionData): Document => ({
+  kind: DOCUMENT_KIND,
+  version: DOCUMENT_VERSION,
+  homeDc: data.homeDc ?? null,
+  dcs: Array.from(data.dcs, ([id, dc]) => ({
+    id,
+    ...opt("authKey", dc.authKey),
+    salt: dc.salt,
+    timeOffset: dc.timeOffset
+  })),
+  user: data.user === undefined ? null : {
+    id: data.user.id,
+    bot: data.user.bot,
+    ...opt("username", data.user.username)
+  },
+  updateState: data.updateState ?? null,
+  peers: Array.from(data.peers.values(), (p) => ({
+    id: p.id,
+    kind: p.kind,
+    ...opt("accessHash", p.accessHash),
+    min: p.min,
+    ...opt("username", p.username),
+    ...opt("usernames", p.usernames),
+    ...opt("phone", p.phone),
+    updatedAt: p.updatedAt
+  }))
+})
+
+const fromDocument = (doc: Document): SessionData => ({
+  homeDc: doc.homeDc ?? undefined,
+  dcs: new Map(doc.dcs.map((dc): [number, DcSession] => [dc.id, {
+    ...opt("authKey", dc.authKey),
+    salt: dc.salt,
+    timeOffset: dc.timeOffset
+  }])),
+  user: doc.user ?? undefined,
+  updateState: doc.updateState ?? undefined,
+  peers: new Map(doc.peers.map((p): [bigint, PeerEntry] => [markedPeerId(p.kind, p.id), {
+    ...p,
+    accessHash: p.accessHash
+  }]))
+})
+
+const encodeDocument = Schema.encodeSync(SessionDocument)
+const decodeDocument = Schema.decodeUnknownEither(SessionDocument)
+
+/**
+ * Serializes a session as the JSON text of a version-1 document.
+ *
+ * @since 0.1.0
+ * @category encoding
+ */
+export const encodeJson = (data: SessionData): string => JSON.stringify(encodeDocument(toDocument(data)), null, 2) + "\n"
+
+/**
+ * Parses the JSON text of a session document: `Corrupt` for bad JSON or a schema failure,
+ * `Foreign` without our `kind` marker, `UnsupportedVersion` for a newer format.
+ *
+ * @since 0.1.0
+ * @category encoding
+ */
+export const decodeJson = (text: string, path?: string): Either.Either<SessionData, SessionStorageError> => {
+  const fail = (reason: SessionStorageError["reason"], detail: string, cause?: unknown) =>
+    Either.left(new SessionStorageError({ reason, detail, ...opt("path", path), ...opt("cause", cause) }))
+  let json: unknown
+  try {
+    json = JSON.parse(text)
+  } catch (cause) {
+    return fail("Corrupt", "not valid JSON", cause)
+  }
+  if (typeof json !== "object" || json === null || (json as { kind?: unknown }).kind !== DOCUMENT_KIND) {
+    return fail("Foreign", `not an ${DOCUMENT_KIND} document`)
+  }
+  const version = (json as { version?: unknown }).version
+  if (typeof version === "number" && version > DOCUMENT_VERSION) {
+    return fail("UnsupportedVersion", `document version ${version}, this build reads ${DOCUMENT_VERSION}`)
+  }
+  return Either.match(decodeDocument(json), {
+    onLeft: (issue) => fail("Corrupt", ParseResult.TreeFormatter.formatErrorSync(issue)),
+    onRight: (doc) => Either.right(fromDocument(doc))
+  })
+}
+
+// ---- file system, wrapped once ----
+
+const errnoCode = (e: unknown): string | undefined =>
+  typeof e === "object" && e !== null && "code" in e && typeof e.code === "string" ? e.code : undefined
+
+const io = <A>(path: string, detail: string, run: () => Promise<A>): Effect.Effect<A, SessionStorageError> =>
+  Effect.tryPromise({
+    try: run,
+    catch: (cause) => new SessionStorageError({ reason: "Io", path, detail: `${detail}: ${String(cause)}`, cause })
+  })
+
+const readIfExists = (path: string): Effect.Effect<string | undefined, SessionStorageError> =>
+  io(path, "read", async () => {
+    try {
+      return await readFile(path, "utf8")
+    } catch (e) {
+      if (errnoCode(e) === "ENOENT") return undefined
+      throw e
+    }
+  })
+
+const tempPrefix = (path: string) => `${basename(path)}.tmp-`
+
+// Durability of the rename itself needs the directory synced; not every platform can open a
+// directory (Windows), and the write is already atomic without it, so failures are ignored.
+const syncDir = async (dir: string) => {
+  try {
+    const handle = await open(dir, "r")
+    try {
+      await handle.sync()
+    } finally {
+      await handle.close()
+    }
+  } catch {
+    // best effort
+  }
+}
+
+const writeAtomic = (path: string, text: string): Effect.Effect<void, SessionStorageError> =>
+  io(path, "write", async () => {
+    const hex = Buffer.from(randomBytes(6)).toString("hex")
+    const temp = join(dirname(path), `${tempPrefix(path)}${process.pid}-${hex}`)
+    try {
+      const handle = await open(temp, "wx", 0o600)
+      try {
+        await handle.writeFile(text, "utf8")
+        await handle.chmod(0o600) // the umask may have cleared bits, never added; be explicit anyway
+        await handle.sync()
+      } finally {
+        await handle.close()
+      }
+      await rename(temp, path)
+    } catch (e) {
+      await unlink(temp).catch(() => undefined)
+      throw e
+    }
+    await syncDir(dirname(path))
+  }).pipe(Effect.uninterruptible) // an interrupted write would leave disk ahead of memory
+
+/** Temp files of writers that crashed before their rename; harmless, removed once we hold the lock. */
+const removeLeftoverTemps = (path: string): Effect.Effect<void> =>
+  Effect.promise(async () => {
+    const prefix = tempPrefix(path)
+    const names = await readdir(dirname(path)).catch(() => [] as Array<string>)
+    for (const name of names) {
+      if (name.startsWith(prefix)) await unlink(join(dirname(path), name)).catch(() => undefined)
+    }
+  })
+
+// ---- the lock ----
+
+interface LockOwner {
+  readonly pid: number
+  readonly host: string
+}
+
+const parseOwner = (text: string): LockOwner | undefined => {
+  try {
+    const json: unknown = JSON.parse(text)
+    if (typeof json === "object" && json !== null) {
+      const { pid, host } = json as { pid?: unknown; host?: unknown }
+      if (typeof pid === "number" && Number.isInteger(pid) && pid > 0 && typeof host === "string") return { pid, host }
+    }
+  } catch {
+    // falls through
+  }
+  return undefined
+}
+
+const isAlive = (pid: number): boolean => {
+  try {
+    process.kill(pid, 0) // signal 0: existence check only
+    return true
+  } catch (e) {
+    return errnoCode(e) === "EPERM" // exists, owned by another user
+  }
+}
+
+const createLock = async (lockPath: string, owner: LockOwner): Promise<boolean> => {
+  let handle
+  try {
+    handle = await open(lockPath, "wx", 0o600)
+  } catch (e) {
+    if (errnoCode(e) === "EEXIST") return false
+    throw e
+  }
+  try {
+    await handle.writeFile(JSON.stringify(owner), "utf8")
+    await handle.sync()
+  } finally {
+    await handle.close()
+  }
+  return true
+}
+
+/**
+ * Takes `<path>.lock` or fails with `Locked`. A lock whose pid is dead on this host is stale and
+ * taken over; between reading it and removing it another process could do the same, a window of
+ * a few microseconds that only matters when two clients start at once after a crash.
+ */
+const acquireLock = (path: string): Effect.Effect<void, SessionStorageError, Scope.Scope> => {
+  const lockPath = `${path}.lock`
+  const me: LockOwner = { pid: process.pid, host: hostname() }
+  const acquire = io(path, "lock", async (): Promise<string | undefined> => {
+    if (await createLock(lockPath, me)) return undefined
+    const text = await readFile(lockPath, "utf8").catch((e) => errnoCode(e) === "ENOENT" ? "" : Promise.reject(e))
+    const owner = parseOwner(text)
+    if (text === "") {
+      // released between our two calls: try once more
+      return (await createLock(lockPath, me)) ? undefined : `${lockPath} is held by another client`
+    }
+    if (owner === undefined) return `${lockPath} exists and is unreadable; remove it if no client is running`
+    if (owner.host !== me.host) return `${lockPath} is held by pid ${owner.pid} on ${owner.host}`
+    if (isAlive(owner.pid)) {
+      return owner.pid === me.pid
+        ? `${path} is already open in this process`
+        : `${lockPath} is held by running pid ${owner.pid}`
+    }
+    await unlink(lockPath).catch((e) => errnoCode(e) === "ENOENT" ? undefined : Promise.reject(e))
+    return (await createLock(lockPath, me)) ? undefined : `${lockPath} was taken by another client`
+  }).pipe(
+    Effect.flatMap((refusal) =>
+      refusal === undefined ? Effect.void : Effect.fail(new SessionStorageError({ reason: "Locked", path, detail: refusal }))
+    )
+  )
+  // Only remove the lock if it is still ours (never another client's after a takeover).
+  const release = Effect.promise(async () => {
+    const text = await readFile(lockPath, "utf8").catch(() => "")
+    const owner = parseOwner(text)
+    if (owner?.pid === me.pid && owner.host === me.host) await unlink(lockPath).catch(() => undefined)
+  })
+  return Effect.acquireRelease(acquire, () => release)
+}
+
+/**
+ * Opens a session file: takes the lock, loads the document (or starts empty when there is
+ * none) and returns the service, which writes the whole document after each change. Scoped:
+ * the lock is held until the scope closes.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const makeFile = (path: string): Effect.Effect<SessionStorageShape, SessionStorageError, Scope.Scope> =>
+  Effect.gen(function*() {
+    yield* acquireLock(path)
+    yield* removeLeftoverTemps(path)
+    const text = yield* readIfExists(path)
+    const initial = text === undefined ? undefined : yield* Either.match(decodeJson(text, path), {
+      onLeft: Effect.fail,
+      onRight: Effect.succeed
+    })
+    return yield* make({ initial: initial ?? emptySession, persist: (data) => writeAtomic(path, encodeJson(data)) })
+  }).pipe(Effect.withSpan("SessionStorage.openFile"))
+
+/**
+ * A session stored in the JSON file at `path` (see the module docs for the guarantees). Fails
+ * to build with `Locked` when another client has the file open, `Corrupt`/`Foreign`/
+ * `UnsupportedVersion` when it does not hold a session this build reads, `Io` otherwise.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layerFile = (path: string): Layer.Layer<SessionStorage, SessionStorageError> =>
+  Layer.scoped(SessionStorage, makeFile(path))

@@ -1,0 +1,150 @@
+/**
+ * `SessionStorage`: the service that remembers a session between runs (auth keys, salts, the
+ * logged-in user, the update state and the peer cache). Backends: {@link layerMemory} here,
+ * `layerFile` (`SessionFile.ts`) and `layerString` (`StringSession.ts`).
+ *
+ * Every backend is {@link make} over a `persist` function: writes are serialized through one
+ * `SynchronizedRef`, and a change becomes visible only once it has been persisted, so a failed
+ * write leaves the in-memory state equal to what is on disk.
+ *
+ * @since 0.1.0
+ */
+import * as Clock from "effect/Clock"
+import * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
+import * as Redacted from "effect/Redacted"
+import * as SynchronizedRef from "effect/SynchronizedRef"
+import type { PeerEntry, PeerInfo } from "./PeerCache.ts"
+import { markedPeerId, type PeerKind } from "./PeerCache.ts"
+import * as SessionData from "./SessionData.ts"
+import type { SessionStorageError } from "./SessionStorageError.ts"
+
+/**
+ * The service model. All methods have `R = never`; reads never fail, writes fail with
+ * {@link SessionStorageError} when the backend cannot persist (the change is then not applied).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface SessionStorageShape {
+  /** The whole current state (an empty one for a new session). */
+  readonly load: Effect.Effect<SessionData.SessionData>
+  /** Applies `f` to the state and persists the result (skipped when `f` returns the same object). */
+  readonly update: (
+    f: (data: SessionData.SessionData) => SessionData.SessionData
+  ) => Effect.Effect<void, SessionStorageError>
+  readonly setHomeDc: (dc: number) => Effect.Effect<void, SessionStorageError>
+  /** Stores a DC's permanent auth key (256 bytes); `Option.none()` forgets it (e.g. AUTH_KEY_UNREGISTERED). */
+  readonly setAuthKey: (
+    dc: number,
+    key: Option.Option<Redacted.Redacted<Uint8Array>>
+  ) => Effect.Effect<void, SessionStorageError>
+  readonly setSalt: (dc: number, salt: bigint) => Effect.Effect<void, SessionStorageError>
+  readonly setTimeOffset: (dc: number, seconds: number) => Effect.Effect<void, SessionStorageError>
+  /** The logged-in user; `undefined` after log-out. */
+  readonly setUser: (user: SessionData.SelfUser | undefined) => Effect.Effect<void, SessionStorageError>
+  readonly setUpdateState: (state: SessionData.UpdateState | undefined) => Effect.Effect<void, SessionStorageError>
+  /**
+   * Merges peers into the cache (min/full rule of `mergePeer`); feed it `peersFromObjects(result)`.
+   * Persists only when something changed.
+   */
+  readonly upsertPeers: (peers: Iterable<PeerInfo>) => Effect.Effect<void, SessionStorageError>
+  /** A cached peer by kind and raw id. */
+  readonly getPeer: (kind: PeerKind, id: bigint) => Effect.Effect<Option.Option<PeerEntry>>
+  /** A cached peer by username (case-insensitive, `@` optional). */
+  readonly peerByUsername: (username: string) => Effect.Effect<Option.Option<PeerEntry>>
+  /** Forgets everything (log-out, or a key the server revoked). */
+  readonly clear: Effect.Effect<void, SessionStorageError>
+}
+
+/**
+ * @since 0.1.0
+ * @category tags
+ */
+export class SessionStorage extends Context.Tag("effect-mtproto/SessionStorage")<
+  SessionStorage,
+  SessionStorageShape
+>() {}
+
+/**
+ * Options of {@link make}: where a backend starts and how it saves.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface MakeOptions {
+  readonly initial: SessionData.SessionData
+  /** Called with each new state, inside the write lock; its failure cancels the change. */
+  readonly persist: (data: SessionData.SessionData) => Effect.Effect<void, SessionStorageError>
+}
+
+/**
+ * Builds the service over a state and a persist function (the part every backend shares).
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const make = (options: MakeOptions): Effect.Effect<SessionStorageShape> =>
+  Effect.map(SynchronizedRef.make(options.initial), (ref) => {
+    const update = (f: (data: SessionData.SessionData) => SessionData.SessionData) =>
+      SynchronizedRef.updateEffect(ref, (old) => {
+        const next = f(old)
+        return next === old ? Effect.succeed(old) : Effect.as(options.persist(next), next)
+      })
+    const read = <A>(f: (data: SessionData.SessionData) => A) => Effect.map(SynchronizedRef.get(ref), f)
+    const patchDc = (dc: number, patch: (old: SessionData.DcSession) => SessionData.DcSession) =>
+      update((data) =>
+        SessionData.updateDc(data, dc, (old) => patch(old ?? { salt: 0n, timeOffset: 0 }))
+      )
+    return SessionStorage.of({
+      load: SynchronizedRef.get(ref),
+      update: Effect.fn("SessionStorage.update")(function*(f) {
+        yield* update(f)
+      }),
+      setHomeDc: (dc) => update((data) => data.homeDc === dc ? data : { ...data, homeDc: dc }),
+      setAuthKey: (dc, key) =>
+        Option.isSome(key) && Redacted.value(key.value).length !== SessionData.AUTH_KEY_LENGTH
+          ? Effect.dieMessage(`SessionStorage.setAuthKey: an auth key has ${SessionData.AUTH_KEY_LENGTH} bytes`)
+          : patchDc(dc, (old) => Option.match(key, {
+          onNone: () => ({ salt: old.salt, timeOffset: old.timeOffset }),
+          onSome: (authKey) => ({ ...old, authKey })
+        })),
+      setSalt: (dc, salt) => patchDc(dc, (old) => ({ ...old, salt })),
+      setTimeOffset: (dc, timeOffset) => patchDc(dc, (old) => ({ ...old, timeOffset })),
+      setUser: (user) => update((data) => ({ ...data, user })),
+      setUpdateState: (updateState) => update((data) => ({ ...data, updateState })),
+      upsertPeers: (peers) =>
+        Effect.flatMap(Clock.currentTimeMillis, (now) => update((data) => SessionData.mergePeersInto(data, peers, now))),
+      getPeer: (kind, id) => read((data) => Option.fromNullable(data.peers.get(markedPeerId(kind, id)))),
+      peerByUsername: (username) => read((data) => Option.fromNullable(SessionData.findPeerByUsername(data, username))),
+      clear: update(() => SessionData.emptySession)
+    })
+  })
+
+/**
+ * An in-memory session, optionally seeded; lost when the program ends.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const makeMemory = (initial: SessionData.SessionData = SessionData.emptySession): Effect.Effect<SessionStorageShape> =>
+  make({ initial, persist: () => Effect.void })
+
+/**
+ * An empty in-memory session.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layerMemory: Layer.Layer<SessionStorage> = Layer.effect(SessionStorage, makeMemory())
+
+/**
+ * An in-memory session starting from `initial`.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layerMemoryFrom = (initial: SessionData.SessionData): Layer.Layer<SessionStorage> =>
+  Layer.effect(SessionStorage, makeMemory(initial))

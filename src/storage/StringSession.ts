@@ -1,0 +1,159 @@
+/**
+ * String sessions: the home DC's auth key and the logged-in user packed into one base64url
+ * string a user can keep in an environment variable, and `layerString`, a memory session
+ * seeded from such a string that can export its current state back.
+ *
+ * Format, version 1 (all integers little-endian), then base64url without padding:
+ *
+ * | bytes | field |
+ * | --- | --- |
+ * | 1 | version = 1 |
+ * | 1 | flags: bit 0 auth key present, bit 1 user present, bit 2 user is a bot |
+ * | 2 | home DC id, int16 (0 = none) |
+ * | 256 + 8 + 4 | if bit 0: auth key, server salt (int64), time offset (int32, seconds) |
+ * | 8 | if bit 1: user id (int64) |
+ *
+ * A full string is 280 bytes, 374 characters. The peer cache and the update state are not
+ * included: the client rebuilds them from the server.
+ *
+ * @since 0.1.0
+ */
+import * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
+import * as Layer from "effect/Layer"
+import * as Redacted from "effect/Redacted"
+import { AUTH_KEY_LENGTH, type DcSession, emptySession, type SessionData } from "./SessionData.ts"
+import { makeMemory, SessionStorage } from "./SessionStorage.ts"
+import { SessionStorageError } from "./SessionStorageError.ts"
+
+/**
+ * The format version {@link encodeStringSession} writes.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
+export const STRING_SESSION_VERSION = 1
+
+const FLAG_KEY = 1
+const FLAG_USER = 2
+const FLAG_BOT = 4
+const HEADER = 4
+const KEY_PART = AUTH_KEY_LENGTH + 8 + 4
+const USER_PART = 8
+
+/**
+ * Packs the home DC (with its key, salt and time offset) and the user id of a session.
+ *
+ * @since 0.1.0
+ * @category encoding
+ */
+export const encodeStringSession = (data: SessionData): Redacted.Redacted<string> => {
+  const dc = data.homeDc === undefined ? undefined : data.dcs.get(data.homeDc)
+  const key = dc?.authKey === undefined ? undefined : Redacted.value(dc.authKey)
+  const flags = (key === undefined ? 0 : FLAG_KEY) |
+    (data.user === undefined ? 0 : FLAG_USER) |
+    (data.user?.bot === true ? FLAG_BOT : 0)
+  const bytes = new Uint8Array(HEADER + (key === undefined ? 0 : KEY_PART) + (data.user === undefined ? 0 : USER_PART))
+  const view = new DataView(bytes.buffer)
+  bytes[0] = STRING_SESSION_VERSION
+  bytes[1] = flags
+  view.setInt16(2, data.homeDc ?? 0, true)
+  let at = HEADER
+  if (key !== undefined && dc !== undefined) {
+    bytes.set(key, at)
+    view.setBigInt64(at + AUTH_KEY_LENGTH, BigInt.asIntN(64, dc.salt), true)
+    view.setInt32(at + AUTH_KEY_LENGTH + 8, dc.timeOffset, true)
+    at += KEY_PART
+  }
+  if (data.user !== undefined) view.setBigInt64(at, BigInt.asIntN(64, data.user.id), true)
+  return Redacted.make(Buffer.from(bytes).toString("base64url"))
+}
+
+const corrupt = (detail: string) =>
+  Either.left(new SessionStorageError({ reason: "Corrupt", detail: `string session: ${detail}` }))
+
+/**
+ * Unpacks a string session. An empty string (or only whitespace) is an empty session; anything
+ * that is not a well-formed version-1 string fails with `Corrupt` (or `UnsupportedVersion`).
+ *
+ * @since 0.1.0
+ * @category encoding
+ */
+export const decodeStringSession = (
+  session: Redacted.Redacted<string>
+): Either.Either<SessionData, SessionStorageError> => {
+  const text = Redacted.value(session).trim()
+  if (text === "") return Either.right(emptySession)
+  // Buffer's decoder skips characters it does not know; a typo must not become a different key.
+  if (!/^[A-Za-z0-9_-]+$/.test(text)) return corrupt("not base64url")
+  const bytes = new Uint8Array(Buffer.from(text, "base64url"))
+  if (bytes.length < HEADER) return corrupt("too short")
+  if (bytes[0] !== STRING_SESSION_VERSION) {
+    return Either.left(
+      new SessionStorageError({ reason: "UnsupportedVersion", detail: `string session version ${bytes[0]}` })
+    )
+  }
+  const flags = bytes[1]
+  if ((flags & ~(FLAG_KEY | FLAG_USER | FLAG_BOT)) !== 0) return corrupt("unknown flags")
+  if ((flags & FLAG_BOT) !== 0 && (flags & FLAG_USER) === 0) return corrupt("bot flag without a user")
+  const expected = HEADER + ((flags & FLAG_KEY) !== 0 ? KEY_PART : 0) + ((flags & FLAG_USER) !== 0 ? USER_PART : 0)
+  if (bytes.length !== expected) return corrupt(`length ${bytes.length}, expected ${expected}`)
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength)
+  const homeDc = view.getInt16(2, true)
+  if ((flags & FLAG_KEY) !== 0 && homeDc === 0) return corrupt("auth key without a DC")
+  let at = HEADER
+  const dcs = new Map<number, DcSession>()
+  if ((flags & FLAG_KEY) !== 0) {
+    dcs.set(homeDc, {
+      authKey: Redacted.make(bytes.slice(at, at + AUTH_KEY_LENGTH)),
+      salt: view.getBigInt64(at + AUTH_KEY_LENGTH, true),
+      timeOffset: view.getInt32(at + AUTH_KEY_LENGTH + 8, true)
+    })
+    at += KEY_PART
+  }
+  return Either.right({
+    ...emptySession,
+    homeDc: homeDc === 0 ? undefined : homeDc,
+    dcs,
+    user: (flags & FLAG_USER) !== 0 ? { id: view.getBigInt64(at, true), bot: (flags & FLAG_BOT) !== 0 } : undefined
+  })
+}
+
+/**
+ * The export side of {@link layerString}.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface StringSessionShape {
+  /** The current state as a string session (see the module docs for what it keeps). */
+  readonly export: Effect.Effect<Redacted.Redacted<string>>
+}
+
+/**
+ * @since 0.1.0
+ * @category tags
+ */
+export class StringSession extends Context.Tag("effect-mtproto/StringSession")<StringSession, StringSessionShape>() {}
+
+/**
+ * A memory session seeded from a string session (empty without one), with its
+ * {@link StringSession} exporter. Fails to build when the string does not decode.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layerString = (
+  initial?: Redacted.Redacted<string>
+): Layer.Layer<SessionStorage | StringSession, SessionStorageError> =>
+  Layer.effectContext(Effect.gen(function*() {
+    const data = initial === undefined ? emptySession : yield* Either.match(decodeStringSession(initial), {
+      onLeft: Effect.fail,
+      onRight: Effect.succeed
+    })
+    const storage = yield* makeMemory(data)
+    return Context.make(SessionStorage, storage).pipe(
+      Context.add(StringSession, { export: Effect.map(storage.load, encodeStringSession) })
+    )
+  }))
