@@ -97,8 +97,7 @@ export async function run(): Promise<void> {
   const authKey = buf(256)
   const out176 = buf(176), in352 = buf(352)
   const mtcuteMsg = (plain: Uint8Array) => {
-    const mk = sha256(new Uint8Array([...authKey.subarray(88, 120), ...plain])).subarray(8, 24)
-    const { key: k, iv: v } = messageKeyIv(authKey, mk, 0)
+    const { key: k, iv: v } = messageKeyIv(authKey, msgKey(authKey, plain, 0), 0)
     return ige256Encrypt(plain, k, v)
   }
   add("message encrypt 176 B (msgKey+kdf+IGE)", rate(() => {

@@ -143,10 +143,13 @@ interface Instance {
 let instance: Instance | null | undefined
 let u8 = new Uint8Array(0)
 let i32 = new Int32Array(0)
+let rkView = new Int32Array(0)
 
+/** Views over the memory; a `grow` detaches the old buffer, so they are rebuilt then. */
 const refreshViews = (): void => {
   u8 = new Uint8Array(instance!.memory.buffer)
   i32 = new Int32Array(instance!.memory.buffer)
+  rkView = i32.subarray(RK >> 2, (RK >> 2) + 60)
 }
 
 const load = (): Instance | null => {
@@ -177,8 +180,8 @@ const run = (dec: boolean, data: Uint8Array, key: Uint8Array, iv: Uint8Array, ou
     inst.memory.grow(Math.ceil((need - inst.memory.buffer.byteLength) / 65536))
     refreshViews()
   }
-  if (dec) expandKeyDec(key, i32.subarray(RK >> 2, (RK >> 2) + 60))
-  else expandKeyEnc(key, i32.subarray(RK >> 2, (RK >> 2) + 60))
+  if (dec) expandKeyDec(key, rkView)
+  else expandKeyEnc(key, rkView)
   u8.set(iv, IV)
   u8.set(data, DATA)
   if (dec) inst.dec(n)
