@@ -75,6 +75,8 @@ export interface SenderOptions {
 export interface Sender {
   /** Sends a method and waits for its typed result. Interrupting the wait sends `rpc_drop_answer`. */
   readonly invoke: <M extends TlMethod>(method: M) => Effect.Effect<ResultOf<M>, AnyRpcError | SenderError>
+  /** `invoke` without the result typing, for generic code (routing, wrappers). */
+  readonly invokeUntyped: (method: TlMethod) => Effect.Effect<unknown, AnyRpcError | SenderError>
   /** Everything the server sends that is not an answer or a service message (updates), decoded. */
   readonly updates: Effect.Effect<Stream.Stream<AnyObject>, never, Scope.Scope>
   /** The session as it stands (for persistence). */
@@ -520,6 +522,7 @@ export const make = (options: SenderOptions): Effect.Effect<Sender, never, Scope
 
     return {
       invoke,
+      invokeUntyped,
       updates: Stream.fromPubSub(hub, { scoped: true }),
       state: Effect.sync(() => ({ salt: state.salt, timeOffset: state.timeOffset, sessionId: state.sessionId })),
       connections: Effect.sync(() => connectionCount)

@@ -24,6 +24,21 @@ export {
 export { msgIdSeconds, nextClientMsgId, nextServerMsgId } from "./msgId.ts"
 export { MsgIdWindow } from "./msgIdWindow.ts"
 export { decodePlainMessage, encodePlainMessage, isPlainMessage, type PlainMessage } from "./plainMessage.ts"
-export { type AnyRpcError, FloodWait, fromRpcError, Migrate, RpcError, SenderError } from "./rpcError.ts"
+export {
+  type AnyRpcError,
+  AuthKeyUnregistered,
+  AuthRestart,
+  FloodWait,
+  fromRpcError,
+  isRpcError,
+  Migrate,
+  PasswordHashInvalid,
+  PhoneCodeExpired,
+  PhoneCodeInvalid,
+  RpcError,
+  SenderError,
+  SessionPasswordNeeded,
+  UserDeactivated
+} from "./rpcError.ts"
 export * as Sender from "./Sender.ts"
 export { type PackedMessage, SessionState } from "./sessionState.ts"

@@ -35,8 +35,51 @@ export class Migrate extends Schema.TaggedError<Migrate>()("Migrate", {
   method: Schema.String
 }) {}
 
+const named = {
+  code: Schema.Int,
+  message: Schema.String,
+  method: Schema.String
+}
+
+/** SESSION_PASSWORD_NEEDED: the account has 2FA; answer `auth.checkPassword` with an SRP proof. */
+export class SessionPasswordNeeded extends Schema.TaggedError<SessionPasswordNeeded>()("SessionPasswordNeeded", named) {}
+/** AUTH_KEY_UNREGISTERED: the key is not logged in (or was logged out). */
+export class AuthKeyUnregistered extends Schema.TaggedError<AuthKeyUnregistered>()("AuthKeyUnregistered", named) {}
+/** PHONE_CODE_INVALID / PHONE_CODE_EMPTY: the login code is wrong. */
+export class PhoneCodeInvalid extends Schema.TaggedError<PhoneCodeInvalid>()("PhoneCodeInvalid", named) {}
+/** PHONE_CODE_EXPIRED: the login code expired; send a new one. */
+export class PhoneCodeExpired extends Schema.TaggedError<PhoneCodeExpired>()("PhoneCodeExpired", named) {}
+/** PASSWORD_HASH_INVALID: the 2FA password is wrong. */
+export class PasswordHashInvalid extends Schema.TaggedError<PasswordHashInvalid>()("PasswordHashInvalid", named) {}
+/** USER_DEACTIVATED / USER_DEACTIVATED_BAN: the account is gone. */
+export class UserDeactivated extends Schema.TaggedError<UserDeactivated>()("UserDeactivated", named) {}
+/** AUTH_RESTART: restart the login from auth.sendCode. */
+export class AuthRestart extends Schema.TaggedError<AuthRestart>()("AuthRestart", named) {}
+
 /** The error family an RPC call can fail with. */
-export type AnyRpcError = RpcError | FloodWait | Migrate
+export type AnyRpcError =
+  | RpcError
+  | FloodWait
+  | Migrate
+  | SessionPasswordNeeded
+  | AuthKeyUnregistered
+  | PhoneCodeInvalid
+  | PhoneCodeExpired
+  | PasswordHashInvalid
+  | UserDeactivated
+  | AuthRestart
+
+const byName: Record<string, new(args: { code: number; message: string; method: string }) => AnyRpcError> = {
+  SESSION_PASSWORD_NEEDED: SessionPasswordNeeded,
+  AUTH_KEY_UNREGISTERED: AuthKeyUnregistered,
+  PHONE_CODE_INVALID: PhoneCodeInvalid,
+  PHONE_CODE_EMPTY: PhoneCodeInvalid,
+  PHONE_CODE_EXPIRED: PhoneCodeExpired,
+  PASSWORD_HASH_INVALID: PasswordHashInvalid,
+  USER_DEACTIVATED: UserDeactivated,
+  USER_DEACTIVATED_BAN: UserDeactivated,
+  AUTH_RESTART: AuthRestart
+}
 
 /** Parses the server's error string once into its tag (pure). */
 export const fromRpcError = (code: number, message: string, method: string): AnyRpcError => {
@@ -46,8 +89,15 @@ export const fromRpcError = (code: number, message: string, method: string): Any
   if (migrate?.[1] !== undefined && migrate[2] !== undefined) {
     return new Migrate({ code, message, kind: migrate[1] as Migrate["kind"], dc: Number(migrate[2]), method })
   }
+  const Named = byName[message]
+  if (Named !== undefined) return new Named({ code, message, method })
   return new RpcError({ code, message, method })
 }
+
+/** True for every member of the RPC error family (for `Effect.catchIf` in generic code). */
+export const isRpcError = (e: unknown): e is AnyRpcError =>
+  typeof e === "object" && e !== null && "_tag" in e && typeof (e as { code?: unknown }).code === "number" &&
+  typeof (e as { method?: unknown }).method === "string" && (e as { _tag: string })._tag !== "SenderError"
 
 /**
  * Why a call ended without an answer from the server: the Sender was closed, the server

@@ -1,0 +1,69 @@
+/**
+ * Client configuration: plain values, or read from the environment with Effect `Config`.
+ */
+import * as Config from "effect/Config"
+import type * as Duration from "effect/Duration"
+import type * as Redacted from "effect/Redacted"
+import type * as Schedule from "effect/Schedule"
+import type { RsaPublicKey } from "../crypto/index.ts"
+import type { ClientError } from "./errors.ts"
+
+/** Where a DC listens. */
+export interface DcAddress {
+  readonly id: number
+  readonly host: string
+  readonly port: number
+}
+
+/** Telegram's production DCs (the addresses clients start from; help.getConfig refreshes them). */
+export const PRODUCTION_DCS: ReadonlyArray<DcAddress> = [
+  { id: 1, host: "149.154.175.53", port: 443 },
+  { id: 2, host: "149.154.167.51", port: 443 },
+  { id: 3, host: "149.154.175.100", port: 443 },
+  { id: 4, host: "149.154.167.91", port: 443 },
+  { id: 5, host: "91.108.56.130", port: 443 }
+]
+
+/** Telegram's test DCs (use with `testMode: true`). */
+export const TEST_DCS: ReadonlyArray<DcAddress> = [
+  { id: 1, host: "149.154.175.10", port: 443 },
+  { id: 2, host: "149.154.167.40", port: 443 },
+  { id: 3, host: "149.154.175.117", port: 443 }
+]
+
+/** Everything `Client.layer` needs. Only `apiId` and `apiHash` are required. */
+export interface ClientConfig {
+  readonly apiId: number
+  readonly apiHash: Redacted.Redacted<string>
+  /** DCs to start from (default: Telegram's production or test DCs). */
+  readonly dcs?: ReadonlyArray<DcAddress> | undefined
+  /** The DC a new session starts on (default 2). */
+  readonly defaultDc?: number | undefined
+  /** Talk to Telegram's test servers: test DC list and key, dc ids +10000 in the handshake. */
+  readonly testMode?: boolean | undefined
+  /** Server RSA keys (default: Telegram's). A TestDc's key goes here. */
+  readonly publicKeys?: ReadonlyArray<RsaPublicKey> | undefined
+  readonly deviceModel?: string | undefined
+  readonly systemVersion?: string | undefined
+  readonly appVersion?: string | undefined
+  readonly systemLangCode?: string | undefined
+  readonly langPack?: string | undefined
+  readonly langCode?: string | undefined
+  /** FLOOD_WAIT up to this many seconds is slept through and retried; longer ones fail (default 60). */
+  readonly floodSleepThreshold?: number | undefined
+  /** Replaces the whole retry policy (see `retryPolicy` in `retry.ts`). */
+  readonly retry?: Schedule.Schedule<unknown, ClientError> | undefined
+  /** ping_delay_disconnect interval of each connection (default 60 s). */
+  readonly pingInterval?: Duration.DurationInput | undefined
+}
+
+/**
+ * Reads `TELEGRAM_API_ID`, `TELEGRAM_API_HASH` (redacted), and optionally `TELEGRAM_DC`
+ * (the default DC) and `TELEGRAM_TEST_MODE` from the environment.
+ */
+export const clientConfig: Config.Config<ClientConfig> = Config.all({
+  apiId: Config.integer("TELEGRAM_API_ID"),
+  apiHash: Config.redacted("TELEGRAM_API_HASH"),
+  defaultDc: Config.integer("TELEGRAM_DC").pipe(Config.withDefault(2)),
+  testMode: Config.boolean("TELEGRAM_TEST_MODE").pipe(Config.withDefault(false))
+})

@@ -1,0 +1,11 @@
+/**
+ * `effect-mtproto`: the Client service, its layers and errors, the TL types (`Api`), and the
+ * session storage layers.
+ *
+ * @module
+ */
+export { type BotLogin, type LoginParams, passwordCheck, type UserLogin } from "./auth/login.ts"
+export { Client, type ClientShape, type InvokeOptions, layer, layerConfig, layerWith, make } from "./Client.ts"
+export { type ClientConfig, clientConfig, type DcAddress, PRODUCTION_DCS, TEST_DCS } from "./config.ts"
+export * from "./errors.ts"
+export { retryPolicy } from "./retry.ts"

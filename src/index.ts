@@ -1,0 +1,21 @@
+/**
+ * `effect-mtproto`: a Telegram MTProto 2.0 client built on Effect.
+ *
+ * ```ts
+ * import { Client, SessionStorage } from "effect-mtproto"
+ * const program = Effect.gen(function*() {
+ *   const client = yield* Client
+ *   yield* client.start({ botToken: Redacted.make(token) })
+ *   return yield* client.getMe
+ * })
+ * Effect.runPromise(program.pipe(
+ *   Effect.provide(Client.layer({ apiId, apiHash })),
+ *   Effect.provide(SessionStorage.layerFile("session.json"))
+ * ))
+ * ```
+ *
+ * @module
+ */
+export * from "./client/index.ts"
+export * as SessionStorage from "./storage/index.ts"
+export type { Api, ResultOf } from "./tl/index.ts"
