@@ -9,14 +9,15 @@ const PAST_SECONDS = 300
 const FUTURE_SECONDS = 30
 
 /**
- * Remembers the last `capacity` msg_ids of one session. Ids older than the oldest remembered
- * one are rejected as possible replays, so the memory stays bounded.
+ * Remembers the largest `capacity`..`2 × capacity` msg_ids of one session. Ids below the
+ * smallest one remembered are rejected as possible replays, so memory stays bounded. Ids
+ * arrive out of order (a container's id is larger than those inside it), so eviction drops
+ * the smallest ids, not the oldest insertions; it runs in batches to stay cheap.
  */
 export class MsgIdWindow {
-  private readonly seen = new Set<bigint>()
-  private readonly order: Array<bigint> = []
+  private seen = new Set<bigint>()
   private readonly capacity: number
-  private floor = 0n
+  private floor = -1n << 63n
   constructor(capacity = 500) {
     this.capacity = capacity
   }
@@ -33,13 +34,15 @@ export class MsgIdWindow {
     const seconds = Number(msgId >> 32n)
     if (seconds < nowSeconds - PAST_SECONDS) throw new SecurityError({ reason: "MsgIdTooOld", detail: `msg_id ${msgId}` })
     if (seconds > nowSeconds + FUTURE_SECONDS) throw new SecurityError({ reason: "MsgIdTooNew", detail: `msg_id ${msgId}` })
-    if (this.seen.has(msgId) || msgId <= this.floor) throw new SecurityError({ reason: "DuplicateMsgId", detail: `msg_id ${msgId}` })
+    if (msgId <= this.floor || this.seen.has(msgId)) {
+      throw new SecurityError({ reason: "DuplicateMsgId", detail: `msg_id ${msgId}` })
+    }
     this.seen.add(msgId)
-    this.order.push(msgId)
-    if (this.order.length > this.capacity) {
-      const dropped = this.order.shift()!
-      this.seen.delete(dropped)
-      if (dropped > this.floor) this.floor = dropped
+    if (this.seen.size > 2 * this.capacity) {
+      const sorted = [...this.seen].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))
+      const cut = sorted.length - this.capacity
+      this.floor = sorted[cut - 1]!
+      this.seen = new Set(sorted.slice(cut))
     }
   }
 }
