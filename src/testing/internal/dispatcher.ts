@@ -47,6 +47,11 @@ const send = (payloads: ReadonlyArray<Uint8Array>): FrameOutcome => ({ _tag: "Se
 const close = (reason: string, transportError?: number): FrameOutcome => ({ _tag: "Close", transportError, reason })
 
 const MSG_CONTAINER_ID = 0x73f1f8dc
+const MSGS_ACK_ID = 0x62d6b459
+
+const constructorId = (body: Uint8Array): number =>
+  body.length >= 4 ? new DataView(body.buffer, body.byteOffset, 4).getUint32(0, true) : 0
+const isAck = (body: Uint8Array): boolean => constructorId(body) === MSGS_ACK_ID
 const SALT_LIFETIME_SECONDS = 3600
 
 /** Wrappers whose `query` is the real call (the schema's generic `X` methods). */
@@ -215,12 +220,13 @@ export const handleEncrypted = (conn: ConnectionContext, frame: Uint8Array, nowM
 
     const one = (msgId: bigint, seqNo: number, body: Uint8Array) =>
       Effect.map(handleMessage(conn, key, s, msgId, seqNo, body, nowSeconds), (produced) => {
-        if ((seqNo & 1) === 1) acks.push(msgId)
+        // Acks are never acknowledged, whatever their seq_no says.
+        if ((seqNo & 1) === 1 && !isAck(body)) acks.push(msgId)
         for (const o of produced) outs.push(o)
       })
 
     let work: Effect.Effect<void>
-    if (message.body.length >= 4 && new DataView(message.body.buffer, message.body.byteOffset, 4).getUint32(0, true) === MSG_CONTAINER_ID) {
+    if (constructorId(message.body) === MSG_CONTAINER_ID) {
       let container: Mt.msg_container
       try {
         container = deserialize(message.body) as Mt.msg_container
@@ -277,9 +283,12 @@ const handleMessage = (
     try {
       obj = deserialize(body)
     } catch {
-      const id = body.length >= 4 ? new DataView(body.buffer, body.byteOffset, 4).getUint32(0, true) : 0
-      return [rpcError(msgId, 400, `INPUT_METHOD_INVALID_${id.toString(16).padStart(8, "0")}`)]
+      return [rpcError(msgId, 400, `INPUT_METHOD_INVALID_${constructorId(body).toString(16).padStart(8, "0")}`)]
     }
+    // seq_no parity: a content-related message with an even seq_no is refused (code 34).
+    // The reverse is tolerated, as Telegram does: mtcute numbers its msgs_ack as content.
+    const contentRelated = obj._tag !== "msgs_ack" && obj._tag !== "http_wait"
+    if (contentRelated && (seqNo & 1) === 0) return [badMsg(msgId, seqNo, 34)]
     if (state.onClientMessage !== undefined) {
       const verdict = yield* state.onClientMessage({ authKeyId: key.id, sessionId: session.sessionId, msgId, seqNo, body: obj })
       if (verdict === "drop") return []
