@@ -22,9 +22,9 @@ const transportError = (code: number): Uint8Array => {
 }
 
 /** The per-connection handler given to `SocketServer.run`. Never fails. */
-export const handleConnection = (state: ServerState) => (socket: Socket.Socket): Effect.Effect<void> =>
-  Effect.scoped(Effect.gen(function*() {
-    const id = state.nextConnectionId++
+export const handleConnection = (state: ServerState) => (socket: Socket.Socket): Effect.Effect<void> => {
+  const id = state.nextConnectionId++
+  return Effect.scoped(Effect.gen(function*() {
     // Completed with the reason the connection ends, by whichever side decides first.
     const done = yield* Deferred.make<string>()
     state.connections.set(id, { id, close: () => Deferred.unsafeDone(done, Exit.succeed("closed by the server")) })
@@ -100,7 +100,8 @@ export const handleConnection = (state: ServerState) => (socket: Socket.Socket):
       })
     )
   }).pipe(
-    Effect.annotateLogs({ testdc: state.dcId, connection: state.nextConnectionId }),
+    Effect.annotateLogs({ testdc: state.dcId, connection: id }),
     // Belt and braces: whatever escapes stays inside this connection.
     Effect.catchAllCause((cause) => Effect.logWarning("connection handler failed", cause))
   ))
+}
