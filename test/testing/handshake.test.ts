@@ -110,6 +110,12 @@ describe("TestDc handshake and session", () => {
       assert.deepStrictEqual(resultOf(yield* s.until(isResultFor(destroy)), destroy), {
         _tag: "destroy_session_none", session_id: 777n
       })
+      // req_pq_multi inside the encrypted session is answered too (rpc_result with resPQ).
+      const nonce = randomBytes(16)
+      const reqPq = yield* s.send(serialize({ _tag: "req_pq_multi", nonce }))
+      const resPq = resultOf(yield* s.until(isResultFor(reqPq)), reqPq)
+      assert.strictEqual(resPq._tag, "resPQ")
+      assert.deepStrictEqual(resPq._tag === "resPQ" && [resPq.nonce, resPq.server_public_key_fingerprints], [nonce, [dc.fingerprint]])
       // rotateSalt: the old salt is refused from now on.
       const [rotated] = yield* dc.rotateSalt()
       const after = yield* s.send(serialize({ _tag: "ping", ping_id: 1n }))
