@@ -27,7 +27,7 @@ import * as Layer from "effect/Layer"
 import type * as Scope from "effect/Scope"
 import { createPrivateKey } from "node:crypto"
 import { generateRsaKeyPair, randomBytes, type RsaKeyPair, type RsaPublicKey } from "../crypto/index.ts"
-import { defaultHandlers, type Handlers } from "./handlers.ts"
+import { defaultHandlers, type Handlers, type InjectedError, makeInjector } from "./handlers.ts"
 import { handleConnection } from "./internal/connection.ts"
 import { type AuthKeyInfo, type ClientMessage, randomLong, type ServerState, type StoredKey } from "./internal/state.ts"
 import { makeWorld, type World } from "./World.ts"
@@ -109,6 +109,14 @@ export interface TestDcShape {
   readonly dropConnections: Effect.Effect<void>
   /** Answers the next `count` set_client_DH_params with dh_gen_retry. */
   readonly setDhGenRetry: (count: number) => Effect.Effect<void>
+  /**
+   * Answers calls of `method` with an rpc_error before its handler runs:
+   * `{ code: 420, message: "FLOOD_WAIT_3", times: 1 }`, `{ code: 303, message: "FILE_MIGRATE_4" }`.
+   * Without `times`, every call until {@link clearInjectedErrors}; injections queue up in order.
+   */
+  readonly injectError: (method: string, error: InjectedError) => Effect.Effect<void>
+  /** Forgets the injected errors of `method`, or of every method. */
+  readonly clearInjectedErrors: (method?: string) => Effect.Effect<void>
 }
 
 /**
@@ -134,6 +142,7 @@ export const make = (options: TestDcOptions = {}): Effect.Effect<TestDcShape, So
     const address = server.address
     const port = address._tag === "TcpAddress" ? address.port : 0
     const keys = new Map<string, StoredKey>()
+    const injector = makeInjector()
     const state: ServerState = {
       dcId,
       host,
@@ -143,7 +152,8 @@ export const make = (options: TestDcOptions = {}): Effect.Effect<TestDcShape, So
       randomBytes,
       world: options.world ?? makeWorld(),
       keys,
-      handlers: options.handlers === undefined ? [defaultHandlers] : [defaultHandlers, options.handlers],
+      // The injector's interceptor comes first: injected errors win over every handler.
+      handlers: [injector.table, defaultHandlers, ...(options.handlers === undefined ? [] : [options.handlers])],
       maxFrameLength: options.maxFrameLength,
       dhGenRetries: options.faults?.dhGenRetry ?? 0,
       onClientMessage: options.faults?.onClientMessage,
@@ -182,7 +192,9 @@ export const make = (options: TestDcOptions = {}): Effect.Effect<TestDcShape, So
       dropConnections: Effect.sync(() => {
         for (const c of [...state.connections.values()]) c.close()
       }),
-      setDhGenRetry: (count) => Effect.sync(() => void (state.dhGenRetries = count))
+      setDhGenRetry: (count) => Effect.sync(() => void (state.dhGenRetries = count)),
+      injectError: (method, error) => Effect.sync(() => injector.inject(method, error)),
+      clearInjectedErrors: (method) => Effect.sync(() => injector.clear(method))
     })
   })
 
