@@ -8,5 +8,6 @@
  * @since 0.1.0
  */
 export * from "./TestDc.ts"
-export { defaultHandlers, type Handler, type HandlerContext, type HandlerResult, type Handlers, makeConfig, type MethodTag, RpcFailure } from "./handlers.ts"
-export { makeWorld, type World, type WorldUser } from "./World.ts"
+export * from "./Cluster.ts"
+export { apiUser, defaultHandlers, type Handler, type HandlerContext, type HandlerResult, type Handlers, type InjectedError, type Interceptor, makeConfig, type MethodTag, requireUser, RpcFailure } from "./handlers.ts"
+export { type Authorization, makeWorld, type NewBot, type NewUser, type PendingCode, type World, type WorldDc, type WorldOptions, type WorldPassword, type WorldUser } from "./World.ts"
