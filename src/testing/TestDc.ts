@@ -29,10 +29,20 @@ import { createPrivateKey } from "node:crypto"
 import { generateRsaKeyPair, randomBytes, type RsaKeyPair, type RsaPublicKey } from "../crypto/index.ts"
 import { defaultHandlers, type Handlers, type InjectedError, makeInjector } from "./handlers.ts"
 import { handleConnection } from "./internal/connection.ts"
-import { type AuthKeyInfo, type ClientMessage, randomLong, type ServerState, type StoredKey } from "./internal/state.ts"
+import {
+  type AuthKeyInfo,
+  type ClientMessage,
+  type FaultKnobs,
+  randomLong,
+  type ServerMessage,
+  type ServerState,
+  type StoredKey,
+  toPlan
+} from "./internal/state.ts"
+import { type AnyObject, serialize } from "../tl/index.ts"
 import { makeWorld, type World } from "./World.ts"
 
-export type { AuthKeyInfo, ClientMessage } from "./internal/state.ts"
+export type { AuthKeyInfo, ClientMessage, FaultKnobs, ServerMessage } from "./internal/state.ts"
 
 /**
  * Knobs for fault injection, for client tests.
@@ -40,7 +50,7 @@ export type { AuthKeyInfo, ClientMessage } from "./internal/state.ts"
  * @since 0.1.0
  * @category models
  */
-export interface TestDcFaults {
+export interface TestDcFaults extends FaultKnobs {
   /** Answer this many set_client_DH_params with dh_gen_retry before dh_gen_ok (default 0). */
   readonly dhGenRetry?: number | undefined
   /**
@@ -48,6 +58,37 @@ export interface TestDcFaults {
    * server ignore it (no answer, no ack), e.g. to test client resends and timeouts.
    */
   readonly onClientMessage?: ((message: ClientMessage) => Effect.Effect<"process" | "drop">) | undefined
+  /** Sees every message the server packs for a client (answers, service messages, pushes), e.g. to check acks. */
+  readonly onServerMessage?: ((message: ServerMessage) => Effect.Effect<void>) | undefined
+}
+
+/**
+ * Fault injection on a running TestDc (`dc.faults`).
+ *
+ * ```ts
+ * yield* dc.faults.set({ badMsg: [32] })        // the next call gets bad_msg_notification 32
+ * yield* dc.faults.set({ duplicate: 1, tamper: 1 })
+ * yield* dc.faults.push({ _tag: "updatesTooLong" }) // an unsolicited update on every connection
+ * ```
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface TestDcFaultControls {
+  /** Merges knobs into the active plan (a knob set to `undefined` is switched off). */
+  readonly set: (knobs: FaultKnobs) => Effect.Effect<void>
+  /** Switches every knob off: normal behaviour. */
+  readonly clear: Effect.Effect<void>
+  /** The knobs as they stand (counted ones show what is left). */
+  readonly current: Effect.Effect<FaultKnobs>
+  /**
+   * Sends a server-initiated message (an update such as `updateShort`/`updatesTooLong`, or a
+   * service message such as `msgs_state_req`) on every open connection, in the session it
+   * last spoke with. Content-related by default. Returns the msg_ids used (one per connection).
+   */
+  readonly push: (message: AnyObject, options?: { readonly contentRelated?: boolean | undefined }) => Effect.Effect<ReadonlyArray<bigint>>
+  /** Every open connection stops answering (it keeps reading and stays open); new connections work normally. */
+  readonly stall: Effect.Effect<void>
 }
 
 /**
@@ -117,6 +158,8 @@ export interface TestDcShape {
   readonly injectError: (method: string, error: InjectedError) => Effect.Effect<void>
   /** Forgets the injected errors of `method`, or of every method. */
   readonly clearInjectedErrors: (method?: string) => Effect.Effect<void>
+  /** Fault injection: knobs, pushes, stalls. */
+  readonly faults: TestDcFaultControls
 }
 
 /**
@@ -157,6 +200,8 @@ export const make = (options: TestDcOptions = {}): Effect.Effect<TestDcShape, So
       maxFrameLength: options.maxFrameLength,
       dhGenRetries: options.faults?.dhGenRetry ?? 0,
       onClientMessage: options.faults?.onClientMessage,
+      onServerMessage: options.faults?.onServerMessage,
+      faults: toPlan(knobsOf(options.faults ?? {})),
       connections: new Map(),
       nextConnectionId: 1
     }
@@ -194,9 +239,28 @@ export const make = (options: TestDcOptions = {}): Effect.Effect<TestDcShape, So
       }),
       setDhGenRetry: (count) => Effect.sync(() => void (state.dhGenRetries = count)),
       injectError: (method, error) => Effect.sync(() => injector.inject(method, error)),
-      clearInjectedErrors: (method) => Effect.sync(() => injector.clear(method))
+      clearInjectedErrors: (method) => Effect.sync(() => injector.clear(method)),
+      faults: {
+        set: (knobs) => Effect.sync(() => void (state.faults = toPlan({ ...state.faults, ...knobs }))),
+        clear: Effect.sync(() => void (state.faults = {})),
+        current: Effect.sync(() => toPlan(state.faults)),
+        push: (message, pushOptions) =>
+          Effect.suspend(() => {
+            const body = serialize(message)
+            return Effect.map(
+              Effect.forEach([...state.connections.values()], (c) => c.push(body, pushOptions?.contentRelated ?? true)),
+              (ids) => ids.filter((i): i is bigint => i !== undefined)
+            )
+          }),
+        stall: Effect.sync(() => {
+          for (const c of state.connections.values()) c.stall()
+        })
+      }
     })
   })
+
+/** The fault knobs of the options, without the hooks. */
+const knobsOf = ({ dhGenRetry: _d, onClientMessage: _c, onServerMessage: _s, ...knobs }: TestDcFaults): FaultKnobs => knobs
 
 /**
  * A layer holding a TestDc that runs as long as the layer.

@@ -1,7 +1,10 @@
 /**
  * One client connection of a TestDc: transport detection and framing, a processing fiber
- * that answers frames in order, and clean-up when either side ends it. Nothing that happens
- * on one connection escapes it: every failure ends up as a closed socket.
+ * that answers frames in order, a writer fiber, and clean-up when either side ends it.
+ * Nothing that happens on one connection escapes it: every failure ends up as a closed socket.
+ *
+ * The frame-level faults live here (drop after n frames or bytes, duplicate, replay, tamper,
+ * reorder, delay, stall); the message-level ones are the dispatcher's.
  */
 import type * as Socket from "@effect/platform/Socket"
 import * as Clock from "effect/Clock"
@@ -11,14 +14,45 @@ import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
 import * as Queue from "effect/Queue"
 import { makeServerFraming } from "../../transport/index.ts"
-import { type ConnectionContext, handleEncrypted, handlePlain, isPlain } from "./dispatcher.ts"
+import { type ConnectionContext, handleEncrypted, handlePlain, isPlain, pack } from "./dispatcher.ts"
 import { HandshakeServer } from "./handshake.ts"
-import type { ServerState } from "./state.ts"
+import { type FaultPlan, type ServerMessage, type ServerState, takeFault } from "./state.ts"
 
 const transportError = (code: number): Uint8Array => {
   const out = new Uint8Array(4)
   new DataView(out.buffer).setInt32(0, code, true)
   return out
+}
+
+/** What the writer fiber takes: a payload to frame, or the end of the connection. */
+type Written =
+  | { readonly _tag: "Frame"; readonly payload: Uint8Array }
+  | { readonly _tag: "End"; readonly reason: string; readonly transportError: number | undefined }
+
+/** A copy of an encrypted frame whose msg_key is wrong: the client must reject it. */
+const tampered = (payload: Uint8Array): Uint8Array => {
+  const copy = payload.slice()
+  copy[8] = copy[8]! ^ 0x55
+  return copy
+}
+
+/** Whether the drop-after knobs end the connection at a frame of `length` bytes (and counts it). */
+const dropsAt = (plan: FaultPlan, length: number): boolean => {
+  if (plan.dropAfterMessages !== undefined) {
+    if (plan.dropAfterMessages <= 0) {
+      plan.dropAfterMessages = undefined
+      return true
+    }
+    plan.dropAfterMessages--
+  }
+  if (plan.dropAfterBytes !== undefined) {
+    if (length > plan.dropAfterBytes) {
+      plan.dropAfterBytes = undefined
+      return true
+    }
+    plan.dropAfterBytes -= length
+  }
+  return false
 }
 
 /** The per-connection handler given to `SocketServer.run`. Never fails. */
@@ -27,14 +61,51 @@ export const handleConnection = (state: ServerState) => (socket: Socket.Socket):
   return Effect.scoped(Effect.gen(function*() {
     // Completed with the reason the connection ends, by whichever side decides first.
     const done = yield* Deferred.make<string>()
-    state.connections.set(id, { id, close: () => Deferred.unsafeDone(done, Exit.succeed("closed by the server")) })
-    yield* Effect.addFinalizer(() => Effect.sync(() => state.connections.delete(id)))
-
     const framing = makeServerFraming(state.maxFrameLength === undefined ? {} : { maxFrameLength: state.maxFrameLength })
     const frames = yield* Queue.unbounded<Uint8Array>()
+    // One writer fiber writes everything, in queue order: the framing (obfuscation counters)
+    // must see frames in the order they go out, and pushes must not interleave with answers.
+    const outbox = yield* Queue.unbounded<Written>()
     const write = yield* socket.writer
     const scope = yield* Effect.scope
     let disconnectTimer: Fiber.RuntimeFiber<void> | undefined
+    let stalled = false
+    // Frame-fault state of this connection (owned by whichever fiber emits; emit is synchronous).
+    let lastEncrypted: Uint8Array | undefined
+    let held: Array<Uint8Array> | undefined
+
+    const offerAll = (payloads: ReadonlyArray<Uint8Array>) => {
+      for (const payload of payloads) outbox.unsafeOffer({ _tag: "Frame", payload })
+    }
+
+    /** Queues one outgoing payload, through the frame faults when it is encrypted. */
+    const emit = (payload: Uint8Array, encrypted: boolean): Effect.Effect<void> =>
+      Effect.suspend(() => {
+        if (!encrypted) return Effect.sync(() => offerAll([payload]))
+        const plan = state.faults
+        const batch: Array<Uint8Array> = []
+        if (takeFault(plan, "tamper")) batch.push(tampered(payload))
+        batch.push(payload)
+        if (takeFault(plan, "duplicate")) batch.push(payload)
+        if (lastEncrypted !== undefined && takeFault(plan, "replay")) batch.push(lastEncrypted)
+        lastEncrypted = payload
+        if (held !== undefined) {
+          // The frame held back by `reorder` goes out after this one.
+          batch.push(...held)
+          held = undefined
+        } else if (takeFault(plan, "reorder")) {
+          held = batch
+          return Effect.void
+        }
+        const delay = plan.delayMs ?? 0
+        if (delay <= 0) return Effect.sync(() => offerAll(batch))
+        return Effect.asVoid(Effect.forkIn(Effect.delay(Effect.sync(() => offerAll(batch)), delay), scope))
+      })
+
+    const report = (messages: ReadonlyArray<ServerMessage>) =>
+      state.onServerMessage === undefined || messages.length === 0
+        ? Effect.void
+        : Effect.forEach(messages, state.onServerMessage, { discard: true })
 
     const conn: ConnectionContext = {
       state,
@@ -49,7 +120,8 @@ export const handleConnection = (state: ServerState) => (socket: Socket.Socket):
         Effect.gen(function*() {
           if (disconnectTimer !== undefined) yield* Fiber.interrupt(disconnectTimer)
           disconnectTimer = yield* Effect.sleep(`${Math.max(seconds, 0)} seconds`).pipe(
-            Effect.zipRight(Deferred.succeed(done, "ping_delay_disconnect expired")),
+            // A stalled connection stays open: the client has to notice it is dead by itself.
+            Effect.zipRight(Effect.suspend(() => stalled ? Effect.void : Deferred.succeed(done, "ping_delay_disconnect expired"))),
             Effect.asVoid,
             Effect.forkIn(scope)
           )
@@ -58,21 +130,65 @@ export const handleConnection = (state: ServerState) => (socket: Socket.Socket):
       current: undefined
     }
 
+    state.connections.set(id, {
+      id,
+      close: () => Deferred.unsafeDone(done, Exit.succeed("closed by the server")),
+      stall: () => {
+        stalled = true
+      },
+      push: (body, contentRelated) =>
+        Effect.gen(function*() {
+          const current = conn.current
+          if (current === undefined || stalled) return undefined
+          const now = yield* Clock.currentTimeMillis
+          const messages: Array<ServerMessage> = []
+          const frame = pack(state, current.key, current.session, [{ body, content: contentRelated, response: false }], now, messages)
+          // A single message: the last msg_id the session handed out is its own.
+          const msgId = current.session.lastServerMsgId
+          if (frame !== undefined) yield* emit(frame, true)
+          yield* report(messages)
+          return msgId
+        })
+    })
+    yield* Effect.addFinalizer(() => Effect.sync(() => state.connections.delete(id)))
+
+    const writer = Effect.gen(function*() {
+      for (;;) {
+        const item = yield* Queue.take(outbox)
+        if (item._tag === "Frame") {
+          yield* write(framing.encode(item.payload))
+          continue
+        }
+        if (item.transportError !== undefined) yield* write(framing.encode(transportError(item.transportError)))
+        return item.reason
+      }
+    }).pipe(
+      Effect.catchAllCause((cause) => Effect.succeed(`write failure: ${cause}`)),
+      Effect.flatMap((reason) => Deferred.succeed(done, reason))
+    )
+    yield* Effect.forkScoped(writer)
+
     const processor = Effect.gen(function*() {
       for (;;) {
         const frame = yield* Queue.take(frames)
-        const now = yield* Clock.currentTimeMillis
-        const outcome = isPlain(frame) ? handlePlain(conn, frame, now) : yield* handleEncrypted(conn, frame, now)
-        if (outcome._tag === "Send") {
-          for (const payload of outcome.payloads) yield* write(framing.encode(payload))
-        } else {
-          if (outcome.transportError !== undefined) yield* write(framing.encode(transportError(outcome.transportError)))
-          return outcome.reason
+        if (stalled) continue
+        if (dropsAt(state.faults, frame.length)) {
+          outbox.unsafeOffer({ _tag: "End", reason: "dropped by fault injection", transportError: undefined })
+          return
         }
+        const now = yield* Clock.currentTimeMillis
+        const plain = isPlain(frame)
+        const outcome = plain ? handlePlain(conn, frame, now) : yield* handleEncrypted(conn, frame, now)
+        if (stalled) continue
+        if (outcome._tag === "Close") {
+          outbox.unsafeOffer({ _tag: "End", reason: outcome.reason, transportError: outcome.transportError })
+          return
+        }
+        for (const payload of outcome.payloads) yield* emit(payload, !plain)
+        yield* report(outcome.messages)
       }
     }).pipe(
-      Effect.catchAllCause((cause) => Effect.succeed(`connection failure: ${cause}`)),
-      Effect.flatMap((reason) => Deferred.succeed(done, reason))
+      Effect.catchAllCause((cause) => Deferred.succeed(done, `connection failure: ${cause}`))
     )
     yield* Effect.forkScoped(processor)
 

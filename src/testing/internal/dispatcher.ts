@@ -10,18 +10,35 @@ import * as Exit from "effect/Exit"
 import { packMessage, unpackMessage, type InnerMessage } from "../../mtproto/encryptedMessage.ts"
 import { nextServerMsgId } from "../../mtproto/msgId.ts"
 import { decodePlainMessage, encodePlainMessage, isPlainMessage } from "../../mtproto/plainMessage.ts"
-import { deserialize, serialize, type AnyObject, type Api, type Mt, type TlMethod } from "../../tl/index.ts"
+import { gzip } from "../../tl/gzip.ts"
+import { deserialize, GZIP_PACKED_ID, serialize, TlWriter, type AnyObject, type Api, type Mt, type TlMethod } from "../../tl/index.ts"
 import { findHandler, type HandlerContext, RpcFailure } from "../handlers.ts"
 import { HandshakeRejected, type HandshakeServer } from "./handshake.ts"
 import { serializeResult } from "./result.ts"
-import { hex, newSession, randomLong, type ServerState, type SessionState, storeKey, type StoredKey } from "./state.ts"
+import {
+  hex,
+  newSession,
+  randomLong,
+  SENT_MEMORY,
+  type ServerMessage,
+  type ServerState,
+  type SessionState,
+  storeKey,
+  type StoredKey,
+  takeFault
+} from "./state.ts"
 
 /** The transport error code Telegram sends for an unknown auth key (and other fatal faults). */
 export const TRANSPORT_ERROR_NOT_FOUND = -404
 
 /** What to do after a frame. */
 export type FrameOutcome =
-  | { readonly _tag: "Send"; readonly payloads: ReadonlyArray<Uint8Array> }
+  | {
+    readonly _tag: "Send"
+    readonly payloads: ReadonlyArray<Uint8Array>
+    /** What was packed, for the `onServerMessage` hook (empty when no hook is set). */
+    readonly messages: ReadonlyArray<ServerMessage>
+  }
   | { readonly _tag: "Close"; readonly transportError: number | undefined; readonly reason: string }
 
 /** Per-connection state the dispatcher needs. */
@@ -35,15 +52,24 @@ export interface ConnectionContext {
   current: { readonly key: StoredKey; readonly session: SessionState } | undefined
 }
 
-interface Outgoing {
+/** A message the server is about to pack. */
+export interface Outgoing {
   readonly body: Uint8Array
   /** Content-related (odd seq_no, needs an ack) or not. */
   readonly content: boolean
   /** An answer to a client message (msg_id ≡ 1 mod 4) or not (≡ 3). */
   readonly response: boolean
+  /** For an rpc_result: the request's msg_id and the serialized result (the gzip and withhold faults need them). */
+  readonly rpc?: { readonly reqMsgId: bigint; readonly result: Uint8Array } | undefined
+  /** A message sent again (msg_resend_req): it keeps its original msg_id and seq_no. */
+  readonly fixed?: { readonly msgId: bigint; readonly seqNo: number } | undefined
 }
 
-const send = (payloads: ReadonlyArray<Uint8Array>): FrameOutcome => ({ _tag: "Send", payloads })
+const send = (payloads: ReadonlyArray<Uint8Array>, messages: ReadonlyArray<ServerMessage> = []): FrameOutcome => ({
+  _tag: "Send",
+  payloads,
+  messages
+})
 const close = (reason: string, transportError?: number): FrameOutcome => ({ _tag: "Close", transportError, reason })
 
 const MSG_CONTAINER_ID = 0x73f1f8dc
@@ -135,32 +161,117 @@ const badMsg = (msgId: bigint, seqNo: number, code: number): Outgoing => ({
 const rpcResult = (reqMsgId: bigint, result: Uint8Array): Outgoing => ({
   body: serialize({ _tag: "rpc_result", req_msg_id: reqMsgId, result }),
   content: true,
-  response: true
+  response: true,
+  rpc: { reqMsgId, result }
 })
+
+/** `gzip_packed` around serialized bytes. */
+const gzipPacked = (bytes: Uint8Array): Uint8Array => {
+  const packed = gzip(bytes)
+  const w = new TlWriter(packed.length + 8)
+  w.uint(GZIP_PACKED_ID)
+  w.bytes(packed)
+  return w.result()
+}
+
+/** Client messages that are not queries: the content-message faults pass them by. */
+const NOT_QUERIES = new Set(["msgs_ack", "http_wait", "msgs_state_info", "msgs_all_info", "msg_resend_req", "msg_resend_ans_req"])
 
 const rpcError = (reqMsgId: bigint, code: number, message: string): Outgoing =>
   rpcResult(reqMsgId, serialize({ _tag: "rpc_error", error_code: code, error_message: message }))
 
 const answer = (obj: AnyObject): Outgoing => ({ body: serialize(obj), content: true, response: true })
 
-/** Assigns server msg_ids and seq_nos, and packs one message or a container. */
-const pack = (state: ServerState, key: StoredKey, session: SessionState, outs: ReadonlyArray<Outgoing>, nowMs: number): Uint8Array => {
+interface Item {
+  readonly msgId: bigint
+  readonly seqNo: number
+  readonly body: Uint8Array
+  readonly withheld: boolean
+}
+
+/**
+ * Assigns server msg_ids and seq_nos, and packs one message or a container; `undefined`
+ * when every message was withheld. Applies the message-level faults (gzip, withheld answers,
+ * detailed info) and remembers what it packed for msg_resend_req. Packed messages are
+ * appended to `report` when given.
+ */
+export const pack = (
+  state: ServerState,
+  key: StoredKey,
+  session: SessionState,
+  outs: ReadonlyArray<Outgoing>,
+  nowMs: number,
+  report?: Array<ServerMessage>
+): Uint8Array | undefined => {
+  const plan = state.faults
   const nextId = (response: boolean) => (session.lastServerMsgId = nextServerMsgId(nowMs, session.lastServerMsgId, response))
   const nextSeq = (content: boolean) => (content ? 2 * session.contentSent++ + 1 : 2 * session.contentSent)
-  const items = outs.map((o) => ({ msgId: nextId(o.response), seqNo: nextSeq(o.content), body: o.body }))
+  const items: Array<Item> = []
+  const notice = (body: AnyObject) => items.push({ msgId: nextId(false), seqNo: nextSeq(false), body: serialize(body), withheld: false })
+  for (const o of outs) {
+    if (o.fixed !== undefined) {
+      items.push({ msgId: o.fixed.msgId, seqNo: o.fixed.seqNo, body: o.body, withheld: false })
+      continue
+    }
+    let body = o.body
+    if (o.rpc !== undefined && plan.gzipResults !== undefined && o.rpc.result.length >= plan.gzipResults) {
+      body = serialize({ _tag: "rpc_result", req_msg_id: o.rpc.reqMsgId, result: gzipPacked(o.rpc.result) })
+    }
+    const withheld = o.rpc !== undefined && takeFault(plan, "withholdAnswers")
+    const item: Item = { msgId: nextId(o.response), seqNo: nextSeq(o.content), body, withheld }
+    items.push(item)
+    if (o.rpc === undefined) continue
+    // Notifications about messages are not content-related: they need no ack of their own.
+    if (withheld) {
+      notice({ _tag: "msg_detailed_info", msg_id: o.rpc.reqMsgId, answer_msg_id: item.msgId, bytes: body.length, status: 0 })
+    } else if (takeFault(plan, "newDetailedInfo")) {
+      notice({ _tag: "msg_new_detailed_info", answer_msg_id: item.msgId, bytes: body.length, status: 0 })
+    }
+  }
+  for (const i of items) {
+    session.sent.set(i.msgId, { seqNo: i.seqNo, body: i.body })
+    if (session.sent.size > SENT_MEMORY) session.sent.delete(session.sent.keys().next().value!)
+  }
+  const visible = items.filter((i) => !i.withheld)
+  const describe = (msgId: bigint, seqNo: number, body: Uint8Array, withheld: boolean): ServerMessage => {
+    let tag: string
+    try {
+      tag = deserialize(body)._tag
+    } catch {
+      tag = `#${constructorId(body).toString(16)}`
+    }
+    return { authKeyId: key.id, sessionId: session.sessionId, msgId, seqNo, contentRelated: (seqNo & 1) === 1, tag, withheld }
+  }
+  if (report !== undefined) for (const i of items) report.push(describe(i.msgId, i.seqNo, i.body, i.withheld))
+  if (visible.length === 0) return undefined
   let inner: InnerMessage
-  if (items.length === 1) {
-    const only = items[0]!
+  if (visible.length === 1) {
+    const only = visible[0]!
     inner = { salt: key.salt, sessionId: session.sessionId, msgId: only.msgId, seqNo: only.seqNo, body: only.body }
   } else {
     // The container gets the largest msg_id: its contents were numbered first.
     const body = serialize({
       _tag: "msg_container",
-      messages: items.map((i) => ({ _tag: "message", msg_id: i.msgId, seqno: i.seqNo, bytes: i.body.length, body: i.body }))
+      messages: visible.map((i) => ({ _tag: "message", msg_id: i.msgId, seqno: i.seqNo, bytes: i.body.length, body: i.body }))
     })
     inner = { salt: key.salt, sessionId: session.sessionId, msgId: nextId(false), seqNo: nextSeq(false), body }
+    if (report !== undefined) report.push({ ...describe(inner.msgId, inner.seqNo, new Uint8Array(0), false), tag: "msg_container" })
   }
+  if (plan.gzipMessages === true) inner = { ...inner, body: gzipPacked(inner.body) }
   return packMessage(key.authKey, 8, inner, state.randomBytes)
+}
+
+/**
+ * Moves a key on to its next future salt once the current one's `valid_until` has passed
+ * (and forgets expired ones), as Telegram's salts rotate.
+ */
+const rollSalts = (key: StoredKey, nowSeconds: number): void => {
+  if (key.futureSalts.length === 0) return
+  const live = key.futureSalts.filter((f) => f.valid_until > nowSeconds)
+  if (live.length === key.futureSalts.length) return
+  key.futureSalts = live
+  const current = live.find((f) => f.valid_since <= nowSeconds)
+  if (current !== undefined) key.salt = current.salt
 }
 
 /** Handles an encrypted frame. Never fails: every problem is an outcome. */
@@ -189,8 +300,13 @@ export const handleEncrypted = (conn: ConnectionContext, frame: Uint8Array, nowM
     }
     const s = session
     conn.current = { key, session: s }
-    const reply = (outs: ReadonlyArray<Outgoing>) =>
-      send(outs.length === 0 ? [] : [pack(state, key, s, outs, nowMs)])
+    const reply = (outs: ReadonlyArray<Outgoing>) => {
+      if (outs.length === 0) return send([])
+      const report: Array<ServerMessage> | undefined = state.onServerMessage === undefined ? undefined : []
+      const frame = pack(state, key, s, outs, nowMs, report)
+      return send(frame === undefined ? [] : [frame], report)
+    }
+    rollSalts(key, nowSeconds)
 
     const problem = msgIdProblem(message.msgId, nowSeconds)
     if (problem !== undefined) return Effect.succeed(reply([badMsg(message.msgId, message.seqNo, problem)]))
@@ -280,6 +396,7 @@ const handleMessage = (
   Effect.gen(function*() {
     const state = conn.state
     let obj: AnyObject
+    const gzipped = constructorId(body) === GZIP_PACKED_ID
     try {
       obj = deserialize(body)
     } catch {
@@ -290,15 +407,45 @@ const handleMessage = (
     const contentRelated = obj._tag !== "msgs_ack" && obj._tag !== "http_wait"
     if (contentRelated && (seqNo & 1) === 0) return [badMsg(msgId, seqNo, 34)]
     if (state.onClientMessage !== undefined) {
-      const verdict = yield* state.onClientMessage({ authKeyId: key.id, sessionId: session.sessionId, msgId, seqNo, body: obj })
+      const verdict = yield* state.onClientMessage({
+        authKeyId: key.id,
+        sessionId: session.sessionId,
+        msgId,
+        seqNo,
+        body: obj,
+        gzipped,
+        bytes: body.length
+      })
       if (verdict === "drop") return []
+    }
+    if (contentRelated && !NOT_QUERIES.has(obj._tag)) {
+      const plan = state.faults
+      const code = plan.badMsg?.shift()
+      if (plan.badMsg !== undefined && plan.badMsg.length === 0) plan.badMsg = undefined
+      if (code !== undefined) return [badMsg(msgId, seqNo, code)]
+      if (takeFault(plan, "resendReq")) return [{ body: serialize({ _tag: "msg_resend_req", msg_ids: [msgId] }), content: true, response: false }]
     }
     switch (obj._tag) {
       case "msgs_ack":
       case "http_wait":
-      case "msg_resend_req":
-      case "msg_resend_ans_req":
+      case "msgs_state_info":
+      case "msgs_all_info":
         return []
+      case "msg_resend_req":
+      case "msg_resend_ans_req": {
+        // Send the remembered messages again, unchanged; report the forgotten ones as unknown.
+        const outs: Array<Outgoing> = []
+        let missing = false
+        for (const id of obj.msg_ids) {
+          const m = session.sent.get(id)
+          if (m === undefined) missing = true
+          else outs.push({ body: m.body, content: (m.seqNo & 1) === 1, response: true, fixed: { msgId: id, seqNo: m.seqNo } })
+        }
+        if (missing) {
+          outs.push(answer({ _tag: "msgs_state_info", req_msg_id: msgId, info: new Uint8Array(obj.msg_ids.length).fill(1) }))
+        }
+        return outs
+      }
       case "ping":
         return [answer({ _tag: "pong", msg_id: msgId, ping_id: obj.ping_id })]
       case "ping_delay_disconnect":
@@ -306,13 +453,14 @@ const handleMessage = (
         return [answer({ _tag: "pong", msg_id: msgId, ping_id: obj.ping_id })]
       case "get_future_salts": {
         const count = Math.min(Math.max(obj.num, 1), 64)
+        const lifetime = state.faults.saltLifetime ?? SALT_LIFETIME_SECONDS
         const salts: Array<Mt.future_salt> = []
         for (let i = 0; i < count; i++) {
-          const since = nowSeconds + i * SALT_LIFETIME_SECONDS
+          const since = nowSeconds + i * lifetime
           salts.push({
             _tag: "future_salt",
             valid_since: since,
-            valid_until: since + SALT_LIFETIME_SECONDS,
+            valid_until: since + lifetime,
             salt: i === 0 ? key.salt : randomLong(state.randomBytes)
           })
         }
@@ -321,7 +469,9 @@ const handleMessage = (
       }
       case "destroy_session": {
         const existed = obj.session_id !== session.sessionId && key.sessions.delete(obj.session_id)
-        return [rpcResult(msgId, serialize({ _tag: existed ? "destroy_session_ok" : "destroy_session_none", session_id: obj.session_id }))]
+        const result = { _tag: existed ? "destroy_session_ok" : "destroy_session_none", session_id: obj.session_id } as const
+        // Telegram answers destroy_session with the bare object; the knob reproduces that.
+        return [state.faults.destroySessionBare === true ? answer(result) : rpcResult(msgId, serialize(result))]
       }
       case "rpc_drop_answer":
         // Every answer goes out as soon as it is computed, so there is never one to drop.

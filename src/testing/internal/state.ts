@@ -4,6 +4,7 @@
  * change it between their synchronous steps, which JavaScript never interleaves.
  */
 import type { KeyObject } from "node:crypto"
+import type * as Effect from "effect/Effect"
 import * as Redacted from "effect/Redacted"
 import type { RandomBytes } from "../../crypto/index.ts"
 import type { AuthKey } from "../../mtproto/encryptedMessage.ts"
@@ -25,7 +26,15 @@ export interface SessionState {
   contentSent: number
   layer: number | undefined
   initConnection: Omit<Api.initConnection, "query"> | undefined
+  /**
+   * Recently packed messages by msg_id, so that a client's msg_resend_req can be answered
+   * with the original message (same msg_id and seq_no). Bounded: the oldest are forgotten.
+   */
+  readonly sent: Map<bigint, { readonly seqNo: number; readonly body: Uint8Array }>
 }
+
+/** How many packed messages a session keeps for msg_resend_req. */
+export const SENT_MEMORY = 512
 
 /**
  * What a test can see of an auth key the DC holds.
@@ -67,7 +76,10 @@ export interface ServerState {
   readonly handlers: Array<Handlers>
   readonly maxFrameLength: number | undefined
   dhGenRetries: number
-  readonly onClientMessage: ((message: ClientMessage) => import("effect/Effect").Effect<"process" | "drop">) | undefined
+  readonly onClientMessage: ((message: ClientMessage) => Effect.Effect<"process" | "drop">) | undefined
+  readonly onServerMessage: ((message: ServerMessage) => Effect.Effect<void>) | undefined
+  /** The active fault plan; counted knobs are decremented as they fire. */
+  faults: FaultPlan
   readonly connections: Map<number, ConnectionHandle>
   nextConnectionId: number
 }
@@ -85,12 +97,115 @@ export interface ClientMessage {
   readonly seqNo: number
   /** The decoded body (a container's messages are passed one by one). */
   readonly body: { readonly _tag: string }
+  /** The message arrived as `gzip_packed` (the body above is already inflated). */
+  readonly gzipped: boolean
+  /** Size of the message body on the wire, in bytes (packed size when gzipped). */
+  readonly bytes: number
+}
+
+/**
+ * A message the server packed for a client, as the observation hook sees it. Messages of a
+ * container are reported one by one, then the container itself.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface ServerMessage {
+  readonly authKeyId: string
+  readonly sessionId: bigint
+  readonly msgId: bigint
+  readonly seqNo: number
+  /** Content-related (odd seq_no): the client must acknowledge it. */
+  readonly contentRelated: boolean
+  /** The schema name of the body (`rpc_result`, `msgs_ack`, `msg_container`, an update ...). */
+  readonly tag: string
+  /** Packed but not sent (the `withholdAnswers` fault). */
+  readonly withheld: boolean
+}
+
+/**
+ * Fault-injection knobs of a TestDc. Counted knobs (a number of times) are used up as they
+ * fire; the others stay until changed. With nothing set the TestDc behaves normally.
+ *
+ * "Content message" below means a client message that is a query: content-related and not
+ * one of the purely service ones (msgs_ack, http_wait, msgs_state_info, msgs_all_info,
+ * msg_resend_req, msg_resend_ans_req). `ping` and `ping_delay_disconnect` are queries.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface FaultKnobs {
+  /** Close the connection when a frame arrives after this many more client frames (that frame is not processed). */
+  readonly dropAfterMessages?: number | undefined
+  /** Close the connection when the client frames from now on would exceed this many bytes (that frame is not processed). */
+  readonly dropAfterBytes?: number | undefined
+  /**
+   * Answer the next content messages with `bad_msg_notification` of these codes, one code per
+   * message, in order, instead of processing them (e.g. `[16]`, `[32, 33]`, `[64]`, `[20]`).
+   */
+  readonly badMsg?: ReadonlyArray<number> | undefined
+  /** Don't process the next n content messages; ask the client for them again with `msg_resend_req`. */
+  readonly resendReq?: number | undefined
+  /**
+   * Keep back the next n RPC answers (they get msg_ids and are remembered, but are not sent)
+   * and send `msg_detailed_info{msg_id, answer_msg_id}` in their place: the client has to ask
+   * for the answer with `msg_resend_req`.
+   */
+  readonly withholdAnswers?: number | undefined
+  /** Follow the next n RPC answers with `msg_new_detailed_info` about them (in the same container). */
+  readonly newDetailedInfo?: number | undefined
+  /** Write the next n encrypted frames twice (the same bytes). */
+  readonly duplicate?: number | undefined
+  /** After each of the next n encrypted frames, write the connection's previous encrypted frame again (a replay). */
+  readonly replay?: number | undefined
+  /** Before each of the next n encrypted frames, write a copy with a corrupted msg_key. */
+  readonly tamper?: number | undefined
+  /** Hold each of the next n encrypted frames back until the connection's following frame is written, then write it. */
+  readonly reorder?: number | undefined
+  /** Write every encrypted frame this many milliseconds late (until changed). */
+  readonly delayMs?: number | undefined
+  /** Send `rpc_result` results of at least this many bytes as `gzip_packed` (0: all of them). */
+  readonly gzipResults?: number | undefined
+  /** Wrap every server message body (single message or whole container) in `gzip_packed`. */
+  readonly gzipMessages?: boolean | undefined
+  /**
+   * Lifetime in seconds of the salts `get_future_salts` hands out (default 3600). When the
+   * current salt's `valid_until` passes, the DC moves on to the next future salt, and a
+   * message with the expired salt gets `bad_server_salt`.
+   */
+  readonly saltLifetime?: number | undefined
+  /** Answer `destroy_session` with a bare `destroy_session_ok/none` message, not in an `rpc_result`. */
+  readonly destroySessionBare?: boolean | undefined
+}
+
+/** The mutable form of {@link FaultKnobs} the server consumes. */
+export type FaultPlan = { -readonly [K in keyof FaultKnobs]: K extends "badMsg" ? Array<number> | undefined : FaultKnobs[K] }
+
+/** A plan from knobs (copying the code list, which is consumed). */
+export const toPlan = (knobs: FaultKnobs): FaultPlan => ({
+  ...knobs,
+  badMsg: knobs.badMsg === undefined ? undefined : [...knobs.badMsg]
+})
+
+/** Takes one use of a counted knob; true when it fires. */
+export const takeFault = (plan: FaultPlan, knob: "resendReq" | "withholdAnswers" | "newDetailedInfo" | "duplicate" | "replay" | "tamper" | "reorder"): boolean => {
+  const n = plan[knob]
+  if (n === undefined || n <= 0) return false
+  plan[knob] = n - 1
+  return true
 }
 
 /** What the server can do to a live connection from outside it. */
 export interface ConnectionHandle {
   readonly id: number
   readonly close: () => void
+  /** Stop answering: frames are still read, but nothing is processed or written. */
+  readonly stall: () => void
+  /**
+   * Sends one server-initiated message in the session the connection last spoke with.
+   * Returns its msg_id, or `undefined` when the connection has no session yet.
+   */
+  readonly push: (body: Uint8Array, contentRelated: boolean) => Effect.Effect<bigint | undefined>
 }
 
 export const hex = (b: Uint8Array): string => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString("hex")
@@ -130,5 +245,6 @@ export const newSession = (state: ServerState, sessionId: bigint): SessionState 
   lastServerMsgId: 0n,
   contentSent: 0,
   layer: undefined,
-  initConnection: undefined
+  initConnection: undefined,
+  sent: new Map()
 })
