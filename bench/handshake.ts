@@ -14,9 +14,7 @@
  *   also times write → answer directly, as a cross-check of the subtraction.
  */
 import * as Effect from "effect/Effect"
-import { type ChildProcess, spawn } from "node:child_process"
 import { existsSync } from "node:fs"
-import { createInterface } from "node:readline"
 import { availableParallelism, loadavg } from "node:os"
 import { fileURLToPath } from "node:url"
 import {
@@ -26,9 +24,7 @@ import {
   constantTimeEqual,
   factorizePq,
   modPow,
-  parseRsaPublicKeyPem,
   randomBytes,
-  type RsaPublicKey,
   rsaPadEncrypt,
   sha1,
   tmpAesKeyIv
@@ -37,29 +33,10 @@ import { createAuthKey, decodePlainMessage, type FrameChannel, fromConnection } 
 import * as TestDc from "../src/testing/index.ts"
 import { deserialize, type Mt, serialize } from "../src/tl/index.ts"
 import { makeNode } from "../src/transport/index.ts"
+import { type Dc, startExternalDc } from "./support/externalDc.ts"
 
 const RUNS = 20
 const WARMUP = 3
-
-interface Dc {
-  readonly host: string
-  readonly port: number
-  readonly dcId: number
-  readonly publicKey: RsaPublicKey
-}
-
-/** Starts the TestDc CLI in a child process and reads its JSON line. */
-const startExternalDc = async (cli: string): Promise<{ dc: Dc; child: ChildProcess }> => {
-  const child = spawn(process.execPath, ["--import", "tsx", cli], { stdio: ["ignore", "pipe", "ignore"] })
-  const lines = createInterface({ input: child.stdout! })
-  const first = await new Promise<string>((resolve, reject) => {
-    lines.once("line", resolve)
-    child.once("exit", (code) => reject(new Error(`TestDc exited with ${code}`)))
-  })
-  lines.close()
-  const info = JSON.parse(first) as { host: string; port: number; dcId: number; rsaPublicKeyPem: string }
-  return { dc: { host: info.host, port: info.port, dcId: info.dcId, publicKey: parseRsaPublicKeyPem(info.rsaPublicKeyPem) }, child }
-}
 
 /** What one handshake saw, to replay its crypto on the same inputs. */
 interface Recording {

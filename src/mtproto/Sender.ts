@@ -146,7 +146,9 @@ export const make = (options: SenderOptions): Effect.Effect<Sender, never, Scope
     let closed = false
 
     const outbox = yield* Queue.unbounded<Outgoing>()
-    const hub = yield* PubSub.sliding<AnyObject>(4096)
+    // Unbounded costs nothing while idle (a sliding hub preallocates its ring: 65 KB at 4096) and
+    // loses no update; subscribers are expected to keep up (the updates layer consumes eagerly).
+    const hub = yield* PubSub.unbounded<AnyObject>()
 
     const enqueue = (item: Outgoing) => Queue.offer(outbox, item)
 
