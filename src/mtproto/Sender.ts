@@ -66,6 +66,8 @@ export interface SenderOptions {
   readonly reconnect?: Schedule.Schedule<unknown, unknown> | undefined
   /** Bodies larger than this many bytes are sent gzip_packed when that makes them smaller (default 512). */
   readonly gzipThreshold?: number | undefined
+  /** Fetch future salts (`get_future_salts`) and switch to each before the current one expires (default true). */
+  readonly rotateSalts?: boolean | undefined
   /** How often one call may be re-sent (salt, time, reconnect) before it fails (default 20). */
   readonly maxResends?: number | undefined
   readonly randomBytes?: RandomBytes | undefined
@@ -404,10 +406,6 @@ export const make = (options: SenderOptions): Effect.Effect<Sender, never, Scope
           const frame = yield* channel.receive
           const now = yield* Clock.currentTimeMillis
           lastReceived = now
-          if (frame.length === 4) {
-            const code = new DataView(frame.buffer, frame.byteOffset, 4).getInt32(0, true)
-            return yield* new TransportError({ reason: "ServerError", code })
-          }
           let inner
           try {
             inner = state.unpack(frame, now)
@@ -447,6 +445,40 @@ export const make = (options: SenderOptions): Effect.Effect<Sender, never, Scope
       })
     )
 
+    /**
+     * Keeps the salt fresh ahead of time: fetches the server's future salts and switches to
+     * each one when it becomes valid, fetching more before the last runs out. A failed fetch
+     * is retried later; bad_server_salt remains the fallback.
+     */
+    const saltKeeper = Effect.gen(function*() {
+      for (;;) {
+        const answer = yield* Effect.either(invokeUntyped({ _tag: "get_future_salts", num: 8 }))
+        if (answer._tag === "Left") {
+          if (answer.left._tag === "SenderError" && answer.left.reason === "Closed") return
+          yield* Effect.sleep("1 minute")
+          continue
+        }
+        const salts = [...(answer.right as Mt.future_salts).salts].sort((a, b) => a.valid_since - b.valid_since)
+        const now = () => Effect.map(Clock.currentTimeMillis, (ms) => Math.floor(ms / 1000) + state.timeOffset)
+        let applied = false
+        for (let i = 0; i < salts.length; i++) {
+          const salt = salts[i]!
+          if (salt.valid_until <= (yield* now())) continue
+          const wait = salt.valid_since - (yield* now())
+          if (wait > 0) yield* Effect.sleep(Duration.seconds(wait))
+          state.salt = salt.salt
+          applied = true
+          // On the last salt: sleep until shortly before it ends, then fetch more.
+          if (i === salts.length - 1) {
+            const left = salt.valid_until - (yield* now()) - 60
+            if (left > 0) yield* Effect.sleep(Duration.seconds(left))
+          }
+        }
+        // Nothing usable came back: don't ask again at once.
+        if (!applied) yield* Effect.sleep("1 minute")
+      }
+    })
+
     /** One connection: open it, re-send what has no answer, run the fibers until one fails. */
     const connection = Effect.scoped(
       Effect.gen(function*() {
@@ -480,6 +512,7 @@ export const make = (options: SenderOptions): Effect.Effect<Sender, never, Scope
       Effect.repeat(reconnect)
     )
     yield* Effect.forkScoped(loop)
+    if (options.rotateSalts !== false) yield* Effect.forkScoped(saltKeeper)
 
     yield* Effect.addFinalizer(() =>
       Effect.gen(function*() {
