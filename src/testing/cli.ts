@@ -1,9 +1,18 @@
 /**
- * `npm run testdc -- [--port N] [--dc N] [--host H]`: runs a TestDc until SIGINT/SIGTERM.
+ * `npm run testdc -- [--port N] [--dc N] [--host H] [--cluster]`: runs a TestDc (or, with
+ * `--cluster`, DCs 1, 2 and 3 sharing one World and key) until SIGINT/SIGTERM.
  *
  * The first stdout line is one JSON object `{"host","port","dcId","rsaPublicKeyPem","fingerprint"}`
  * (PEM in PKCS#1 form, fingerprint as a signed decimal string) so that other processes
- * (tests in other languages, other clients) can connect; connection logs follow on stderr.
+ * (tests in other languages, other clients) can connect; with `--cluster` it also holds
+ * `"dcs": [{"id","port"}]` and `port`/`dcId` are those of `--dc` (default 2; with `--port N`
+ * DC i listens on N + i − 1). Then stdout carries one line per event a person at a terminal
+ * needs: the seeded accounts, and `code for +15550001: 12345` for every login code sent.
+ * Connection logs go to stderr.
+ *
+ * Seeded: user +15550001 "Demo User" (@demo, 2FA password `demo-password`, home DC 2, or
+ * the only DC without `--cluster` when that is not 2) and bot @demo_bot with token
+ * `123456:TESTDC-demo-bot-token`.
  *
  * @since 0.1.0
  */
@@ -13,33 +22,69 @@ import * as Layer from "effect/Layer"
 import * as Logger from "effect/Logger"
 import * as LogLevel from "effect/LogLevel"
 import { parseArgs } from "node:util"
+import { makeCluster } from "./Cluster.ts"
 import { make } from "./TestDc.ts"
+import { makeWorld } from "./World.ts"
 
 const { values: args } = parseArgs({
   options: {
     port: { type: "string", default: "0" },
     dc: { type: "string", default: "2" },
-    host: { type: "string", default: "127.0.0.1" }
+    host: { type: "string", default: "127.0.0.1" },
+    cluster: { type: "boolean", default: false }
   }
 })
 
+const SEED_USER = { phone: "+15550001", firstName: "Demo", lastName: "User", username: "demo", password: "demo-password" }
+const SEED_BOT = { token: "123456:TESTDC-demo-bot-token", username: "demo_bot" }
+const CLUSTER_DCS = [1, 2, 3]
+
+const say = (line: string) => Effect.sync(() => void process.stdout.write(`${line}\n`))
+
 const program = Effect.gen(function*() {
-  const dc = yield* make({ dcId: Number(args.dc), port: Number(args.port), host: args.host })
+  const dcId = Number(args.dc)
+  const basePort = Number(args.port)
+  const world = makeWorld()
+  const dcIds = args.cluster ? CLUSTER_DCS : [dcId]
+  const homeDc = dcIds.includes(2) ? 2 : dcId
+  world.addUser({ ...SEED_USER, homeDc })
+  world.addBot({ ...SEED_BOT, homeDc })
+
+  let dcs: ReadonlyArray<{ readonly id: number; readonly port: number }>
+  let main: { readonly host: string; readonly port: number; readonly dcId: number; readonly rsaPublicKeyPem: string; readonly fingerprint: bigint }
+  if (args.cluster) {
+    if (!CLUSTER_DCS.includes(dcId)) return yield* Effect.dieMessage(`--dc must be one of ${CLUSTER_DCS.join(", ")} with --cluster`)
+    const ports = Object.fromEntries(CLUSTER_DCS.map((id) => [id, basePort === 0 ? 0 : basePort + id - 1]))
+    const cluster = yield* makeCluster({ dcIds: CLUSTER_DCS, host: args.host, ports, world })
+    main = cluster.dc(dcId)
+    dcs = cluster.dcOptions.map((o) => ({ id: o.id, port: o.port }))
+  } else {
+    main = yield* make({ dcId, port: basePort, host: args.host, world })
+    dcs = []
+  }
   const line = JSON.stringify({
-    host: dc.host,
-    port: dc.port,
-    dcId: dc.dcId,
-    rsaPublicKeyPem: dc.rsaPublicKeyPem,
-    fingerprint: dc.fingerprint.toString()
+    host: main.host,
+    port: main.port,
+    dcId: main.dcId,
+    rsaPublicKeyPem: main.rsaPublicKeyPem,
+    fingerprint: main.fingerprint.toString(),
+    ...(args.cluster ? { dcs } : {})
   })
-  yield* Effect.sync(() => process.stdout.write(`${line}\n`))
-  // Runs until runMain interrupts it on SIGINT/SIGTERM; the scope then closes the server.
+  yield* say(line)
+  yield* say(
+    `seed user ${SEED_USER.phone} (${SEED_USER.firstName} ${SEED_USER.lastName}, @${SEED_USER.username}, ` +
+      `2FA password "${SEED_USER.password}", home DC ${homeDc})`
+  )
+  yield* say(`seed bot @${SEED_BOT.username} token ${SEED_BOT.token} (home DC ${homeDc})`)
+  // Codes go to stdout as they are made: the person (or script) logging in reads them here.
+  world.onCode((phone, code) => void process.stdout.write(`code for +${phone}: ${code}\n`))
+  // Runs until runMain interrupts it on SIGINT/SIGTERM; the scope then closes the servers.
   return yield* Effect.never
 })
 
 program.pipe(
   Effect.scoped,
-  // Connection lifecycle is logged at debug level; stdout stays reserved for the JSON line.
+  // Connection lifecycle is logged at debug level on stderr; stdout is for the lines above.
   Effect.provide(Layer.merge(
     Logger.replace(Logger.defaultLogger, Logger.withConsoleError(Logger.logfmtLogger)),
     Logger.minimumLogLevel(LogLevel.Debug)
