@@ -5,6 +5,7 @@ import { BaseTelegramClient, MemoryStorage } from "@mtcute/node"
 import { addPublicKey } from "@mtcute/core/utils.js"
 import { assert, describe, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
+import * as Schedule from "effect/Schedule"
 import bigInt from "big-integer"
 import { Api, TelegramClient } from "telegram"
 import { _serverKeys } from "telegram/crypto/RSA.js"
@@ -38,6 +39,11 @@ describe("TestDc interop", () => {
             apiHash: "00000000000000000000000000000000",
             storage: new MemoryStorage(),
             defaultDcs: { main: dcOption, media: dcOption },
+            // mtcute pings once `performance.now() - lastPing` passes max(2 s, rtt) while a call is
+            // pending, or pingInterval + up to 5 s of jitter when idle, counting from 0 at
+            // process start: in a young worker the first container has no ping. A short
+            // interval bounds the wait below (~5.2 s) whatever the worker's age or load.
+            network: { pingInterval: 200 },
             logLevel: 0
           })
           addPublicKey(c.crypto, dc.rsaPublicKeyPem)
@@ -57,8 +63,12 @@ describe("TestDc interop", () => {
       // Both sides agree on the layer: mtcute's schema is layer 223, like ours.
       const session = [...dc.authKeys.values()][0]!
       assert.isAtLeast(session.sessionIds.length, 1)
-      // mtcute pings on its own (in its first container, then periodically) and matches the
-      // pong to its ping; `call` can't carry a ping, so the server's side is what we check.
+      // mtcute pings on its own timer and matches the pong to its ping; `call` can't carry a
+      // ping, so the server's side is what we check, waiting (bounded) for the timer.
+      yield* Effect.repeat(Effect.sync(() => pings.length), {
+        until: (n) => n >= 1,
+        schedule: Schedule.spaced("50 millis")
+      }).pipe(Effect.timeout("15 seconds"))
       assert.isAtLeast(pings.length, 1)
       // mtcute speaks layer 227 (invokeWithLayer), our schema is 223: the methods used here and
       // `config` have the same constructors in both, so decoding works both ways.
