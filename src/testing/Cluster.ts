@@ -56,7 +56,7 @@ export interface ClusterOptions {
 export interface ClusterShape {
   /** The DCs by id, in the order of `dcIds`. */
   readonly dcs: ReadonlyMap<number, TestDcShape>
-  /** The DC with this id; dies if the cluster has none. */
+  /** The DC with this id; throws if the cluster has none (a test bug). */
   readonly dc: (dcId: number) => TestDcShape
   /** The shared public key (n, e, fingerprint) for the client's handshake. */
   readonly publicKey: RsaPublicKey
