@@ -310,16 +310,17 @@ export const make = (options: SenderOptions): Effect.Effect<Sender, never, Scope
     const dispatch = (msgId: bigint, seqNo: number, raw: Uint8Array): Effect.Effect<void> =>
       Effect.suspend(() => {
         if ((seqNo & 1) === 1) acks.push(msgId)
-        const id = readId(raw)
-        if (id === ID.rpcResult) {
-          if (raw.length < 12) return Effect.void
-          const reqMsgId = new DataView(raw.buffer, raw.byteOffset + 4, 8).getBigInt64(0, true)
-          return completeResult(reqMsgId, raw.subarray(12))
-        }
         let body: Uint8Array
         let obj: AnyObject
         try {
+          // Inflate first: a whole message may come gzip_packed, an rpc_result included
+          // (fix: a gzip_packed rpc_result used to be decoded as an object and published as an update).
           body = unpackGzip(raw)
+          if (readId(body) === ID.rpcResult) {
+            if (body.length < 12) return Effect.void
+            const reqMsgId = new DataView(body.buffer, body.byteOffset + 4, 8).getBigInt64(0, true)
+            return completeResult(reqMsgId, body.subarray(12))
+          }
           obj = deserialize(body)
         } catch (cause) {
           return Effect.logDebug("undecodable server message").pipe(Effect.annotateLogs({ msgId: String(msgId), cause: String(cause) }))
@@ -351,6 +352,17 @@ export const make = (options: SenderOptions): Effect.Effect<Sender, never, Scope
         case "future_salts":
           return completeDirect(obj.req_msg_id, obj)
         case "msg_detailed_info":
+          // The answer to obj.msg_id went out as answer_msg_id. A call still waiting never got
+          // it: ask for it again (fix: the call used to wait forever). Otherwise just ack it.
+          if (pending.has(obj.msg_id)) {
+            return enqueue({
+              _tag: "service",
+              service: { body: serialize({ _tag: "msg_resend_req", msg_ids: [obj.answer_msg_id] }), contentRelated: true }
+            })
+          }
+          return Effect.sync(() => {
+            acks.push(obj.answer_msg_id)
+          })
         case "msg_new_detailed_info":
           return Effect.sync(() => {
             acks.push(obj.answer_msg_id)
@@ -361,14 +373,23 @@ export const make = (options: SenderOptions): Effect.Effect<Sender, never, Scope
             service: {
               // 1 = nothing is known about the message: we keep no record of server messages.
               body: serialize({ _tag: "msgs_state_info", req_msg_id: msgId, info: new Uint8Array(obj.msg_ids.length).fill(1) }),
-              contentRelated: false
+              // Content-related like every message but acks and containers (fix: an even seq_no
+              // here made the server refuse it with bad_msg_notification).
+              contentRelated: true
             }
           })
         case "msg_resend_req":
           return Effect.forEach(obj.msg_ids, resendAll, { discard: true })
         case "destroy_session_ok":
-        case "destroy_session_none":
+        case "destroy_session_none": {
+          // Telegram answers destroy_session with the bare object, not in an rpc_result: hand
+          // it to the call that asked about this session (fix: such a call used to wait forever).
+          for (const call of pending.values()) {
+            const method = call.method as { readonly _tag: string; readonly session_id?: bigint }
+            if (method._tag === "destroy_session" && method.session_id === obj.session_id) return completeDirect(call.msgId, obj)
+          }
           return Effect.void
+        }
         default:
           return PubSub.publish(hub, obj as AnyObject)
       }
