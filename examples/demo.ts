@@ -1,23 +1,37 @@
 /**
- * `npm start`: the offline demo. It starts an embedded TestDc (a real MTProto server on
- * 127.0.0.1), connects over TCP, creates an auth key with the DH handshake (printing each
- * step and its time), then calls `help.getConfig` inside `invokeWithLayer(initConnection(...))`
- * over the encrypted session and prints the DC list.
+ * `npm start`: the offline demo. No Telegram account and no internet needed.
  *
- * Against any other MTProto server:
+ * 1. Starts an embedded TestDc cluster (DCs 1, 2, 3 on 127.0.0.1: real MTProto servers).
+ * 2. Creates an auth key with DC 1 step by step over TCP (printing each step and its time) and
+ *    calls help.getConfig over the encrypted session, printing the DC list.
+ * 3. With the Client service, logs in as the seeded user +15550001, who has a 2FA password and
+ *    lives on DC 2: the login starts on DC 1, is migrated (PHONE_MIGRATE_2), and answers the
+ *    password with SRP. The session goes to `.demo/session.json` and the emulated DCs' state to
+ *    `.demo/testdc.json`, so a second `npm start` reuses the session without logging in.
+ *
+ * Other modes:
  *   npm start -- --dc HOST:PORT --rsa-key server.pem [--dc-id 2] [--transport intermediate] [--obfuscated]
- * or the environment variables MTPROTO_DC, MTPROTO_RSA_KEY, MTPROTO_DC_ID.
+ *     steps 1–2 against any MTProto server (or MTPROTO_DC, MTPROTO_RSA_KEY, MTPROTO_DC_ID);
+ *   TELEGRAM_API_ID=... TELEGRAM_API_HASH=... npm start   (or --api-id/--api-hash)
+ *     logs in to Telegram itself, asking for the phone, the code and the password.
+ *   npm start -- --fresh   forgets `.demo/` first.
  */
 import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
-import { readFileSync } from "node:fs"
+import * as Layer from "effect/Layer"
+import * as Logger from "effect/Logger"
+import * as Redacted from "effect/Redacted"
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs"
+import { createInterface } from "node:readline/promises"
 import { parseArgs } from "node:util"
-import { parseRsaPublicKeyPem, type RsaPublicKey } from "../src/crypto/index.ts"
+import { Client, type ClientConfig } from "../src/client/index.ts"
+import { generateRsaKeyPair, parseRsaPublicKeyPem, type RsaKeyPair, type RsaPublicKey } from "../src/crypto/index.ts"
 import { createAuthKey, fromConnection, Sender } from "../src/mtproto/index.ts"
+import { layerFile } from "../src/storage/index.ts"
 import * as TestDc from "../src/testing/index.ts"
 import { type Api, LAYER } from "../src/tl/index.ts"
-import { type CodecKind, Transport, layerNode } from "../src/transport/index.ts"
+import { type CodecKind, layerNode, makeNode } from "../src/transport/index.ts"
 
 const { values: args } = parseArgs({
   options: {
@@ -25,11 +39,22 @@ const { values: args } = parseArgs({
     "rsa-key": { type: "string" },
     "dc-id": { type: "string" },
     transport: { type: "string", default: "intermediate" },
-    obfuscated: { type: "boolean", default: false }
+    obfuscated: { type: "boolean", default: false },
+    "api-id": { type: "string" },
+    "api-hash": { type: "string" },
+    fresh: { type: "boolean", default: false }
   }
 })
 
+const DEMO_DIR = ".demo"
+const SESSION_FILE = `${DEMO_DIR}/session.json`
+const TESTDC_FILE = `${DEMO_DIR}/testdc.json`
+const DEMO_PHONE = "+15550001"
+const DEMO_PASSWORD = "demo-password"
+
 const say = (line: string) => Effect.sync(() => console.log(line))
+const ms = (d: Duration.Duration) => `${Duration.toMillis(d).toFixed(1)} ms`
+const transportOptions = { codec: args.transport as CodecKind, obfuscated: args.obfuscated }
 
 interface Target {
   readonly host: string
@@ -38,73 +63,184 @@ interface Target {
   readonly publicKey: RsaPublicKey
 }
 
-/** The server to talk to: the one named on the command line, or an embedded TestDc. */
-const target = Effect.gen(function*() {
-  const dc = args.dc ?? process.env.MTPROTO_DC
-  const dcId = Number(args["dc-id"] ?? process.env.MTPROTO_DC_ID ?? 2)
-  if (dc !== undefined) {
+/** Steps 1–2: the DH handshake round trip by round trip, then help.getConfig over the encrypted session. */
+const handshakeDemo = (dc: Target) =>
+  Effect.gen(function*() {
+    const transport = makeNode(transportOptions)
+    const open = Effect.flatMap(transport.connect({ host: dc.host, port: dc.port, dcId: dc.dcId }), fromConnection)
+    yield* say(`\nConnecting to DC ${dc.dcId} at ${dc.host}:${dc.port} over ${args.transport}${args.obfuscated ? " + obfuscated2" : ""}`)
+    yield* say("Creating an auth key (DH handshake):")
+    const [took, auth] = yield* Effect.timed(Effect.scoped(Effect.flatMap(open, (channel) =>
+      createAuthKey(channel, {
+        dcId: dc.dcId,
+        publicKeys: [dc.publicKey],
+        onStep: (step, millis) => console.log(`  ${step.padEnd(22)} ${millis.toFixed(1)} ms`)
+      }))))
+    yield* say(`  auth key ${Buffer.from(auth.authKey.id).toString("hex")}, time offset ${auth.timeOffset} s  [${ms(took)} in all]`)
+
+    const sender = yield* Sender.make({ authKey: auth.authKey, salt: auth.serverSalt, timeOffset: auth.timeOffset, connect: open })
+    const getConfig: Api.help.getConfig = { _tag: "help.getConfig" }
+    const [callTook, config] = yield* Effect.timed(sender.invoke({
+      _tag: "invokeWithLayer",
+      layer: LAYER,
+      query: {
+        _tag: "initConnection",
+        api_id: 0,
+        device_model: "effect-mtproto demo",
+        system_version: `Node ${process.versions.node}`,
+        app_version: "0.1.0",
+        system_lang_code: "en",
+        lang_pack: "",
+        lang_code: "en",
+        query: getConfig
+      }
+    }))
+    yield* say(`help.getConfig (layer ${LAYER}) over the encrypted session  [${ms(callTook)}]: this_dc = ${config.this_dc}`)
+    for (const option of config.dc_options) yield* say(`  DC ${option.id}  ${option.ip_address}:${option.port}`)
+  }).pipe(Effect.scoped)
+
+/** What `.demo/testdc.json` keeps so the emulated DCs remember keys and logins across runs. */
+interface SavedDcs {
+  readonly rsa: { readonly publicKeyPem: string; readonly privateKeyPem: string }
+  readonly keys: ReadonlyArray<{ readonly dc: number; readonly key: string; readonly salt: string }>
+  readonly authorizations: ReadonlyArray<{ readonly keyId: string; readonly dc: number; readonly userId: string }>
+}
+
+const loadSaved = (): SavedDcs | undefined => existsSync(TESTDC_FILE) ? JSON.parse(readFileSync(TESTDC_FILE, "utf8")) as SavedDcs : undefined
+
+const saveDcs = (cluster: TestDc.ClusterShape, rsa: RsaKeyPair) =>
+  Effect.sync(() => {
+    const keys = [...cluster.dcs.values()].flatMap((dc) =>
+      [...dc.authKeys.values()].filter((k) => !k.temp).map((k) => ({
+        dc: dc.dcId,
+        key: Buffer.from(Redacted.value(k.key)).toString("base64"),
+        salt: k.salt.toString()
+      }))
+    )
+    const authorizations = [...cluster.world.authorizations.entries()].map(([keyId, a]) => ({
+      keyId,
+      dc: a.dcId,
+      userId: a.userId.toString()
+    }))
+    const saved: SavedDcs = { rsa: { publicKeyPem: rsa.publicKeyPem, privateKeyPem: rsa.privateKeyPem }, keys, authorizations }
+    writeFileSync(TESTDC_FILE, JSON.stringify(saved, null, 2), { mode: 0o600 })
+  })
+
+/** The embedded cluster, restored from `.demo/testdc.json` when a previous run left it. */
+const startCluster = Effect.gen(function*() {
+  const saved = loadSaved()
+  // The DCs' RSA key must survive too: a stored session trusts it.
+  const keyPair: RsaKeyPair = saved === undefined ? generateRsaKeyPair() : {
+    publicKey: parseRsaPublicKeyPem(saved.rsa.publicKeyPem),
+    publicKeyPem: saved.rsa.publicKeyPem,
+    privateKeyPem: saved.rsa.privateKeyPem
+  }
+  const [took, cluster] = yield* Effect.timed(TestDc.makeCluster({ dcIds: [1, 2, 3], rsaKeyPair: keyPair }))
+  cluster.world.addUser({
+    id: 100_001n,
+    accessHash: 7_000_001n,
+    phone: DEMO_PHONE,
+    firstName: "Demo",
+    lastName: "User",
+    username: "demo",
+    homeDc: 2,
+    password: DEMO_PASSWORD
+  })
+  for (const k of saved?.keys ?? []) yield* cluster.dc(k.dc).importAuthKey(Buffer.from(k.key, "base64"), BigInt(k.salt))
+  for (const a of saved?.authorizations ?? []) cluster.world.authorize(a.keyId, a.dc, BigInt(a.userId))
+  yield* say(`TestDc cluster on 127.0.0.1${saved ? " (restored from .demo/testdc.json)" : ""}  [${ms(took)}]`)
+  for (const dc of cluster.dcs.values()) yield* say(`  DC ${dc.dcId}: port ${dc.port}`)
+  yield* say(`  RSA key fingerprint ${cluster.fingerprint}; seeded user ${DEMO_PHONE} (2FA, home DC 2)`)
+  return { cluster, keyPair }
+})
+
+/** Step 3: the Client logs in (or reuses the stored session) and prints getMe. */
+const clientDemo = (config: ClientConfig, login: Parameters<Client["Type"]["start"]>[0]) =>
+  Effect.gen(function*() {
+    const client = yield* Client
+    const stored = yield* client.isAuthorized
+    yield* say(stored ? "\nStored session found: no login needed." : `\nLogging in (session file ${SESSION_FILE}):`)
+    const [took, user] = yield* Effect.timed(client.start(login))
+    const me = yield* client.getMe
+    const name = me._tag === "user" ? `${me.first_name ?? ""} ${me.last_name ?? ""}`.trim() : me._tag
+    yield* say(`getMe: ${name} (id ${me.id}${me._tag === "user" && me.username ? `, @${me.username}` : ""})  [start ${ms(took)}]`)
+    yield* say(`home DC: ${yield* client.homeDc}`)
+    return user
+  }).pipe(Effect.provide(Client.layerWith(config).pipe(Layer.provide(Layer.merge(layerNode(transportOptions), layerFile(SESSION_FILE))))))
+
+/** Prints the Client's own log lines (migration, key creation) compactly. */
+const demoLogger = Logger.replace(
+  Logger.defaultLogger,
+  Logger.make(({ annotations, message }) => {
+    const text = Array.isArray(message) ? message.join(" ") : String(message)
+    const extra = [...annotations].map(([k, v]) => `${k}=${String(v)}`).join(" ")
+    console.log(`  · ${text}${extra ? ` (${extra})` : ""}`)
+  })
+)
+
+const offline = Effect.gen(function*() {
+  if (args.fresh) rmSync(DEMO_DIR, { recursive: true, force: true })
+  mkdirSync(DEMO_DIR, { recursive: true })
+  const { cluster, keyPair } = yield* startCluster
+  const dc1 = cluster.dc(1)
+  yield* handshakeDemo({ host: dc1.host, port: dc1.port, dcId: 1, publicKey: cluster.publicKey })
+  const config: ClientConfig = {
+    apiId: 1,
+    apiHash: Redacted.make("demo-api-hash"),
+    dcs: cluster.dcOptions,
+    defaultDc: 1,
+    publicKeys: [cluster.publicKey]
+  }
+  yield* clientDemo(config, {
+    phone: Effect.succeed(DEMO_PHONE).pipe(Effect.tap((p) => say(`  phone: ${p}`))),
+    code: Effect.map(cluster.codeFor(DEMO_PHONE), (code) => {
+      console.log(`  code (read from the TestDc, as a user reads the app): ${code}`)
+      return Redacted.make(code)
+    }),
+    password: Effect.sync(() => {
+      console.log("  2FA password asked: answering with an SRP proof")
+      return Redacted.make(DEMO_PASSWORD)
+    })
+  })
+  yield* saveDcs(cluster, keyPair)
+  yield* say(`\nRun \`npm start\` again: the session in ${SESSION_FILE} is reused. \`npm start -- --fresh\` starts over.`)
+})
+
+/** Against any MTProto server: the handshake and help.getConfig only. */
+const external = (dc: string) =>
+  Effect.gen(function*() {
     const keyFile = args["rsa-key"] ?? process.env.MTPROTO_RSA_KEY
     if (keyFile === undefined) return yield* Effect.dieMessage("--dc needs --rsa-key FILE (the server's RSA public key, PEM)")
     const [host, port] = dc.split(":")
-    return { host: host!, port: Number(port), dcId, publicKey: parseRsaPublicKeyPem(readFileSync(keyFile, "utf8")) } satisfies Target
-  }
-  const started = yield* Effect.timed(TestDc.make({ dcId }))
-  const dcHandle = started[1]
-  yield* say(`TestDc (DC ${dcHandle.dcId}) listening on ${dcHandle.host}:${dcHandle.port}  [${ms(started[0])}]`)
-  yield* say(`  RSA key fingerprint ${dcHandle.fingerprint}`)
-  return { host: dcHandle.host, port: dcHandle.port, dcId: dcHandle.dcId, publicKey: dcHandle.publicKey } satisfies Target
-})
+    yield* handshakeDemo({
+      host: host!,
+      port: Number(port),
+      dcId: Number(args["dc-id"] ?? process.env.MTPROTO_DC_ID ?? 2),
+      publicKey: parseRsaPublicKeyPem(readFileSync(keyFile, "utf8"))
+    })
+  })
 
-const ms = (d: Duration.Duration) => `${Duration.toMillis(d).toFixed(1)} ms`
+/** Against Telegram: an interactive login with the given api_id/api_hash. */
+const telegram = (apiId: number, apiHash: string) =>
+  Effect.gen(function*() {
+    mkdirSync(DEMO_DIR, { recursive: true })
+    const rl = createInterface({ input: process.stdin, output: process.stdout })
+    yield* Effect.addFinalizer(() => Effect.sync(() => rl.close()))
+    const ask = (q: string) => Effect.promise(() => rl.question(q))
+    yield* clientDemo({ apiId, apiHash: Redacted.make(apiHash) }, {
+      phone: ask("Phone number (international format): "),
+      code: Effect.map(ask("Login code: "), Redacted.make),
+      password: Effect.map(ask("2FA password: "), Redacted.make)
+    })
+  })
 
-const program = Effect.gen(function*() {
-  const dc = yield* target
-  const transport = yield* Transport
-  const open = Effect.flatMap(transport.connect({ host: dc.host, port: dc.port, dcId: dc.dcId }), fromConnection)
+const apiId = args["api-id"] ?? process.env.TELEGRAM_API_ID
+const apiHash = args["api-hash"] ?? process.env.TELEGRAM_API_HASH
+const dcArg = args.dc ?? process.env.MTPROTO_DC
+const program = dcArg !== undefined
+  ? external(dcArg)
+  : apiId !== undefined && apiHash !== undefined
+  ? telegram(Number(apiId), apiHash)
+  : offline
 
-  yield* say(`\nConnecting to ${dc.host}:${dc.port} over ${args.transport}${args.obfuscated ? " + obfuscated2" : ""}`)
-  yield* say("Creating an auth key (DH handshake):")
-  const created = yield* Effect.timed(Effect.scoped(Effect.flatMap(open, (channel) =>
-    createAuthKey(channel, {
-      dcId: dc.dcId,
-      publicKeys: [dc.publicKey],
-      onStep: (step, millis) => console.log(`  ${step.padEnd(22)} ${millis.toFixed(1)} ms`)
-    }))))
-  const auth = created[1]
-  yield* say(`  auth key created: id ${Buffer.from(auth.authKey.id).toString("hex")}, ` +
-    `time offset ${auth.timeOffset} s  [${ms(created[0])} in all]`)
-
-  const sender = yield* Sender.make({ authKey: auth.authKey, salt: auth.serverSalt, timeOffset: auth.timeOffset, connect: open })
-  const getConfig: Api.help.getConfig = { _tag: "help.getConfig" }
-  const call = yield* Effect.timed(sender.invoke({
-    _tag: "invokeWithLayer",
-    layer: LAYER,
-    query: {
-      _tag: "initConnection",
-      api_id: 0,
-      device_model: "effect-mtproto demo",
-      system_version: `Node ${process.versions.node}`,
-      app_version: "0.1.0",
-      system_lang_code: "en",
-      lang_pack: "",
-      lang_code: "en",
-      query: getConfig
-    }
-  }))
-  const config = call[1]
-  yield* say(`\nhelp.getConfig (layer ${LAYER}) answered over the encrypted session  [${ms(call[0])}]`)
-  yield* say(`  this_dc = ${config.this_dc}, date = ${new Date(config.date * 1000).toISOString()}`)
-  yield* say("  DC options:")
-  for (const option of config.dc_options) {
-    const flags = [option.ipv6 ? "ipv6" : "", option.media_only ? "media" : "", option.cdn ? "cdn" : ""]
-      .filter((f) => f !== "").join(",")
-    yield* say(`    DC ${option.id}  ${option.ip_address}:${option.port}${flags ? `  (${flags})` : ""}`)
-  }
-})
-
-const transportLayer = layerNode({
-  codec: args.transport as CodecKind,
-  obfuscated: args.obfuscated
-})
-
-program.pipe(Effect.scoped, Effect.provide(transportLayer), NodeRuntime.runMain)
+program.pipe(Effect.scoped, Effect.provide(demoLogger), (p) => NodeRuntime.runMain(p, { disablePrettyLogger: true }))

@@ -21,12 +21,13 @@
  */
 import type * as SocketServer from "@effect/platform/SocketServer"
 import * as NodeSocketServer from "@effect/platform-node/NodeSocketServer"
+import * as Clock from "effect/Clock"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import type * as Scope from "effect/Scope"
 import { createPrivateKey } from "node:crypto"
-import { generateRsaKeyPair, randomBytes, type RsaKeyPair, type RsaPublicKey } from "../crypto/index.ts"
+import { authKeyId, generateRsaKeyPair, randomBytes, type RsaKeyPair, type RsaPublicKey } from "../crypto/index.ts"
 import { defaultHandlers, type Handlers, type InjectedError, makeInjector } from "./handlers.ts"
 import { handleConnection } from "./internal/connection.ts"
 import {
@@ -37,6 +38,7 @@ import {
   type ServerMessage,
   type ServerState,
   type StoredKey,
+  storeKey,
   toPlan
 } from "./internal/state.ts"
 import { type AnyObject, serialize } from "../tl/index.ts"
@@ -146,6 +148,11 @@ export interface TestDcShape {
   readonly rotateSalt: (authKeyId?: string) => Effect.Effect<ReadonlyArray<bigint>>
   /** Forgets an auth key: its next message is answered with transport error -404. */
   readonly dropAuthKey: (authKeyId: string) => Effect.Effect<boolean>
+  /**
+   * Adds a permanent auth key made earlier (e.g. by a previous run of this DC, restored from
+   * a file) with its salt, as if a handshake had just created it. Returns its id in hex.
+   */
+  readonly importAuthKey: (key: Uint8Array, salt: bigint) => Effect.Effect<string>
   /** Closes every client connection (the server keeps listening). */
   readonly dropConnections: Effect.Effect<void>
   /** Answers the next `count` set_client_DH_params with dh_gen_retry. */
@@ -234,6 +241,9 @@ export const make = (options: TestDcOptions = {}): Effect.Effect<TestDcShape, So
           return key === undefined ? [] : [rotate(key)]
         }),
       dropAuthKey: (authKeyId) => Effect.sync(() => keys.delete(authKeyId)),
+      importAuthKey: (key, salt) =>
+        Effect.map(Clock.currentTimeMillis, (now) =>
+          storeKey(state, { key, id: authKeyId(key), salt, expiresIn: undefined }, Math.floor(now / 1000)).id),
       dropConnections: Effect.sync(() => {
         for (const c of [...state.connections.values()]) c.close()
       }),
