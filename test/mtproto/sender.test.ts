@@ -74,14 +74,14 @@ describe("Sender against TestDc", () => {
       let completed = 0
       const run = yield* Effect.fork(
         Effect.forEach(ids, (id) => Effect.tap(sender.invoke({ _tag: "ping", ping_id: id }), () => Effect.sync(() => completed++)), {
-          concurrency: 8
+          concurrency: 4
         })
       )
-      // Drop the connection 100 times while calls are in flight: after every ~10 answers.
+      // Drop the connection 100 times while calls are in flight: after every ~5 answers.
       let drops = 0
       while (drops < 100 && completed < ids.length) {
         const before = completed
-        yield* Effect.sleep("2 millis").pipe(Effect.repeat({ until: () => completed >= before + 10 || completed >= ids.length }))
+        yield* Effect.sleep("2 millis").pipe(Effect.repeat({ until: () => completed >= before + 5 || completed >= ids.length }))
         yield* dc.dropConnections
         drops++
       }
