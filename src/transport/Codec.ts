@@ -12,7 +12,7 @@
  * @since 0.1.0
  */
 import { crc32 } from "./internal/crc32.ts"
-import { defaultRandomBytes } from "./internal/crypto.ts"
+import { randomBytes as defaultRandomBytes } from "../crypto/index.ts"
 import { badFrame } from "./internal/errors.ts"
 import { TransportError } from "./TransportError.ts"
 

@@ -8,7 +8,7 @@
  * @since 0.1.0
  */
 import { type CodecKind, obfuscationTag } from "./Codec.ts"
-import { aesCtr, defaultRandomBytes, sha256 } from "./internal/crypto.ts"
+import { createAesCtr as aesCtr, randomBytes as defaultRandomBytes, sha256Concat as sha256 } from "../crypto/index.ts"
 import { badFrame } from "./internal/errors.ts"
 import { TransportError } from "./TransportError.ts"
 
