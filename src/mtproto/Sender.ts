@@ -524,7 +524,12 @@ export const make = (options: SenderOptions): Effect.Effect<Sender, never, Scope
     )
 
     const reconnect = options.reconnect ??
-      Schedule.exponential("100 millis").pipe(Schedule.union(Schedule.spaced("5 seconds")), Schedule.jittered)
+      // 100 ms, 200 ms, ... capped at 5 s; a connection that lived a minute starts the backoff over.
+      Schedule.exponential("100 millis").pipe(
+        Schedule.union(Schedule.spaced("5 seconds")),
+        Schedule.jittered,
+        Schedule.resetAfter("1 minute")
+      )
 
     const loop = connection.pipe(
       Effect.catchAllCause((cause) =>
