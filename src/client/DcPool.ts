@@ -103,26 +103,29 @@ export const make = (options: DcPoolOptions): Effect.Effect<DcPool, never, Scope
               Effect.ignore
             )
         )
-        let initialized = false
-        const invoke = (method: TlMethod): Effect.Effect<unknown, ClientError> => {
-          if (initialized) return sender.invokeUntyped(method)
-          const wrapped = {
-            _tag: "invokeWithLayer",
-            layer: LAYER,
-            query: {
-              _tag: "initConnection",
-              api_id: options.app.apiId,
-              device_model: options.app.deviceModel,
-              system_version: options.app.systemVersion,
-              app_version: options.app.appVersion,
-              system_lang_code: options.app.systemLangCode,
-              lang_pack: options.app.langPack,
-              lang_code: options.app.langCode,
-              query: method
-            }
-          } as unknown as TlMethod
-          return Effect.tap(sender.invokeUntyped(wrapped), () => Effect.sync(() => (initialized = true)))
-        }
+        // The server keeps the layer and app info per session: a new session (bad_msg 32/33,
+        // destroy_session) needs initConnection again.
+        let initializedSession: bigint | undefined
+        const invoke = (method: TlMethod): Effect.Effect<unknown, ClientError> =>
+          Effect.flatMap(sender.state, ({ sessionId }) => {
+            if (initializedSession === sessionId) return sender.invokeUntyped(method)
+            const wrapped = {
+              _tag: "invokeWithLayer",
+              layer: LAYER,
+              query: {
+                _tag: "initConnection",
+                api_id: options.app.apiId,
+                device_model: options.app.deviceModel,
+                system_version: options.app.systemVersion,
+                app_version: options.app.appVersion,
+                system_lang_code: options.app.systemLangCode,
+                lang_pack: options.app.langPack,
+                lang_code: options.app.langCode,
+                query: method
+              }
+            } as unknown as TlMethod
+            return Effect.tap(sender.invokeUntyped(wrapped), () => Effect.sync(() => (initializedSession = sessionId)))
+          })
         return { dcId, sender, invoke } satisfies DcConnection
       })
 
