@@ -67,10 +67,10 @@ describe("TestDc handshake and session", () => {
       assert.deepStrictEqual(resultOf(yield* s.until(isResultFor(unknown)), unknown), {
         _tag: "rpc_error", error_code: 400, error_message: "METHOD_INVALID"
       })
-      // A content-related message with an even seq_no: bad_msg_notification 34, not processed.
+      // A content-related message with an even seq_no: bad_msg_notification 35 (odd expected, even received), not processed.
       const evenPing = yield* s.send(serialize({ _tag: "ping", ping_id: 3n }), false)
       const notified = (yield* s.until((m) => m.obj._tag === "bad_msg_notification")).find((m) => m.obj._tag === "bad_msg_notification")
-      assert.deepStrictEqual(notified?.obj, { _tag: "bad_msg_notification", bad_msg_id: evenPing, bad_msg_seqno: 2 * 4, error_code: 34 })
+      assert.deepStrictEqual(notified?.obj, { _tag: "bad_msg_notification", bad_msg_id: evenPing, bad_msg_seqno: 2 * 4, error_code: 35 })
       // Not in any schema: still answered, by msg_id.
       const garbage = yield* s.send(Uint8Array.of(0xde, 0xad, 0xbe, 0xef, 0, 0, 0, 0))
       const err = resultOf(yield* s.until(isResultFor(garbage)), garbage)

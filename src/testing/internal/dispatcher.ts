@@ -349,7 +349,7 @@ export const handleEncrypted = (conn: ConnectionContext, frame: Uint8Array, nowM
       } catch {
         return Effect.succeed(reply([badMsg(message.msgId, message.seqNo, 64)])) // invalid container
       }
-      if ((message.seqNo & 1) === 1) outs.push(badMsg(message.msgId, message.seqNo, 35))
+      if ((message.seqNo & 1) === 1) outs.push(badMsg(message.msgId, message.seqNo, 34))
       const inner = container.messages.filter((m) => {
         const code = msgIdProblem(m.msg_id, nowSeconds)
         if (code !== undefined) {
@@ -405,7 +405,7 @@ const handleMessage = (
     // seq_no parity: a content-related message with an even seq_no is refused (code 34).
     // The reverse is tolerated, as Telegram does: mtcute numbers its msgs_ack as content.
     const contentRelated = obj._tag !== "msgs_ack" && obj._tag !== "http_wait"
-    if (contentRelated && (seqNo & 1) === 0) return [badMsg(msgId, seqNo, 34)]
+    if (contentRelated && (seqNo & 1) === 0) return [badMsg(msgId, seqNo, 35)]
     if (state.onClientMessage !== undefined) {
       const verdict = yield* state.onClientMessage({
         authKeyId: key.id,
