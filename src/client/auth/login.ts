@@ -92,11 +92,14 @@ const checkPassword = (ctx: LoginContext, params: UserLogin, attempts: number): 
       const result = yield* ctx.invoke({ _tag: "auth.checkPassword", password: srp }).pipe(
         Effect.map((auth) => ({ ok: true as const, auth })),
         Effect.catchIf(
-          (e): e is Extract<ClientError, { _tag: "PasswordHashInvalid" }> => e._tag === "PasswordHashInvalid" && attempt < attempts,
+          (e): e is Extract<ClientError, { _tag: "PasswordHashInvalid" }> => e._tag === "PasswordHashInvalid",
           () => Effect.succeed({ ok: false as const })
         )
       )
       if (result.ok) return yield* userOf(result.auth)
+      // Fix (issue 7 tests): the last wrong password surfaced as the raw PasswordHashInvalid;
+      // `maxAttempts` and LoginError document TooManyAttempts for it.
+      if (attempt >= attempts) return yield* new LoginError({ reason: "TooManyAttempts", detail: "2FA password" })
       yield* Effect.logWarning("wrong 2FA password").pipe(Effect.annotateLogs({ attempt }))
     }
   })
@@ -119,7 +122,11 @@ export const userLogin = (ctx: LoginContext, params: UserLogin): Effect.Effect<A
     })
     let sent = (yield* sendCode) as Api.auth.SentCode
     let expiredResends = 0
-    for (let attempt = 1;; attempt++) {
+    // Fix (issue 7 tests): wrong codes are counted apart from expired ones (an expired code
+    // used up an attempt), and the last wrong one ends in LoginError TooManyAttempts as
+    // documented, instead of the raw PhoneCodeInvalid (the `default` branch was unreachable).
+    let wrongCodes = 0
+    for (;;) {
       if (sent._tag !== "auth.sentCode") return yield* new LoginError({ reason: "Unexpected", detail: sent._tag })
       const hash = sent.phone_code_hash
       const code = yield* params.code
@@ -132,7 +139,7 @@ export const userLogin = (ctx: LoginContext, params: UserLogin): Effect.Effect<A
         Effect.map((auth) => ({ _tag: "auth" as const, auth })),
         Effect.catchIf(
           (e) =>
-            e._tag === "SessionPasswordNeeded" || (e._tag === "PhoneCodeInvalid" && attempt < attempts) ||
+            e._tag === "SessionPasswordNeeded" || e._tag === "PhoneCodeInvalid" ||
             (e._tag === "PhoneCodeExpired" && expiredResends < attempts),
           (e) => Effect.succeed({ _tag: e._tag })
         )
@@ -141,7 +148,9 @@ export const userLogin = (ctx: LoginContext, params: UserLogin): Effect.Effect<A
         case "SessionPasswordNeeded":
           return yield* checkPassword(ctx, params, attempts)
         case "PhoneCodeInvalid":
-          yield* Effect.logWarning("wrong login code").pipe(Effect.annotateLogs({ attempt }))
+          wrongCodes++
+          yield* Effect.logWarning("wrong login code").pipe(Effect.annotateLogs({ attempt: wrongCodes }))
+          if (wrongCodes >= attempts) return yield* new LoginError({ reason: "TooManyAttempts", detail: "login code" })
           continue
         case "PhoneCodeExpired":
           expiredResends++

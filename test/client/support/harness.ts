@@ -1,0 +1,117 @@
+/**
+ * Shared pieces of the Client end-to-end tests: a TestDc cluster on 127.0.0.1 (one RSA key pair
+ * for the whole file, so each test only pays for its handshakes), a Client built over TCP with
+ * a given storage layer, login inputs that count how often they are asked, and session helpers.
+ */
+import * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Redacted from "effect/Redacted"
+import type * as Scope from "effect/Scope"
+import { Client, type ClientConfig, type ClientShape } from "../../../src/client/index.ts"
+import { authKeyId, generateRsaKeyPair, type RsaKeyPair, toHex } from "../../../src/crypto/index.ts"
+import { makeMemory, SessionStorage, type SessionStorageShape } from "../../../src/storage/index.ts"
+import * as TestDc from "../../../src/testing/index.ts"
+import { layerNode } from "../../../src/transport/index.ts"
+
+let keyPair: RsaKeyPair | undefined
+/** One 2048-bit key pair per test file (generating one costs up to a second). */
+const sharedKeyPair = (): RsaKeyPair => (keyPair ??= generateRsaKeyPair())
+
+/** A cluster with a fresh World, in the current scope. */
+export const makeCluster = (dcIds: ReadonlyArray<number> = [1, 2, 3]) =>
+  TestDc.makeCluster({ dcIds, rsaKeyPair: sharedKeyPair() })
+
+export const API_HASH = "0123456789abcdef"
+
+/** A config reaching every DC of the cluster, starting on DC 1 unless told otherwise. */
+export const configFor = (cluster: TestDc.ClusterShape, extra: Partial<ClientConfig> = {}): ClientConfig => ({
+  apiId: 1,
+  apiHash: Redacted.make(API_HASH),
+  dcs: cluster.dcOptions,
+  defaultDc: 1,
+  publicKeys: [cluster.publicKey],
+  ...extra
+})
+
+/**
+ * A Client over TCP and `storage`, built in the current scope (its connections and the
+ * storage's resources, such as a file lock, close with it). Fails as the layer does.
+ */
+export const buildClient = <E>(
+  cluster: TestDc.ClusterShape,
+  storage: Layer.Layer<SessionStorage, E>,
+  extra: Partial<ClientConfig> = {}
+) =>
+  Effect.map(
+    Layer.build(Client.layerWith(configFor(cluster, extra)).pipe(Layer.provide(Layer.merge(layerNode(), storage)))),
+    (context) => Context.get(context, Client)
+  )
+
+/** A Client over a memory session the test can read. */
+export const memoryClient = (
+  cluster: TestDc.ClusterShape,
+  extra: Partial<ClientConfig> = {}
+): Effect.Effect<{ readonly client: ClientShape; readonly storage: SessionStorageShape }, never, Scope.Scope> =>
+  Effect.gen(function*() {
+    const storage = yield* makeMemory()
+    const client = yield* buildClient(cluster, Layer.succeed(SessionStorage, storage), extra)
+    return { client, storage }
+  })
+
+/**
+ * A login input that answers from `answers` in order (the last one again when they run out)
+ * and counts how often it was asked.
+ */
+export const asker = <A>(answers: ReadonlyArray<Effect.Effect<A>>) => {
+  let asked = 0
+  return {
+    ask: Effect.suspend(() => answers[Math.min(asked++, answers.length - 1)]!),
+    get asked() {
+      return asked
+    }
+  }
+}
+
+/** The login code the cluster sent last to `phone`, read when asked (after auth.sendCode). */
+export const rightCode = (cluster: TestDc.ClusterShape, phone: string) => Effect.map(cluster.codeFor(phone), Redacted.make)
+
+/** A code that is never right (codes are 5 digits). */
+export const wrongCode = Effect.succeed(Redacted.make("000000"))
+
+export const secret = (s: string) => Effect.succeed(Redacted.make(s))
+
+/** An input that must not be asked: the test dies if it is. */
+export const never = (what: string) => Effect.dieMessage(`${what} was asked`)
+
+/** The auth_key_id (hex, as the TestDc's World keys authorizations) of the stored key of `dcId`. */
+export const storedKeyId = (storage: SessionStorageShape, dcId: number) =>
+  Effect.map(storage.load, (session) => {
+    const key = session.dcs.get(dcId)?.authKey
+    return key === undefined ? undefined : toHex(authKeyId(Redacted.value(key)))
+  })
+
+/** One call that reached a DC's handlers (injected errors answer before this is seen). */
+export interface Call {
+  readonly dc: number
+  readonly method: string
+}
+
+/** Records every call that reaches the handlers of every DC of the cluster, in order. */
+export const recordCalls = (cluster: TestDc.ClusterShape) =>
+  Effect.gen(function*() {
+    const calls: Array<Call> = []
+    for (const dc of cluster.dcs.values()) {
+      yield* dc.addHandlers({
+        "*": (request, ctx, next) => {
+          calls.push({ dc: ctx.dcId, method: request._tag })
+          return next
+        }
+      })
+    }
+    return calls
+  })
+
+/** Auth keys held by all DCs of the cluster (a handshake adds one). */
+export const keyCount = (cluster: TestDc.ClusterShape): number =>
+  [...cluster.dcs.values()].reduce((n, dc) => n + dc.authKeys.size, 0)
