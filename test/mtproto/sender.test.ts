@@ -92,6 +92,28 @@ describe("Sender against TestDc", () => {
       assert.isAtLeast(yield* sender.connections, drops)
     }), 60_000)
 
+  it.scopedLive("future salts: the Sender switches to each salt before the old one expires (no bad_server_salt)", () =>
+    Effect.gen(function*() {
+      const served: Array<string> = []
+      const { sender } = yield* harness({
+        dc: {
+          faults: {
+            saltLifetime: 1,
+            onServerMessage: (m) => Effect.sync(() => void served.push(m.tag))
+          }
+        }
+      })
+      const first = (yield* sender.state).salt
+      // Calls over ~3.5 s: three salt lifetimes go by.
+      for (let i = 0; i < 14; i++) {
+        assert.strictEqual((yield* sender.invoke(getNearestDc))._tag, "nearestDc")
+        yield* Effect.sleep("250 millis")
+      }
+      assert.notStrictEqual((yield* sender.state).salt, first)
+      assert.isAtLeast(served.filter((t) => t === "future_salts").length, 1)
+      assert.strictEqual(served.filter((t) => t === "bad_server_salt").length, 0)
+    }), 20_000)
+
   it.scopedLive("interrupting a waiting caller sends rpc_drop_answer", () =>
     Effect.gen(function*() {
       const seen = yield* Deferred.make<bigint>()

@@ -460,7 +460,9 @@ const handleMessage = (
           salts.push({
             _tag: "future_salt",
             valid_since: since,
-            valid_until: since + lifetime,
+            // Telegram's salts overlap, so a client whose clock is a little off can switch
+            // without a bad_server_salt; a second of overlap does the same here.
+            valid_until: since + lifetime + 1,
             salt: i === 0 ? key.salt : randomLong(state.randomBytes)
           })
         }
