@@ -25,8 +25,7 @@ import { layerNode, Transport } from "../transport/index.ts"
 import { botLogin, type LoginFailure, type LoginParams, userLogin } from "./auth/login.ts"
 import { type ClientConfig, clientConfig, type DcAddress, PRODUCTION_DCS, TEST_DCS } from "./config.ts"
 import * as DcPool from "./DcPool.ts"
-import { fromRpcError, isRpcError } from "../mtproto/rpcError.ts"
-import { type ClientError, DcError, type Migrate, SenderError } from "./errors.ts"
+import { type ClientError, DcError, type Migrate } from "./errors.ts"
 import { retryPolicy } from "./retry.ts"
 
 /** Options of one call. */
@@ -72,25 +71,6 @@ export class Client extends Context.Tag("effect-mtproto/Client")<Client, ClientS
 
 const MAX_MIGRATIONS = 5
 
-/**
- * Fix (issue 7 tests): the first call of a connection goes out wrapped in
- * `invokeWithLayer(initConnection(...))`, so its errors named "invokeWithLayer" as their
- * method (a FLOOD_WAIT on the first `auth.sendCode` said `method: "invokeWithLayer"`).
- * They are given the caller's method back.
- */
-const namedAfter = (tag: string) => (e: ClientError): ClientError => {
-  if (!("method" in e) || e.method !== "invokeWithLayer" || tag === "invokeWithLayer") return e
-  if (e._tag === "SenderError") {
-    return new SenderError({
-      reason: e.reason,
-      method: tag,
-      ...(e.code !== undefined ? { code: e.code } : {}),
-      ...(e.cause !== undefined ? { cause: e.cause } : {})
-    })
-  }
-  return isRpcError(e) ? fromRpcError(e.code, e.message, tag) : e
-}
-
 /** Builds a Client in the current scope (connections close with it). */
 export const make = (config: ClientConfig): Effect.Effect<ClientShape, never, Transport | SessionStorage | Scope.Scope> =>
   Effect.gen(function*() {
@@ -130,9 +110,7 @@ export const make = (config: ClientConfig): Effect.Effect<ClientShape, never, Tr
     }
 
     const onDc = (dcId: number, method: TlMethod): Effect.Effect<unknown, ClientError> =>
-      Effect.flatMap(pool.get(dcId), (connection) => connection.invoke(method)).pipe(
-        Effect.mapError(namedAfter(method._tag))
-      )
+      Effect.flatMap(pool.get(dcId), (connection) => connection.invoke(method))
 
     // Authorizations imported into non-home DCs (FILE_MIGRATE), by DC id.
     const imported = new Set<number>()
@@ -165,6 +143,8 @@ export const make = (config: ClientConfig): Effect.Effect<ClientShape, never, Tr
             return yield* onDc(m.dc, method)
           }
           yield* Effect.logInfo("migrating").pipe(Effect.annotateLogs({ from: home, to: m.dc, kind: m.kind }))
+          // Logged in already: the new home DC must know the login too (no-op before login).
+          yield* importAuthorization(m.dc, home)
           yield* storage.setHomeDc(m.dc)
           cachedConfig = undefined
         }

@@ -110,6 +110,16 @@ type Outgoing = { readonly _tag: "call"; readonly call: Call } | { readonly _tag
   readonly _tag: "flush"
 }
 
+/**
+ * The name errors and logs use for a call: wrappers (`invokeWithLayer`, `initConnection`,
+ * `invokeWithoutUpdates`, ...) are named after the query they carry.
+ */
+const methodName = (method: TlMethod): string => {
+  let m: { readonly _tag: string; readonly query?: unknown } = method
+  while (typeof m.query === "object" && m.query !== null && "_tag" in m.query) m = m.query as typeof m
+  return m._tag
+}
+
 const MAX_CONTAINER_MESSAGES = 1020
 const MAX_CONTAINER_BYTES = 1 << 20
 
@@ -556,9 +566,9 @@ export const make = (options: SenderOptions): Effect.Effect<Sender, never, Scope
 
     const invokeUntyped = (method: TlMethod): Effect.Effect<unknown, AnyRpcError | SenderError> =>
       Effect.suspend(() => {
-        if (closed) return Effect.fail(new SenderError({ reason: "Closed", method: method._tag }))
+        if (closed) return Effect.fail(new SenderError({ reason: "Closed", method: methodName(method) }))
         return Effect.flatMap(Deferred.make<unknown, AnyRpcError | SenderError>(), (deferred) => {
-          const call: Call = { method, tag: method._tag, body: encodeBody(method), deferred, msgId: 0n, containerId: 0n, resends: 0, dropped: false }
+          const call: Call = { method, tag: methodName(method), body: encodeBody(method), deferred, msgId: 0n, containerId: 0n, resends: 0, dropped: false }
           return Effect.zipRight(
             enqueue({ _tag: "call", call }),
             Effect.onInterrupt(Deferred.await(deferred), () =>

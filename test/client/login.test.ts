@@ -240,22 +240,24 @@ describe("Client login", () => {
       assert.strictEqual(keyCount(cluster), keys)
     }))
 
-  it.scopedLive("USER_MIGRATE after login: the home DC moves (persisted); DC 3 answers only once it has the authorization", () =>
+  it.scopedLive("USER_MIGRATE after login: the login moves along (export/import), the home DC moves (persisted)", () =>
     Effect.gen(function*() {
       const cluster = yield* makeCluster()
-      cluster.world.addUser({ phone: PHONE, firstName: "Ada", homeDc: 1 })
+      const ada = cluster.world.addUser({ phone: PHONE, firstName: "Ada", homeDc: 1 })
       const { client, storage } = yield* memoryClient(cluster)
       yield* client.start({ phone: Effect.succeed(PHONE), code: rightCode(cluster, PHONE) })
       const calls = yield* recordCalls(cluster)
 
-      // Without an authorization on DC 3 the retried call is refused there: the client moves its
-      // home DC but does not carry the login along (see the report of issue 7).
       yield* cluster.injectError("users.getUsers", { code: 303, message: "USER_MIGRATE_3", times: 1 }, 1)
-      const refused = yield* Effect.flip(client.getMe)
-      assert.strictEqual(refused._tag, "AuthKeyUnregistered")
+      const me = yield* client.getMe
+      assert.strictEqual(me.id, ada.id)
       assert.strictEqual(yield* client.homeDc, 3)
       assert.strictEqual((yield* storage.load).homeDc, 3)
-      assert.deepStrictEqual(calls.splice(0), [{ dc: 3, method: "users.getUsers" }])
+      assert.deepStrictEqual(calls.splice(0).map((c) => `${c.dc}:${c.method}`), [
+        "1:auth.exportAuthorization",
+        "3:auth.importAuthorization",
+        "3:users.getUsers"
+      ])
     }))
 
   it.scopedLive("USER_MIGRATE after login to a DC holding the authorization: the call succeeds there", () =>
