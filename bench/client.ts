@@ -14,6 +14,7 @@ import { emptySession, layerMemory, layerMemoryFrom, SessionStorage, type Sessio
 import * as Logger from "effect/Logger"
 import * as LogLevel from "effect/LogLevel"
 import { fileURLToPath } from "node:url"
+import * as TestDc from "../src/testing/index.ts"
 import { layerNode } from "../src/transport/index.ts"
 import { type Dc, startExternalDc } from "./support/externalDc.ts"
 
@@ -40,10 +41,45 @@ const heap = () => {
   return process.memoryUsage().heapUsed
 }
 
+/**
+ * Cold start with a fresh login (handshake + auth.sendCode + auth.signIn, user without 2FA)
+ * vs with the logged-in session it stored, against an in-process TestDc cluster (the login
+ * needs its code, which the cluster hands to the test).
+ */
+const loginStart = Effect.gen(function*() {
+  const cluster = yield* TestDc.makeCluster({ dcIds: [1] })
+  const dc = cluster.dc(1)
+  const target: Dc = { host: dc.host, port: dc.port, dcId: 1, publicKey: cluster.publicKey }
+  const fresh: Array<number> = []
+  const stored: Array<number> = []
+  for (let i = 0; i < 10; i++) {
+    const phone = `+1555100${String(i).padStart(2, "0")}`
+    cluster.world.addUser({ phone, firstName: `Bench ${i}` })
+    const storageScope = yield* Scope.make()
+    const storage = yield* Effect.map(Layer.buildWithScope(layerMemory, storageScope), (c) => Context.get(c, SessionStorage))
+    for (const [into, login] of [[fresh, true], [stored, false]] as const) {
+      const scope = yield* Scope.make()
+      const t0 = performance.now()
+      const client = yield* build(target, Layer.succeed(SessionStorage, storage), scope)
+      if (login) {
+        yield* client.start({ phone: Effect.succeed(phone), code: Effect.map(cluster.codeFor(phone), Redacted.make) })
+      }
+      yield* client.getMe
+      into.push(performance.now() - t0)
+      yield* Scope.close(scope, Exit.void)
+    }
+    yield* Scope.close(storageScope, Exit.void)
+  }
+  console.log("cold start → getMe answered, in-process TestDc, median of 10")
+  console.log(`  stored logged-in session         ${median(stored).toFixed(2)} ms`)
+  console.log(`  fresh login (key + code)         ${median(fresh).toFixed(2)} ms`)
+}).pipe(Effect.scoped)
+
 export async function run(): Promise<void> {
   const { child, dc } = await startExternalDc(fileURLToPath(new URL("../src/testing/cli.ts", import.meta.url)))
   try {
     await Effect.runPromise(measure(dc).pipe(Effect.scoped, Logger.withMinimumLogLevel(LogLevel.Warning)))
+    await Effect.runPromise(loginStart.pipe(Logger.withMinimumLogLevel(LogLevel.Warning)))
   } finally {
     child.kill("SIGTERM")
   }
