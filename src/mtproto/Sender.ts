@@ -94,7 +94,6 @@ interface Call {
   readonly body: Uint8Array
   readonly deferred: Deferred.Deferred<unknown, AnyRpcError | SenderError>
   msgId: bigint
-  containerId: bigint
   resends: number
   /** The caller stopped waiting: nothing more is sent for this call. */
   dropped: boolean
@@ -228,7 +227,7 @@ export const make = (options: SenderOptions): Effect.Effect<Sender, never, Scope
       if (items.length === 1) {
         const only = items[0]!
         const packed = state.pack(only.body, only.contentRelated, now)
-        if (only.call !== undefined) register(only.call, packed.msgId, 0n)
+        if (only.call !== undefined) register(only.call, packed.msgId)
         return packed.frame
       }
       const w = new TlWriter(1024)
@@ -242,19 +241,17 @@ export const make = (options: SenderOptions): Effect.Effect<Sender, never, Scope
         w.int(seqNo)
         w.int(item.body.length)
         w.raw(item.body)
-        if (item.call !== undefined) ids.push(msgId), register(item.call, msgId, -1n)
+        if (item.call !== undefined) ids.push(msgId), register(item.call, msgId)
       }
       // The container's own msg_id is greater than those inside it; it is not content-related.
       const container = state.pack(w.result(), false, now)
-      for (const id of ids) pending.get(id)!.containerId = container.msgId
       containers.set(container.msgId, ids)
       if (containers.size > 4096) containers.delete(containers.keys().next().value!)
       return container.frame
     }
 
-    const register = (call: Call, msgId: bigint, containerId: bigint) => {
+    const register = (call: Call, msgId: bigint) => {
       call.msgId = msgId
-      call.containerId = containerId
       pending.set(msgId, call)
     }
 
@@ -323,8 +320,7 @@ export const make = (options: SenderOptions): Effect.Effect<Sender, never, Scope
         let body: Uint8Array
         let obj: AnyObject
         try {
-          // Inflate first: a whole message may come gzip_packed, an rpc_result included
-          // (fix: a gzip_packed rpc_result used to be decoded as an object and published as an update).
+          // Inflate first: a whole message may come gzip_packed, an rpc_result included.
           body = unpackGzip(raw)
           if (readId(body) === ID.rpcResult) {
             if (body.length < 12) return Effect.void
@@ -363,7 +359,7 @@ export const make = (options: SenderOptions): Effect.Effect<Sender, never, Scope
           return completeDirect(obj.req_msg_id, obj)
         case "msg_detailed_info":
           // The answer to obj.msg_id went out as answer_msg_id. A call still waiting never got
-          // it: ask for it again (fix: the call used to wait forever). Otherwise just ack it.
+          // it: ask for it again. Otherwise just ack it.
           if (pending.has(obj.msg_id)) {
             return enqueue({
               _tag: "service",
@@ -383,8 +379,7 @@ export const make = (options: SenderOptions): Effect.Effect<Sender, never, Scope
             service: {
               // 1 = nothing is known about the message: we keep no record of server messages.
               body: serialize({ _tag: "msgs_state_info", req_msg_id: msgId, info: new Uint8Array(obj.msg_ids.length).fill(1) }),
-              // Content-related like every message but acks and containers (fix: an even seq_no
-              // here made the server refuse it with bad_msg_notification).
+              // Content-related, like every message but acks and containers.
               contentRelated: true
             }
           })
@@ -393,7 +388,7 @@ export const make = (options: SenderOptions): Effect.Effect<Sender, never, Scope
         case "destroy_session_ok":
         case "destroy_session_none": {
           // Telegram answers destroy_session with the bare object, not in an rpc_result: hand
-          // it to the call that asked about this session (fix: such a call used to wait forever).
+          // it to the call that asked about this session.
           for (const call of pending.values()) {
             const method = call.method as { readonly _tag: string; readonly session_id?: bigint }
             if (method._tag === "destroy_session" && method.session_id === obj.session_id) return completeDirect(call.msgId, obj)
@@ -568,7 +563,7 @@ export const make = (options: SenderOptions): Effect.Effect<Sender, never, Scope
       Effect.suspend(() => {
         if (closed) return Effect.fail(new SenderError({ reason: "Closed", method: methodName(method) }))
         return Effect.flatMap(Deferred.make<unknown, AnyRpcError | SenderError>(), (deferred) => {
-          const call: Call = { method, tag: methodName(method), body: encodeBody(method), deferred, msgId: 0n, containerId: 0n, resends: 0, dropped: false }
+          const call: Call = { method, tag: methodName(method), body: encodeBody(method), deferred, msgId: 0n, resends: 0, dropped: false }
           return Effect.zipRight(
             enqueue({ _tag: "call", call }),
             Effect.onInterrupt(Deferred.await(deferred), () =>

@@ -104,10 +104,8 @@ export class SessionState {
     try {
       this.window.check(inner.msgId, Math.floor(localMs / 1000) + this.timeOffset, true)
     } catch (e) {
-      // Fix: with our clock (or stored offset) off by more than the window, every server
-      // message was rejected, so a session could never learn the right time: a clock 100 s
-      // slow had all answers dropped, and the 16/17 notifications meant to correct it too.
-      // An authenticated message of our own session may still set the clock when it is the
+      // With our clock (or stored offset) off by more than the window, every server message
+      // would be rejected, the 16/17 notifications meant to correct it too. An authenticated message of our own session may still set the clock when it is the
       // session's first (the session_id is fresh, so it cannot be a replay) or a 16/17
       // notification; parity and replays are still checked, against its own time.
       if (!(e instanceof SecurityError) || (e.reason !== "MsgIdTooOld" && e.reason !== "MsgIdTooNew")) throw e

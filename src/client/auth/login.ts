@@ -97,8 +97,6 @@ const checkPassword = (ctx: LoginContext, params: UserLogin, attempts: number): 
         )
       )
       if (result.ok) return yield* userOf(result.auth)
-      // Fix (issue 7 tests): the last wrong password surfaced as the raw PasswordHashInvalid;
-      // `maxAttempts` and LoginError document TooManyAttempts for it.
       if (attempt >= attempts) return yield* new LoginError({ reason: "TooManyAttempts", detail: "2FA password" })
       yield* Effect.logWarning("wrong 2FA password").pipe(Effect.annotateLogs({ attempt }))
     }
@@ -122,9 +120,7 @@ export const userLogin = (ctx: LoginContext, params: UserLogin): Effect.Effect<A
     })
     let sent = (yield* sendCode) as Api.auth.SentCode
     let expiredResends = 0
-    // Fix (issue 7 tests): wrong codes are counted apart from expired ones (an expired code
-    // used up an attempt), and the last wrong one ends in LoginError TooManyAttempts as
-    // documented, instead of the raw PhoneCodeInvalid (the `default` branch was unreachable).
+    // Wrong codes count against `maxAttempts`; expired ones are re-sent (bounded apart).
     let wrongCodes = 0
     for (;;) {
       if (sent._tag !== "auth.sentCode") return yield* new LoginError({ reason: "Unexpected", detail: sent._tag })
@@ -174,8 +170,8 @@ export const userLogin = (ctx: LoginContext, params: UserLogin): Effect.Effect<A
           }
           return yield* userOf(auth)
         }
-        default:
-          return yield* new LoginError({ reason: "TooManyAttempts" })
+        default: // not reached: the catch above passes on only the tags handled here
+          return yield* new LoginError({ reason: "Unexpected", detail: outcome._tag })
       }
     }
   })
