@@ -1,7 +1,7 @@
 /**
  * Crypto benchmarks: our implementations side by side with mtcute's (WASM IGE, its
  * factorization and BigInt modPow) and with node:crypto ceilings, in one run, ratios printed.
- * `npm run bench -- crypto` runs only this section.
+ * `npm run bench -- crypto` runs only this section; `BENCH_ONLY=ige` stops after the IGE rows.
  */
 import { bigint as fumanBigint } from "@fuman/utils"
 import { factorizePQSync } from "@mtcute/core/utils.js"
@@ -93,6 +93,8 @@ export async function run(): Promise<void> {
     add(`IGE decrypt ${label}`, rate(() => aesIgeDecrypt(data, key, iv), ms), rate(() => ige256Decrypt(data, key, iv), ms), "mtcute wasm", bytes)
   }
 
+  if (process.env.BENCH_ONLY === "ige") return printRows()
+
   // --- per message (MTProto 2.0) ---
   const authKey = buf(256)
   const out176 = buf(176), in352 = buf(352)
@@ -159,6 +161,10 @@ export async function run(): Promise<void> {
   noblePbkdf2(nobleSha512, pw, salt, { c: 100000, dkLen: 64 })
   addMs("PBKDF2-SHA512 100k (node, chosen)", msNode, performance.now() - tNoble, "@noble/hashes")
 
+  printRows()
+}
+
+const printRows = (): void => {
   const w = [44, 16, 16, 30, 8] as const
   const line = (c: ReadonlyArray<string>) => c.map((s, i) => s.padEnd(w[i]!)).join(" | ")
   console.log(line(["benchmark", "ours", "peer", "peer", "ours/peer"]))

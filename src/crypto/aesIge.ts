@@ -34,7 +34,7 @@ import { CryptoError } from "./errors.ts"
 const USE_WASM = LITTLE_ENDIAN && wasmAvailable()
 
 /** Encryptions of at least this many bytes use the native CBC path (measured crossover). */
-export const IGE_NATIVE_ENCRYPT_THRESHOLD = 1024
+export const IGE_NATIVE_ENCRYPT_THRESHOLD = 1280
 
 const check = (data: Uint8Array, key: Uint8Array, iv: Uint8Array): void => {
   if (key.length !== 32) {
@@ -66,13 +66,24 @@ const ivWords = (iv: Uint8Array): Int32Array => {
 }
 
 /**
- * A fresh output array. Buffer.allocUnsafe slices small sizes out of Node's shared pool,
- * avoiding V8's slow off-heap allocation for typed arrays over 64 bytes; the pool hands out
- * 8-aligned offsets, so Int32Array views work. The bytes are fully overwritten by the caller.
+ * A fresh output array. Small outputs are carved out of a shared 64 KiB pool (like
+ * Buffer.allocUnsafe, minus its bookkeeping: ~25 ns instead of ~65 ns per call; V8 allocates
+ * typed arrays over 64 bytes off-heap, which costs ~200 ns). Offsets stay 8-aligned so
+ * Int32Array views work. Large outputs get their own uninitialised Buffer. The bytes are
+ * fully overwritten by the caller.
  */
+const POOL_SIZE = 65536
+let pool = new ArrayBuffer(POOL_SIZE)
+let poolOffset = 0
 const allocOut = (n: number): Uint8Array => {
-  const b = Buffer.allocUnsafe(n)
-  return b.byteOffset % 4 === 0 ? new Uint8Array(b.buffer, b.byteOffset, n) : new Uint8Array(n)
+  if (n > 4096) {
+    const b = Buffer.allocUnsafeSlow(n)
+    return new Uint8Array(b.buffer, b.byteOffset, n)
+  }
+  if (poolOffset + n > POOL_SIZE) pool = new ArrayBuffer(POOL_SIZE), poolOffset = 0
+  const out = new Uint8Array(pool, poolOffset, n)
+  poolOffset = (poolOffset + n + 7) & ~7
+  return out
 }
 
 /** Native CBC path: q_i = p_i ⊕ p_{i-2}, d = CBC(q, iv = c₋₁), c_i = d_i ⊕ p_{i-1}. */

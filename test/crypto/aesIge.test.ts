@@ -105,6 +105,29 @@ describe("AES-IGE implementations agree with the per-block reference", () => {
     }
   })
 
+  it("WASM path: large sizes (memory growth), then small ones again", () => {
+    for (const n of [1 << 16, 16 * 5000 + 16, 176, 16]) {
+      const key = rnd(32), iv = rnd(32), data = rnd(n)
+      const ref = referenceIge("enc", data, key, iv)
+      assert.strictEqual(toHex(_igeImpl.encryptWasm(data, key, iv)), toHex(ref))
+      assert.strictEqual(toHex(_igeImpl.decryptWasm(ref, key, iv)), toHex(data))
+    }
+  })
+
+  it("outputs are independent arrays (pooled small outputs do not overlap or get reused)", () => {
+    const key = rnd(32), iv = rnd(32)
+    const inputs = Array.from({ length: 600 }, (_, i) => rnd(16 * (1 + (i % 23))))
+    const outs = inputs.map((d, i) => (i % 2 === 0 ? aesIgeEncrypt(d, key, iv) : aesIgeDecrypt(d, key, iv)))
+    const hex = outs.map(toHex)
+    for (let i = 0; i < inputs.length; i++) {
+      const again = i % 2 === 0 ? aesIgeEncrypt(inputs[i]!, key, iv) : aesIgeDecrypt(inputs[i]!, key, iv)
+      assert.strictEqual(toHex(again), hex[i])
+      assert.strictEqual(toHex(outs[i]!), hex[i])
+    }
+    outs[0]!.fill(0)
+    assert.strictEqual(toHex(outs[1]!), hex[1])
+  })
+
   it("empty input gives empty output", () => {
     assert.strictEqual(aesIgeEncrypt(new Uint8Array(0), rnd(32), rnd(32)).length, 0)
     assert.strictEqual(aesIgeDecrypt(new Uint8Array(0), rnd(32), rnd(32)).length, 0)
