@@ -25,6 +25,7 @@ export interface InnerMessage {
 
 /** 12..1024 bytes of padding are allowed; we add the least that aligns plus 0..3 random blocks. */
 const paddingLength = (unpadded: number, random: number): number => 12 + ((16 - ((unpadded + 12) % 16)) % 16) + 16 * (random & 3)
+const MAX_PADDING = 12 + 15 + 48
 
 /**
  * Encrypts one message. `x` is 0 when the client sends, 8 when the server does.
@@ -36,8 +37,9 @@ export const packMessage = (
   randomBytes: (n: number) => Uint8Array
 ): Uint8Array => {
   const unpadded = 32 + message.body.length
-  const pad = randomBytes(1)[0]!
-  const padLength = paddingLength(unpadded, pad)
+  // One draw covers the choice of length and the longest padding (12 + 15 + 48 bytes).
+  const random = randomBytes(1 + MAX_PADDING)
+  const padLength = paddingLength(unpadded, random[0]!)
   const plain = new Uint8Array(unpadded + padLength)
   const view = new DataView(plain.buffer)
   view.setBigInt64(0, message.salt, true)
@@ -46,7 +48,7 @@ export const packMessage = (
   view.setInt32(24, message.seqNo, true)
   view.setInt32(28, message.body.length, true)
   plain.set(message.body, 32)
-  plain.set(randomBytes(padLength), unpadded)
+  plain.set(random.subarray(1, 1 + padLength), unpadded)
   const key = msgKey(authKey.key, plain, x)
   const { iv, key: aesKey } = messageKeyIv(authKey.key, key, x)
   const encrypted = aesIgeEncrypt(plain, aesKey, iv)
