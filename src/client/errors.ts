@@ -8,19 +8,9 @@ import type { AnyRpcError, SenderError } from "../mtproto/rpcError.ts"
 import type { SessionStorageError } from "../storage/index.ts"
 import type { TransportError } from "../transport/index.ts"
 
-export {
-  AuthKeyUnregistered,
-  AuthRestart,
-  FloodWait,
-  Migrate,
-  PasswordHashInvalid,
-  PhoneCodeExpired,
-  PhoneCodeInvalid,
-  RpcError,
-  SenderError,
-  SessionPasswordNeeded,
-  UserDeactivated
-} from "../mtproto/rpcError.ts"
+// The RPC error family (parsed once in `fromRpcError`, described from the catalogue).
+export * from "../mtproto/rpcError.ts"
+export { describeRpcError, errorsOfMethod, rpcErrorInfo } from "./errors/describe.ts"
 
 /** A DC the client has no address for, or too many migrations in a row. */
 export class DcError extends Data.TaggedError("DcError")<{
