@@ -67,6 +67,14 @@ export class Client extends Context.Tag("effect-mtproto/Client")<Client, ClientS
   static layerWith(config: ClientConfig): Layer.Layer<Client, never, Transport | SessionStorage> {
     return layerWith(config)
   }
+  /** See {@link layerConfig}. */
+  static get layerConfig(): Layer.Layer<Client, ConfigError.ConfigError, SessionStorage> {
+    return layerConfig
+  }
+  /** See {@link make}. */
+  static make(config: ClientConfig): Effect.Effect<ClientShape, never, Transport | SessionStorage | Scope.Scope> {
+    return make(config)
+  }
 }
 
 const MAX_MIGRATIONS = 5
