@@ -21,31 +21,23 @@ import * as Schedule from "effect/Schedule"
 import type * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
 import { randomBytes as defaultRandomBytes, type RandomBytes } from "../crypto/index.ts"
-import { gzip, inflateCapped } from "../tl/gzip.ts"
 import {
   type AnyObject,
   deserialize,
   deserializeResult,
-  GZIP_PACKED_ID,
   type Mt,
   type ResultOf,
   serialize,
   type TlMethod,
-  TlReader,
   TlWriter
 } from "../tl/index.ts"
 import { TransportError } from "../transport/index.ts"
 import type { FrameChannel } from "./channel.ts"
 import type { AuthKey } from "./encryptedMessage.ts"
+import { keepSaltsFresh } from "./futureSalts.ts"
+import { encodeBody, ID, MAX_CONTAINER_BYTES, MAX_CONTAINER_MESSAGES, methodName, readId, unpackGzip } from "./internal/wire.ts"
 import { type AnyRpcError, fromRpcError, SenderError } from "./rpcError.ts"
 import { SessionState } from "./sessionState.ts"
-
-const ID = {
-  rpcResult: 0xf35c6d01,
-  rpcError: 0x2144ca19,
-  msgContainer: 0x73f1f8dc,
-  gzipPacked: GZIP_PACKED_ID
-} as const
 
 /** How to run a Sender. */
 export interface SenderOptions {
@@ -107,29 +99,6 @@ interface Service {
 
 type Outgoing = { readonly _tag: "call"; readonly call: Call } | { readonly _tag: "service"; readonly service: Service } | {
   readonly _tag: "flush"
-}
-
-/**
- * The name errors and logs use for a call: wrappers (`invokeWithLayer`, `initConnection`,
- * `invokeWithoutUpdates`, ...) are named after the query they carry.
- */
-const methodName = (method: TlMethod): string => {
-  let m: { readonly _tag: string; readonly query?: unknown } = method
-  while (typeof m.query === "object" && m.query !== null && "_tag" in m.query) m = m.query as typeof m
-  return m._tag
-}
-
-const MAX_CONTAINER_MESSAGES = 1020
-const MAX_CONTAINER_BYTES = 1 << 20
-
-const readId = (bytes: Uint8Array): number =>
-  bytes.length >= 4 ? new DataView(bytes.buffer, bytes.byteOffset, 4).getUint32(0, true) : -1
-
-/** Inflates a `gzip_packed` body, or returns the body as it is. */
-const unpackGzip = (bytes: Uint8Array): Uint8Array => {
-  if (readId(bytes) !== ID.gzipPacked) return bytes
-  const r = new TlReader(bytes, 4)
-  return inflateCapped(r.bytes(), 0)
 }
 
 /**
@@ -195,17 +164,6 @@ export const make = (options: SenderOptions): Effect.Effect<Sender, never, Scope
     const resendAll = (msgId: bigint) => Effect.forEach(callsFor(msgId), resend, { discard: true })
 
     // --- outgoing -----------------------------------------------------------------------
-
-    const encodeBody = (method: TlMethod): Uint8Array => {
-      const body = serialize(method)
-      if (body.length <= gzipThreshold) return body
-      const packed = gzip(body)
-      if (packed.length + 8 >= body.length) return body
-      const w = new TlWriter(packed.length + 8)
-      w.uint(ID.gzipPacked)
-      w.bytes(packed)
-      return w.result()
-    }
 
     /** Packs one batch into a frame; registers the calls under their new msg_ids. */
     const packBatch = (batch: ReadonlyArray<Outgoing>, now: number): Uint8Array | undefined => {
@@ -471,40 +429,6 @@ export const make = (options: SenderOptions): Effect.Effect<Sender, never, Scope
       })
     )
 
-    /**
-     * Keeps the salt fresh ahead of time: fetches the server's future salts and switches to
-     * each one when it becomes valid, fetching more before the last runs out. A failed fetch
-     * is retried later; bad_server_salt remains the fallback.
-     */
-    const saltKeeper = Effect.gen(function*() {
-      for (;;) {
-        const answer = yield* Effect.either(invokeUntyped({ _tag: "get_future_salts", num: 8 }))
-        if (answer._tag === "Left") {
-          if (answer.left._tag === "SenderError" && answer.left.reason === "Closed") return
-          yield* Effect.sleep("1 minute")
-          continue
-        }
-        const salts = [...(answer.right as Mt.future_salts).salts].sort((a, b) => a.valid_since - b.valid_since)
-        const now = () => Effect.map(Clock.currentTimeMillis, (ms) => Math.floor(ms / 1000) + state.timeOffset)
-        let applied = false
-        for (let i = 0; i < salts.length; i++) {
-          const salt = salts[i]!
-          if (salt.valid_until <= (yield* now())) continue
-          const wait = salt.valid_since - (yield* now())
-          if (wait > 0) yield* Effect.sleep(Duration.seconds(wait))
-          state.salt = salt.salt
-          applied = true
-          // On the last salt: sleep until shortly before it ends, then fetch more.
-          if (i === salts.length - 1) {
-            const left = salt.valid_until - (yield* now()) - 60
-            if (left > 0) yield* Effect.sleep(Duration.seconds(left))
-          }
-        }
-        // Nothing usable came back: don't ask again at once.
-        if (!applied) yield* Effect.sleep("1 minute")
-      }
-    })
-
     /** One connection: open it, re-send what has no answer, run the fibers until one fails. */
     const connection = Effect.scoped(
       Effect.gen(function*() {
@@ -540,7 +464,16 @@ export const make = (options: SenderOptions): Effect.Effect<Sender, never, Scope
       Effect.repeat(reconnect)
     )
     yield* Effect.forkScoped(loop)
-    if (options.rotateSalts !== false) yield* Effect.forkScoped(saltKeeper)
+    if (options.rotateSalts !== false) {
+      yield* Effect.forkScoped(keepSaltsFresh({
+        // Suspended: `invokeUntyped` is defined further down.
+        getFutureSalts: Effect.suspend(() =>
+          Effect.map(invokeUntyped({ _tag: "get_future_salts", num: 8 }), (a) => a as Mt.future_salts)
+        ),
+        serverNow: Effect.map(Clock.currentTimeMillis, (ms) => Math.floor(ms / 1000) + state.timeOffset),
+        setSalt: (salt) => Effect.sync(() => void (state.salt = salt))
+      }))
+    }
 
     yield* Effect.addFinalizer(() =>
       Effect.gen(function*() {
@@ -560,7 +493,7 @@ export const make = (options: SenderOptions): Effect.Effect<Sender, never, Scope
       Effect.suspend(() => {
         if (closed) return Effect.fail(new SenderError({ reason: "Closed", method: methodName(method) }))
         return Effect.flatMap(Deferred.make<unknown, AnyRpcError | SenderError>(), (deferred) => {
-          const call: Call = { method, tag: methodName(method), body: encodeBody(method), deferred, msgId: 0n, resends: 0, dropped: false }
+          const call: Call = { method, tag: methodName(method), body: encodeBody(method, gzipThreshold), deferred, msgId: 0n, resends: 0, dropped: false }
           return Effect.zipRight(
             enqueue({ _tag: "call", call }),
             Effect.onInterrupt(Deferred.await(deferred), () =>
