@@ -50,8 +50,11 @@ export interface ClientShape {
   readonly homeDc: Effect.Effect<number>
   /** `help.getConfig`, cached until a migration or reconnect refreshes it. */
   readonly getConfig: Effect.Effect<Api.Config, ClientError>
-  /** Updates from every connection (decoded TL objects). */
-  readonly updates: Effect.Effect<Stream.Stream<AnyObject>, never, Scope.Scope>
+  /**
+   * Subscribes to the updates the home DC pushes (decoded TL objects), connecting if needed.
+   * The subscription lives as long as the scope.
+   */
+  readonly updates: Effect.Effect<Stream.Stream<AnyObject>, ClientError, Scope.Scope>
 }
 
 /**
@@ -220,7 +223,7 @@ export const make = (config: ClientConfig): Effect.Effect<ClientShape, never, Tr
     // Updates arrive on the home DC's connection.
     const updates = Effect.gen(function*() {
       const home = yield* homeDc
-      const connection = yield* Effect.orDie(pool.get(home))
+      const connection = yield* pool.get(home)
       return yield* connection.sender.updates
     })
 

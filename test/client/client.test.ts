@@ -12,6 +12,7 @@ import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import * as Schedule from "effect/Schedule"
+import * as Stream from "effect/Stream"
 import * as TestClock from "effect/TestClock"
 import { mkdtempSync } from "node:fs"
 import { tmpdir } from "node:os"
@@ -148,6 +149,17 @@ describe("Client", () => {
       const nearest = yield* client.invoke({ _tag: "help.getNearestDc" })
       assert.strictEqual(nearest._tag, "nearestDc")
       assert.strictEqual(calls, 3)
+    }))
+
+  it.scopedLive("updates pushed by the DC arrive on the client's update stream", () =>
+    Effect.gen(function*() {
+      const dc = yield* TestDc.make({})
+      const client = yield* clientOn(dc, layerMemory)
+      const updates = yield* client.updates
+      yield* client.invoke({ _tag: "help.getNearestDc" })
+      yield* dc.faults.push({ _tag: "updatesTooLong" })
+      const first = yield* Stream.runHead(updates).pipe(Effect.timeout("5 seconds"))
+      assert.deepStrictEqual(Option.map(first, (u) => u._tag), Option.some("updatesTooLong"))
     }))
 
   it.scopedLive("peer cache is filled from results", () =>
