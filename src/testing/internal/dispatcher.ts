@@ -515,7 +515,6 @@ const invoke = (
   }
   const query = call as unknown as TlMethod
   const handler = findHandler(state.handlers, query._tag)
-  if (handler === undefined) return Effect.succeed(rpcError(msgId, 400, "METHOD_INVALID"))
   const ctx: HandlerContext = {
     dcId: state.dcId,
     host: state.host,
