@@ -3,43 +3,11 @@
 // AUTH_KEY_UNREGISTERED for keys that are not logged in, and injected errors.
 import { assert, describe, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
-import { srpCheck, randomBytes, toHex } from "../../src/crypto/index.ts"
-import { createAuthKey, fromConnection, Sender } from "../../src/mtproto/index.ts"
+import { randomBytes, srpCheck } from "../../src/crypto/index.ts"
 import * as TestDc from "../../src/testing/index.ts"
 import type { Api, TlMethod } from "../../src/tl/index.ts"
-import { makeNode } from "../../src/transport/index.ts"
+import { apiCreds, clientOn, errorOf, sendCode } from "./support/rpc.ts"
 
-interface Dc {
-  readonly host: string
-  readonly port: number
-  readonly dcId: number
-  readonly publicKey: TestDc.TestDcShape["publicKey"]
-}
-
-/** A fresh auth key on `dc` and a Sender over it, in the test's scope. */
-const clientOn = (dc: Dc) =>
-  Effect.gen(function*() {
-    const open = Effect.flatMap(makeNode({}).connect({ host: dc.host, port: dc.port, dcId: dc.dcId }), fromConnection)
-    const auth = yield* Effect.scoped(Effect.flatMap(open, (ch) => createAuthKey(ch, { dcId: dc.dcId, publicKeys: [dc.publicKey] })))
-    const sender = yield* Sender.make({
-      authKey: auth.authKey,
-      salt: auth.serverSalt,
-      timeOffset: auth.timeOffset,
-      connect: open,
-      reconnect: undefined
-    })
-    return { sender, authKeyId: toHex(auth.authKey.id) }
-  })
-
-/** The rpc_error message a call fails with ("" if it succeeds). */
-const errorOf = (call: Effect.Effect<unknown, { readonly _tag: string }>) =>
-  Effect.match(call, {
-    onSuccess: () => "",
-    onFailure: (e) => ("code" in e && "message" in e ? `${String(e.code)} ${String(e.message)}` : e._tag)
-  })
-
-const apiCreds = { api_id: 1, api_hash: "0123456789abcdef" }
-const sendCode = (phone: string): TlMethod => ({ _tag: "auth.sendCode", phone_number: phone, ...apiCreds, settings: { _tag: "codeSettings" } })
 const signIn = (phone: string, hash: string, code: string): TlMethod => ({
   _tag: "auth.signIn", phone_number: phone, phone_code_hash: hash, phone_code: code
 })

@@ -8,30 +8,12 @@ import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Redacted from "effect/Redacted"
 import { Client } from "../../src/client/index.ts"
-import { toHex } from "../../src/crypto/index.ts"
-import { createAuthKey, fromConnection, Sender } from "../../src/mtproto/index.ts"
 import { layerMemory } from "../../src/storage/index.ts"
 import * as TestDc from "../../src/testing/index.ts"
 import type { Api, TlMethod } from "../../src/tl/index.ts"
-import { layerNode, makeNode } from "../../src/transport/index.ts"
+import { layerNode } from "../../src/transport/index.ts"
+import { apiCreds, clientOn, errorOf, sendCode } from "./support/rpc.ts"
 
-/** A fresh auth key on `dc` and a Sender over it, in the test's scope. */
-const clientOn = (dc: TestDc.TestDcShape) =>
-  Effect.gen(function*() {
-    const open = Effect.flatMap(makeNode({}).connect({ host: dc.host, port: dc.port, dcId: dc.dcId }), fromConnection)
-    const auth = yield* Effect.scoped(Effect.flatMap(open, (ch) => createAuthKey(ch, { dcId: dc.dcId, publicKeys: [dc.publicKey] })))
-    const sender = yield* Sender.make({ authKey: auth.authKey, salt: auth.serverSalt, timeOffset: auth.timeOffset, connect: open, reconnect: undefined })
-    return { sender, authKeyId: toHex(auth.authKey.id) }
-  })
-
-const errorOf = (call: Effect.Effect<unknown, { readonly _tag: string }>) =>
-  Effect.match(call, {
-    onSuccess: () => "",
-    onFailure: (e) => ("code" in e && "message" in e ? `${String(e.code)} ${String(e.message)}` : e._tag)
-  })
-
-const apiCreds = { api_id: 1, api_hash: "0123456789abcdef" }
-const sendCode = (phone: string): TlMethod => ({ _tag: "auth.sendCode", phone_number: phone, ...apiCreds, settings: { _tag: "codeSettings" } })
 const getSelf: TlMethod = { _tag: "users.getUsers", id: [{ _tag: "inputUserSelf" }] }
 
 describe("TestDc cluster", () => {
