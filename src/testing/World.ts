@@ -19,6 +19,8 @@
  * @since 0.1.0
  */
 import { bigIntToBytes, randomBytes, type RandomBytes, srpVerifier, TELEGRAM_DH_PRIME, toHex } from "../crypto/index.ts"
+import { makeMessaging, type WorldMessaging } from "./world/Messaging.ts"
+import { makeStore } from "./world/Store.ts"
 
 /**
  * A 2FA password as the server keeps it: the SRP verifier and the salts, never the password.
@@ -155,13 +157,14 @@ export interface WorldDc {
 }
 
 /**
- * The emulated state. Tests read it directly (`dc.world.users.get(id)`, `dc.world.pts`,
- * `dc.world.lastCode(phone)`).
+ * The emulated state. Tests read it directly (`dc.world.users.get(id)`,
+ * `dc.world.stateOf(id).pts`, `dc.world.lastCode(phone)`) and act through it
+ * (`dc.world.sendMessage(from, to, text)`).
  *
  * @since 0.1.0
  * @category models
  */
-export interface World {
+export interface World extends WorldMessaging {
   /** Users (and bots) by id. */
   readonly users: Map<bigint, WorldUser>
   /** Bot user ids by token. */
@@ -176,8 +179,6 @@ export interface World {
   readonly srpSessions: Map<bigint, SrpSession>
   /** The DCs of this world, by id (empty for a lone TestDc: it then lists only itself). */
   readonly dcs: Map<number, WorldDc>
-  /** The common update sequence number (pts) of the emulated account state. */
-  readonly pts: number
   /** Seconds a login code stays valid (default 300); settable. */
   codeLifetimeSeconds: number
   /** Adds (or replaces) a user and returns it. Computes the SRP verifier (~100 ms) when given a password. */
@@ -200,8 +201,6 @@ export interface World {
   readonly expireCode: (phone: string) => boolean
   /** Calls `listener` for every login code issued (the CLI prints them); returns a function that removes it. */
   readonly onCode: (listener: (phone: string, code: string) => void) => () => void
-  /** Advances pts by `count` (default 1) and returns the new value. */
-  readonly bumpPts: (count?: number) => number
   /** The world's randomness (codes, hashes, SRP secrets). */
   readonly randomBytes: RandomBytes
 }
@@ -242,7 +241,6 @@ export const makeWorld = (options: WorldOptions = {}): World => {
   const authorizations = new Map<string, Authorization>()
   const codes = new Map<string, PendingCode>()
   const listeners = new Set<(phone: string, code: string) => void>()
-  let pts = 1
   let nextUserId = 1_000_000n
 
   const addUser = (user: NewUser): WorldUser => {
@@ -275,9 +273,6 @@ export const makeWorld = (options: WorldOptions = {}): World => {
     exported: new Map(),
     srpSessions: new Map(),
     dcs: new Map(),
-    get pts() {
-      return pts
-    },
     codeLifetimeSeconds: options.codeLifetimeSeconds ?? 300,
     addUser,
     addBot: (bot) => {
@@ -331,8 +326,8 @@ export const makeWorld = (options: WorldOptions = {}): World => {
       listeners.add(listener)
       return () => void listeners.delete(listener)
     },
-    bumpPts: (count = 1) => (pts += count),
-    randomBytes: random
+    randomBytes: random,
+    ...makeMessaging(makeStore(users), random)
   }
   return world
 }

@@ -3,18 +3,27 @@
  * request with a result or an {@link RpcFailure}. The MTProto layers unwrap
  * `invokeWithLayer`, `initConnection`, `invokeWithoutUpdates`, `invokeAfterMsg` ... before
  * dispatching, so a handler sees the bare method (`help.getConfig`). The defaults answer
- * `help.*` and the login flows (`handlers/auth.ts`); users add their own through
+ * `help.*`, the login flows (`handlers/auth.ts`) and the messaging methods over the World's
+ * message store (`handlers/messages.ts`, `channels.ts`, `contacts.ts`, `users.ts`,
+ * `account.ts`, `updates.ts`); users add their own through
  * `TestDc.make({ handlers })` or `dc.addHandlers`.
  *
  * @since 0.1.0
  */
 import * as Effect from "effect/Effect"
 import type { Api } from "../tl/index.ts"
+import { accountHandlers } from "./handlers/account.ts"
 import { authHandlers } from "./handlers/auth.ts"
+import { channelsHandlers } from "./handlers/channels.ts"
+import { contactsHandlers } from "./handlers/contacts.ts"
 import type { HandlerContext, Handlers } from "./handlers/core.ts"
+import { messagesHandlers } from "./handlers/messages.ts"
+import { updatesHandlers } from "./handlers/updates.ts"
+import { usersHandlers } from "./handlers/users.ts"
 import type { WorldDc } from "./World.ts"
 
-export { apiUser, authHandlers, requireUser } from "./handlers/auth.ts"
+export { authHandlers, requireUser } from "./handlers/auth.ts"
+export { apiUser } from "./world/render.ts"
 export {
   type AnyHandler,
   authorizationProblem,
@@ -79,13 +88,19 @@ export const makeConfig = (
 
 /**
  * The handlers every TestDc has: `help.getConfig` (listing every DC of the world),
- * `help.getNearestDc`, and the {@link authHandlers}.
+ * `help.getNearestDc`, the {@link authHandlers}, and the messaging methods.
  *
  * @since 0.1.0
  * @category handlers
  */
 export const defaultHandlers: Handlers = {
   ...authHandlers,
+  ...messagesHandlers,
+  ...channelsHandlers,
+  ...contactsHandlers,
+  ...usersHandlers,
+  ...accountHandlers,
+  ...updatesHandlers,
   "help.getConfig": (_request, ctx) =>
     Effect.sync(() => makeConfig(ctx, [...ctx.world.dcs.values()].sort((a, b) => a.id - b.id))),
   "help.getNearestDc": (_request, ctx) =>

@@ -48,7 +48,7 @@ describe("TestDc auth", () => {
       assert.strictEqual(me?.id, ada.id)
       assert.isTrue(me?.self)
       const state = yield* sender.invoke({ _tag: "updates.getState" })
-      assert.strictEqual(state.pts, dc.world.pts)
+      assert.strictEqual(state.pts, dc.world.stateOf(ada.id).pts)
 
       assert.strictEqual((yield* sender.invoke({ _tag: "auth.logOut" }))._tag, "auth.loggedOut")
       assert.strictEqual(yield* errorOf(sender.invokeUntyped(getSelf)), "401 AUTH_KEY_UNREGISTERED")

@@ -3,8 +3,7 @@
  * (`auth.sendCode` → `auth.signIn` / `auth.signUp`), 2FA with SRP (`account.getPassword` →
  * `auth.checkPassword`), bots (`auth.importBotAuthorization`), moving an authorization to
  * another DC (`auth.exportAuthorization` → `auth.importAuthorization`), `auth.logOut`, and
- * the first calls a client makes once logged in (`users.getUsers([inputUserSelf])`,
- * `updates.getState`). Errors are Telegram's, with its codes.
+ * Errors are Telegram's, with its codes.
  *
  * @since 0.1.0
  */
@@ -12,29 +11,10 @@ import * as Effect from "effect/Effect"
 import { srpServerB, srpServerVerify, toHex } from "../../crypto/index.ts"
 import type { Api } from "../../tl/index.ts"
 import { normalizePhone, SRP_G, SRP_P, type WorldUser } from "../World.ts"
+import { apiUser } from "../world/render.ts"
 import { authorizationProblem, type HandlerContext, type Handlers, RpcFailure } from "./core.ts"
 
 const fail = (code: number, message: string) => Effect.fail(new RpcFailure({ code, message }))
-
-/**
- * The `user` object for `user`, as Telegram sends it to the account itself (`self`, with the
- * phone) or to others.
- *
- * @since 0.1.0
- * @category constructors
- */
-export const apiUser = (user: WorldUser, self = false): Api.user => ({
-  _tag: "user",
-  ...(self ? { self: true } : {}),
-  ...(user.bot === true ? { bot: true, bot_info_version: 1 } : {}),
-  id: user.id,
-  access_hash: user.accessHash,
-  first_name: user.firstName,
-  ...(user.lastName !== undefined ? { last_name: user.lastName } : {}),
-  ...(user.username !== undefined ? { username: user.username } : {}),
-  ...(self && user.phone !== undefined ? { phone: user.phone } : {}),
-  ...(user.bot === true ? {} : { status: { _tag: "userStatusRecently" } })
-})
 
 /**
  * The logged-in user of the calling key, or the 401 Telegram answers (AUTH_KEY_UNREGISTERED,
@@ -247,28 +227,5 @@ export const authHandlers: Handlers = {
       ctx.world.logOut(ctx.authKeyId)
         ? Effect.succeed({ _tag: "auth.loggedOut" } satisfies Api.auth.loggedOut)
         : fail(401, "AUTH_KEY_UNREGISTERED")
-    ),
-
-  "users.getUsers": (request, ctx) =>
-    Effect.map(requireUser(ctx), (self) => {
-      const found: Array<Api.User> = []
-      for (const input of request.id) {
-        if (input._tag === "inputUserSelf") found.push(apiUser(self, true))
-        else if (input._tag === "inputUser") {
-          const u = ctx.world.users.get(input.user_id)
-          if (u !== undefined && u.accessHash === input.access_hash) found.push(apiUser(u, u.id === self.id))
-        }
-      }
-      return found
-    }),
-
-  "updates.getState": (_request, ctx) =>
-    Effect.map(requireUser(ctx), () => ({
-      _tag: "updates.state",
-      pts: ctx.world.pts,
-      qts: 0,
-      date: ctx.now,
-      seq: 0,
-      unread_count: 0
-    } satisfies Api.updates.state))
+    )
 }

@@ -1,0 +1,25 @@
+/**
+ * `updates.getState`: the calling user's common pts, qts and seq (core.telegram.org/api/updates).
+ * `updates.getDifference` can be answered later from the pts logs (`world/PtsLog.ts`).
+ *
+ * @since 0.1.0
+ */
+import type { Api } from "../../tl/index.ts"
+import { totalUnread } from "../world/dialogs.ts"
+import { boxOf, type MessageStore } from "../world/Store.ts"
+import { asUser } from "./acting.ts"
+import type { Handlers } from "./core.ts"
+
+/** The `updates.state` of `userId` at `now`. */
+export const updatesState = (store: MessageStore, userId: bigint, now: number): Api.updates.state => {
+  const box = boxOf(store, userId)
+  return { _tag: "updates.state", pts: box.log.pts, qts: box.qts, date: now, seq: box.seq, unread_count: totalUnread(store, userId) }
+}
+
+/**
+ * @since 0.1.0
+ * @category handlers
+ */
+export const updatesHandlers: Handlers = {
+  "updates.getState": (_request, ctx) => asUser(ctx, ({ me, store, now }) => updatesState(store, me.id, now))
+}

@@ -1,0 +1,36 @@
+/**
+ * A basic group (`chat`): a title, a creator and up to 200 participants. Its messages live in
+ * the participants' boxes, one copy each.
+ *
+ * @since 0.1.0
+ */
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface ChatParticipant {
+  readonly userId: bigint
+  readonly inviterId: bigint
+  /** Unix seconds. */
+  readonly date: number
+  admin: boolean
+}
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface WorldChat {
+  readonly kind: "chat"
+  readonly id: bigint
+  title: string
+  readonly creatorId: bigint
+  readonly date: number
+  /** Bumped on every change of the participant list. */
+  version: number
+  readonly participants: Map<bigint, ChatParticipant>
+}
+
+/** Telegram's size limit of a basic group. */
+export const CHAT_SIZE_MAX = 200

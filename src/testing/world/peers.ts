@@ -1,0 +1,78 @@
+/**
+ * How the World names a chat: a user (private chat), a basic group or a channel (supergroup
+ * or broadcast), and the keys its maps use. User, chat and channel ids are separate number
+ * spaces, so a key carries the kind.
+ *
+ * @since 0.1.0
+ */
+import type { Api } from "../../tl/index.ts"
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export type WorldPeerKind = "user" | "chat" | "channel"
+
+/**
+ * A peer of the World: `{ kind: "user", id }` for a private chat with that user, `"chat"` for a
+ * basic group, `"channel"` for a supergroup or broadcast channel. `WorldChat` and
+ * `WorldChannel` objects are themselves WorldPeers.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface WorldPeer {
+  readonly kind: WorldPeerKind
+  readonly id: bigint
+}
+
+/**
+ * What the World's acting functions take for a peer: a user id, a user (anything with an
+ * `id` and no `kind`), or a {@link WorldPeer} (a chat or channel object works as is).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type PeerRef = bigint | { readonly id: bigint; readonly kind?: WorldPeerKind | undefined }
+
+/**
+ * The {@link WorldPeer} a {@link PeerRef} names.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const toWorldPeer = (ref: PeerRef): WorldPeer =>
+  typeof ref === "bigint" ? { kind: "user", id: ref } : { kind: ref.kind ?? "user", id: ref.id }
+
+/** A map key for a peer: `u1`, `c2`, `h3` (cHannel). */
+export type PeerKey = string
+
+const PREFIX = { user: "u", chat: "c", channel: "h" } as const
+
+/** The map key of a peer. */
+export const peerKey = (peer: WorldPeer): PeerKey => `${PREFIX[peer.kind]}${peer.id}`
+
+/** The peer a key names. */
+export const peerOfKey = (key: PeerKey): WorldPeer => ({
+  kind: key[0] === "u" ? "user" : key[0] === "c" ? "chat" : "channel",
+  id: BigInt(key.slice(1))
+})
+
+export const userPeer = (id: bigint): WorldPeer => ({ kind: "user", id })
+export const samePeer = (a: WorldPeer, b: WorldPeer): boolean => a.kind === b.kind && a.id === b.id
+
+/** The wire `Peer` of a World peer. */
+export const apiPeer = (peer: WorldPeer): Api.Peer =>
+  peer.kind === "user"
+    ? { _tag: "peerUser", user_id: peer.id }
+    : peer.kind === "chat"
+    ? { _tag: "peerChat", chat_id: peer.id }
+    : { _tag: "peerChannel", channel_id: peer.id }
+
+/** The World peer of a wire `Peer`. */
+export const fromApiPeer = (peer: Api.Peer): WorldPeer =>
+  peer._tag === "peerUser"
+    ? { kind: "user", id: peer.user_id }
+    : peer._tag === "peerChat"
+    ? { kind: "chat", id: peer.chat_id }
+    : { kind: "channel", id: peer.channel_id }
