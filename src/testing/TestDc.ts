@@ -13,7 +13,7 @@
  * const program = Effect.scoped(Effect.gen(function*() {
  *   const dc = yield* TestDc.make({ handlers: { "help.getAppConfig": () => Effect.succeed(...) } })
  *   // connect a client to dc.host:dc.port with dc.publicKey ...
- *   console.log(dc.authKeys.size, dc.world.pts)
+ *   console.log(dc.authKeys.size, dc.world.stateOf(userId).pts)
  * }))
  * ```
  *
@@ -30,6 +30,7 @@ import { createPrivateKey } from "node:crypto"
 import { authKeyId, generateRsaKeyPair, randomBytes, type RsaKeyPair, type RsaPublicKey } from "../crypto/index.ts"
 import { defaultHandlers, type Handlers, type InjectedError, makeInjector } from "./handlers.ts"
 import { handleConnection } from "./internal/connection.ts"
+import { runPushes } from "./internal/pushes.ts"
 import {
   type AuthKeyInfo,
   type ClientMessage,
@@ -210,13 +211,16 @@ export const make = (options: TestDcOptions = {}): Effect.Effect<TestDcShape, So
       onServerMessage: options.faults?.onServerMessage,
       faults: toPlan(knobsOf(options.faults ?? {})),
       connections: new Map(),
-      nextConnectionId: 1
+      nextConnectionId: 1,
+      activity: 0
     }
     yield* server.run(handleConnection(state)).pipe(
       Effect.catchAllCause((cause) => Effect.logError("TestDc server stopped", cause)),
       Effect.annotateLogs({ testdc: dcId }),
       Effect.forkScoped
     )
+    // The World's changes reach this DC's logged-in sessions as pushes.
+    yield* runPushes(state)
     yield* Effect.logDebug("TestDc listening").pipe(Effect.annotateLogs({ host, port, dcId }))
     const rotate = (key: StoredKey): bigint => {
       key.salt = randomLong(randomBytes)

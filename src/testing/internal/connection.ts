@@ -127,7 +127,8 @@ export const handleConnection = (state: ServerState) => (socket: Socket.Socket):
           )
         }),
       lastPlainMsgId: 0n,
-      current: undefined
+      current: undefined,
+      activeAt: 0
     }
 
     state.connections.set(id, {
@@ -136,6 +137,10 @@ export const handleConnection = (state: ServerState) => (socket: Socket.Socket):
       stall: () => {
         stalled = true
       },
+      current: () =>
+        conn.current === undefined
+          ? undefined
+          : { authKeyId: conn.current.key.id, sessionId: conn.current.session.sessionId, activeAt: conn.activeAt },
       push: (body, contentRelated) =>
         Effect.gen(function*() {
           const current = conn.current

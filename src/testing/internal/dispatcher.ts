@@ -48,8 +48,10 @@ export interface ConnectionContext {
   /** Arms (or re-arms) the ping_delay_disconnect timer. */
   readonly armDisconnect: (seconds: number) => Effect.Effect<void>
   lastPlainMsgId: bigint
-  /** The key and session this connection last spoke with (for pushes by later issues). */
+  /** The key and session this connection last spoke with (pushes go there). */
   current: { readonly key: StoredKey; readonly session: SessionState } | undefined
+  /** {@link ServerState.activity} when the connection last received an encrypted message. */
+  activeAt: number
 }
 
 /** A message the server is about to pack. */
@@ -300,6 +302,7 @@ export const handleEncrypted = (conn: ConnectionContext, frame: Uint8Array, nowM
     }
     const s = session
     conn.current = { key, session: s }
+    conn.activeAt = ++state.activity
     const reply = (outs: ReadonlyArray<Outgoing>) => {
       if (outs.length === 0) return send([])
       const report: Array<ServerMessage> | undefined = state.onServerMessage === undefined ? undefined : []

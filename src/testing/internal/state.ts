@@ -82,6 +82,8 @@ export interface ServerState {
   faults: FaultPlan
   readonly connections: Map<number, ConnectionHandle>
   nextConnectionId: number
+  /** Counts encrypted messages received, to order connections by their last activity. */
+  activity: number
 }
 
 /**
@@ -201,6 +203,11 @@ export interface ConnectionHandle {
   readonly close: () => void
   /** Stop answering: frames are still read, but nothing is processed or written. */
   readonly stall: () => void
+  /**
+   * The auth key and session the connection last spoke with, and when (the server's
+   * {@link ServerState.activity} count then); `undefined` before its first encrypted message.
+   */
+  readonly current: () => { readonly authKeyId: string; readonly sessionId: bigint; readonly activeAt: number } | undefined
   /**
    * Sends one server-initiated message in the session the connection last spoke with.
    * Returns its msg_id, or `undefined` when the connection has no session yet.
