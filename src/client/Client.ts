@@ -19,13 +19,13 @@ import type * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
 import type * as Sender from "../mtproto/Sender.ts"
 import { SessionStorage, type SessionStorageError, type SessionStorageShape } from "../storage/index.ts"
-import { peersFromObjects } from "../storage/index.ts"
 import type { AnyObject, Api, ResultOf, TlMethod } from "../tl/index.ts"
 import { layerNode, Transport } from "../transport/index.ts"
 import { botLogin, type LoginFailure, type LoginParams, userLogin } from "./auth/login.ts"
 import { type ClientConfig, clientConfig, type DcAddress, PRODUCTION_DCS, TEST_DCS } from "./config.ts"
 import * as DcPool from "./DcPool.ts"
 import { type ClientError, DcError, type Migrate } from "./errors.ts"
+import { type KnownPeers, makeKnownPeers } from "./peers/KnownPeers.ts"
 import { retryPolicy } from "./retry.ts"
 
 /** Options of one call. */
@@ -55,6 +55,8 @@ export interface ClientShape {
    * The subscription lives as long as the scope.
    */
   readonly updates: Effect.Effect<Stream.Stream<AnyObject>, ClientError, Scope.Scope>
+  /** The peers this client knows (the session's peer cache, filled from every answer and update). */
+  readonly peers: KnownPeers
 }
 
 /**
@@ -114,11 +116,8 @@ export const make = (config: ClientConfig): Effect.Effect<ClientShape, never, Tr
 
     const homeDc = Effect.map(storage.load, (s) => s.homeDc ?? config.defaultDc ?? 2)
 
-    /** Keeps the peer cache current from any result (min entries never overwrite full ones). */
-    const rememberPeers = (result: unknown): Effect.Effect<void> => {
-      const peers = peersFromObjects(result)
-      return peers.length === 0 ? Effect.void : Effect.ignoreLogged(storage.upsertPeers(peers))
-    }
+    // Keeps the peer cache current from any result (min entries never overwrite full ones).
+    const peers = makeKnownPeers(storage)
 
     const onDc = (dcId: number, method: TlMethod): Effect.Effect<unknown, ClientError> =>
       Effect.flatMap(pool.get(dcId), (connection) => connection.invoke(method))
@@ -165,7 +164,7 @@ export const make = (config: ClientConfig): Effect.Effect<ClientShape, never, Tr
     const invokeUntyped = (method: TlMethod, options?: InvokeOptions): Effect.Effect<unknown, ClientError> =>
       (options?.dcId !== undefined ? onDc(options.dcId, method) : route(method)).pipe(
         Effect.retry(policy),
-        Effect.tap(rememberPeers),
+        Effect.tap(peers.remember),
         Effect.withSpan("Client.invoke", { attributes: { method: method._tag } })
       )
 
@@ -224,7 +223,7 @@ export const make = (config: ClientConfig): Effect.Effect<ClientShape, never, Tr
     const updates = Effect.gen(function*() {
       const home = yield* homeDc
       const connection = yield* pool.get(home)
-      return yield* connection.sender.updates
+      return Stream.tap(yield* connection.sender.updates, peers.remember)
     })
 
     return {
@@ -235,7 +234,8 @@ export const make = (config: ClientConfig): Effect.Effect<ClientShape, never, Tr
       isAuthorized,
       homeDc,
       getConfig,
-      updates
+      updates,
+      peers
     } satisfies ClientShape
   })
 

@@ -10,3 +10,11 @@ export { Client, type ClientShape, type InvokeOptions } from "./Client.ts"
 export { type ClientConfig, clientConfig, type DcAddress, PRODUCTION_DCS, TEST_DCS } from "./config.ts"
 export * from "./errors.ts"
 export { retryPolicy } from "./retry.ts"
+/** Resolving `"@username"`, `"t.me/…"`, `"+phone"`, ids, `Peer`s to `InputPeer`s (needs `Client`). */
+export * as Peers from "./Peers.ts"
+/** Sending, editing, deleting, forwarding, reading and searching messages (needs `Client`). */
+export * as Messages from "./Messages.ts"
+/** The dialog list as a Stream (needs `Client`). */
+export * as Dialogs from "./Dialogs.ts"
+export { PeerNotFound } from "./peers/PeerNotFound.ts"
+export { UnexpectedAnswer } from "./messages/UnexpectedAnswer.ts"

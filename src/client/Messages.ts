@@ -1,0 +1,411 @@
+/**
+ * `Messages`: sending, editing, deleting, forwarding and reading messages, as functions that
+ * need the `Client` in their context.
+ *
+ * ```ts
+ * const program = Effect.gen(function*() {
+ *   const sent = yield* Messages.send("@durov", "**Hello** from effect-mtproto")
+ *   yield* Messages.edit("@durov", sent.id, "Hello again")
+ *   const last10 = yield* Stream.runCollect(Messages.history("@durov", { limit: 10 }))
+ * })
+ * ```
+ *
+ * @since 0.1.0
+ */
+import * as Chunk from "effect/Chunk"
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
+import * as Stream from "effect/Stream"
+import { randomBytes } from "../crypto/index.ts"
+import type { Api } from "../tl/index.ts"
+import { Client } from "./Client.ts"
+import type { ClientError } from "./errors.ts"
+import { editedMessage, forwardedMessages, sentMessage, type Found } from "./messages/answers.ts"
+import { formatText, type ParseMode } from "./messages/format.ts"
+import { UnexpectedAnswer } from "./messages/UnexpectedAnswer.ts"
+import { inputChannelOf, inputUserOf, peerOfInput, samePeer } from "./peers/inputPeers.ts"
+import type { PeerNotFound } from "./peers/PeerNotFound.ts"
+import type { PeerRef } from "./peers/ref.ts"
+import * as Peers from "./Peers.ts"
+
+export { type ParseMode } from "./messages/format.ts"
+export { UnexpectedAnswer } from "./messages/UnexpectedAnswer.ts"
+
+/**
+ * Options of {@link send}.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface SendOptions {
+  /** How `text` is read (default `"markdown"`). */
+  readonly parseMode?: ParseMode | undefined
+  /** The id of the message this one replies to. */
+  readonly replyTo?: number | undefined
+  /** Deliver without a notification. */
+  readonly silent?: boolean | undefined
+  /** No link preview. */
+  readonly noWebpage?: boolean | undefined
+  /** Explicit entities (offsets in UTF-16 code units); `text` is then sent as is. */
+  readonly entities?: ReadonlyArray<Api.MessageEntity> | undefined
+}
+
+/**
+ * Options of {@link edit}.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface EditOptions {
+  readonly parseMode?: ParseMode | undefined
+  readonly noWebpage?: boolean | undefined
+  readonly entities?: ReadonlyArray<Api.MessageEntity> | undefined
+}
+
+/**
+ * Options of {@link history}.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface HistoryOptions {
+  /** At most this many messages (default: all). */
+  readonly limit?: number | undefined
+  /** Start below this id (exclusive; default: the newest message). */
+  readonly offsetId?: number | undefined
+  /** Only ids greater than this. */
+  readonly minId?: number | undefined
+  /** Only ids smaller than this. */
+  readonly maxId?: number | undefined
+  /** Messages per request (1–100, default 100). */
+  readonly pageSize?: number | undefined
+}
+
+/**
+ * Options of {@link search}.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface SearchOptions extends HistoryOptions {
+  /** Only messages of this sender. */
+  readonly from?: PeerRef | undefined
+  /** A media filter (default: none). */
+  readonly filter?: Api.MessagesFilter | undefined
+  /** Unix seconds bounds (inclusive). */
+  readonly minDate?: number | undefined
+  readonly maxDate?: number | undefined
+}
+
+/** Telegram's page size and batch limit for ids. */
+const MAX_PAGE = 100
+
+/** A fresh random_id from the crypto module's randomness source. */
+const randomId = (): bigint => {
+  const b = randomBytes(8)
+  return new DataView(b.buffer, b.byteOffset, 8).getBigInt64(0, true)
+}
+
+const chunks = <A>(items: ReadonlyArray<A>, size: number): Array<ReadonlyArray<A>> => {
+  const out: Array<ReadonlyArray<A>> = []
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size))
+  return out
+}
+
+/** The messages of a `messages.Messages` answer. */
+const messagesIn = (answer: Api.messages.Messages): ReadonlyArray<Api.Message> =>
+  answer._tag === "messages.messagesNotModified" ? [] : answer.messages
+
+/** The chat's `Peer` (the logged-in user's id for inputPeerSelf). */
+const chatPeer = Effect.fnUntraced(function*(input: Api.InputPeer) {
+  const client = yield* Client
+  const self = input._tag === "inputPeerSelf" ? (yield* client.peers.selfId) ?? (yield* client.getMe).id : undefined
+  return peerOfInput(input, self) ?? { _tag: "peerUser", user_id: 0n } as const
+})
+
+/** Entities as the server takes them: mentions by id need the user's InputUser. */
+const inputEntities = Effect.fnUntraced(function*(entities: ReadonlyArray<Api.MessageEntity>) {
+  const out: Array<Api.MessageEntity> = []
+  for (const e of entities) {
+    if (e._tag !== "messageEntityMentionName") {
+      out.push(e)
+      continue
+    }
+    const user = inputUserOf(yield* Peers.resolve(e.user_id))
+    if (user === undefined) continue // not a user: dropped rather than refused by the server
+    out.push({ _tag: "inputMessageEntityMentionName", offset: e.offset, length: e.length, user_id: user })
+  }
+  return out
+})
+
+/** The message a found outcome stands for, fetching it by id when the answer did not carry it. */
+const materialize = (method: string, peer: Api.InputPeer, found: Found) =>
+  Effect.gen(function*() {
+    if (found._tag === "Message") return found.message
+    if (found._tag === "Missing") return yield* new UnexpectedAnswer({ method, detail: "the answer names no new message" })
+    const [message] = yield* get(peer, [found.id])
+    if (message === undefined || message._tag === "messageEmpty") {
+      return yield* new UnexpectedAnswer({ method, detail: `message ${found.id} is in neither the answer nor the chat` })
+    }
+    return message
+  })
+
+/**
+ * Sends a text message to `to` and returns it as the server stored it. The text is read as
+ * markdown unless `parseMode` says otherwise; `random_id` is fresh and cryptographically
+ * random, so a retried call never posts twice.
+ *
+ * @since 0.1.0
+ * @category sending
+ */
+export const send: (
+  to: PeerRef,
+  text: string,
+  options?: SendOptions
+) => Effect.Effect<Api.Message, PeerNotFound | UnexpectedAnswer | ClientError, Client> = Effect.fn("Messages.send")(
+  function*(to: PeerRef, text: string, options: SendOptions = {}) {
+    const client = yield* Client
+    const peer = yield* Peers.resolve(to)
+    const formatted = formatText(text, options.parseMode ?? "markdown", options.entities)
+    const entities = yield* inputEntities(formatted.entities)
+    const id = randomId()
+    const answer = yield* client.invoke({
+      _tag: "messages.sendMessage",
+      ...(options.noWebpage === true ? { no_webpage: true } : {}),
+      ...(options.silent === true ? { silent: true } : {}),
+      peer,
+      ...(options.replyTo !== undefined ? { reply_to: { _tag: "inputReplyToMessage", reply_to_msg_id: options.replyTo } } : {}),
+      message: formatted.text,
+      random_id: id,
+      ...(entities.length > 0 ? { entities } : {})
+    })
+    const found = sentMessage(answer, {
+      peer: yield* chatPeer(peer),
+      selfId: (yield* client.peers.selfId) ?? 0n,
+      text: formatted.text,
+      entities: formatted.entities,
+      randomId: id,
+      replyTo: options.replyTo,
+      silent: options.silent
+    })
+    return yield* materialize("messages.sendMessage", peer, found)
+  }
+)
+
+/**
+ * Changes the text of message `id` of chat `peer`; returns the edited message.
+ *
+ * @since 0.1.0
+ * @category sending
+ */
+export const edit: (
+  peer: PeerRef,
+  id: number,
+  text: string,
+  options?: EditOptions
+) => Effect.Effect<Api.Message, PeerNotFound | UnexpectedAnswer | ClientError, Client> = Effect.fn("Messages.edit")(
+  function*(peer: PeerRef, id: number, text: string, options: EditOptions = {}) {
+    const client = yield* Client
+    const input = yield* Peers.resolve(peer)
+    const formatted = formatText(text, options.parseMode ?? "markdown", options.entities)
+    const entities = yield* inputEntities(formatted.entities)
+    const answer = yield* client.invoke({
+      _tag: "messages.editMessage",
+      ...(options.noWebpage === true ? { no_webpage: true } : {}),
+      peer: input,
+      id,
+      message: formatted.text,
+      entities
+    })
+    const message = editedMessage(answer, yield* chatPeer(input), id)
+    return yield* materialize("messages.editMessage", input, message === undefined ? { _tag: "Id", id } : { _tag: "Message", message })
+  }
+)
+
+/**
+ * Deletes messages `ids` of chat `peer` (in channels for everyone; elsewhere for everyone with
+ * `revoke`, else only for this account). Returns how many were deleted.
+ *
+ * @since 0.1.0
+ * @category deleting
+ */
+const deleteMessages: (
+  peer: PeerRef,
+  ids: ReadonlyArray<number>,
+  options?: { readonly revoke?: boolean | undefined }
+) => Effect.Effect<number, PeerNotFound | ClientError, Client> = Effect.fn("Messages.delete")(
+  function*(peer: PeerRef, ids: ReadonlyArray<number>, options: { readonly revoke?: boolean | undefined } = {}) {
+    const client = yield* Client
+    const input = yield* Peers.resolve(peer)
+    const channel = inputChannelOf(input)
+    let deleted = 0
+    for (const batch of chunks(ids, MAX_PAGE)) {
+      const affected = channel !== undefined
+        ? yield* client.invoke({ _tag: "channels.deleteMessages", channel, id: batch })
+        : yield* client.invoke({ _tag: "messages.deleteMessages", ...(options.revoke === true ? { revoke: true } : {}), id: batch })
+      deleted += affected.pts_count
+    }
+    return deleted
+  }
+)
+export { deleteMessages as delete }
+
+/**
+ * Forwards messages `ids` of chat `from` to `to`; returns the new messages, in order.
+ *
+ * @since 0.1.0
+ * @category sending
+ */
+export const forward: (
+  from: PeerRef,
+  ids: ReadonlyArray<number>,
+  to: PeerRef,
+  options?: { readonly silent?: boolean | undefined; readonly dropAuthor?: boolean | undefined }
+) => Effect.Effect<ReadonlyArray<Api.Message>, PeerNotFound | UnexpectedAnswer | ClientError, Client> = Effect.fn(
+  "Messages.forward"
+)(function*(
+  from: PeerRef,
+  ids: ReadonlyArray<number>,
+  to: PeerRef,
+  options: { readonly silent?: boolean | undefined; readonly dropAuthor?: boolean | undefined } = {}
+) {
+  const client = yield* Client
+  const fromPeer = yield* Peers.resolve(from)
+  const toPeer = yield* Peers.resolve(to)
+  const target = yield* chatPeer(toPeer)
+  const out: Array<Api.Message> = []
+  for (const batch of chunks(ids, MAX_PAGE)) {
+    const randomIds = batch.map(randomId)
+    const answer = yield* client.invoke({
+      _tag: "messages.forwardMessages",
+      ...(options.silent === true ? { silent: true } : {}),
+      ...(options.dropAuthor === true ? { drop_author: true } : {}),
+      from_peer: fromPeer,
+      id: batch,
+      random_id: randomIds,
+      to_peer: toPeer
+    })
+    for (const found of forwardedMessages(answer, target, randomIds)) {
+      out.push(yield* materialize("messages.forwardMessages", toPeer, found))
+    }
+  }
+  return out
+})
+
+/**
+ * Messages `ids` of chat `peer`, in the order asked; `messageEmpty` for ids that do not exist
+ * (or were deleted).
+ *
+ * @since 0.1.0
+ * @category reading
+ */
+export const get: (
+  peer: PeerRef,
+  ids: ReadonlyArray<number>
+) => Effect.Effect<ReadonlyArray<Api.Message>, PeerNotFound | ClientError, Client> = Effect.fn("Messages.get")(
+  function*(peer: PeerRef, ids: ReadonlyArray<number>) {
+    const client = yield* Client
+    const input = yield* Peers.resolve(peer)
+    const channel = inputChannelOf(input)
+    const chat = yield* chatPeer(input)
+    const byId = new Map<number, Api.Message>()
+    for (const batch of chunks(ids, MAX_PAGE)) {
+      const id = batch.map((i): Api.InputMessage => ({ _tag: "inputMessageID", id: i }))
+      const answer = channel !== undefined
+        ? yield* client.invoke({ _tag: "channels.getMessages", channel, id })
+        : yield* client.invoke({ _tag: "messages.getMessages", id })
+      // messages.getMessages looks ids up in all private chats and groups: keep this chat's.
+      for (const m of messagesIn(answer)) if (m._tag !== "messageEmpty" && samePeer(m.peer_id, chat)) byId.set(m.id, m)
+    }
+    return ids.map((id): Api.Message => byId.get(id) ?? { _tag: "messageEmpty", id, peer_id: chat })
+  }
+)
+
+/** Pages through messages newest first: each page starts below the last id of the one before. */
+const paged = <E>(
+  options: HistoryOptions,
+  fetch: (offsetId: number, limit: number) => Effect.Effect<Api.messages.Messages, E, Client>
+): Stream.Stream<Api.Message, E, Client> => {
+  const pageSize = Math.min(Math.max(Math.floor(options.pageSize ?? MAX_PAGE), 1), MAX_PAGE)
+  const limit = options.limit ?? Number.POSITIVE_INFINITY
+  interface Cursor {
+    readonly offsetId: number
+    readonly left: number
+  }
+  if (limit <= 0) return Stream.empty
+  return Stream.paginateChunkEffect<Cursor, Api.Message, E, Client>(
+    { offsetId: options.offsetId ?? 0, left: limit },
+    (cursor) => {
+      const asked = Math.min(pageSize, cursor.left)
+      return Effect.map(fetch(cursor.offsetId, asked), (answer) => {
+        const all = messagesIn(answer)
+        // Only messages below the offset: a page never repeats the one before.
+        const fresh = all.filter((m) => m._tag !== "messageEmpty" && (cursor.offsetId <= 0 || m.id < cursor.offsetId))
+        const page = fresh.slice(0, cursor.left)
+        const last = page[page.length - 1]
+        const left = cursor.left - page.length
+        const done = last === undefined || all.length < asked || left <= 0
+        return [Chunk.fromIterable(page), done ? Option.none() : Option.some({ offsetId: last.id, left })] as const
+      })
+    }
+  )
+}
+
+/**
+ * The messages of chat `peer`, newest first, fetched a page at a time (`messages.getHistory`)
+ * as the stream is pulled, until `limit` or the start of the chat. Each page is one `invoke`,
+ * so FLOOD_WAIT is handled by the Client's retry policy.
+ *
+ * @since 0.1.0
+ * @category reading
+ */
+export const history = (peer: PeerRef, options: HistoryOptions = {}): Stream.Stream<Api.Message, PeerNotFound | ClientError, Client> =>
+  Stream.unwrap(Effect.map(Peers.resolve(peer), (input) =>
+    paged(options, (offsetId, limit) =>
+      Effect.flatMap(Client, (client) =>
+        client.invoke({
+          _tag: "messages.getHistory",
+          peer: input,
+          offset_id: offsetId,
+          offset_date: 0,
+          add_offset: 0,
+          limit,
+          max_id: options.maxId ?? 0,
+          min_id: options.minId ?? 0,
+          hash: 0n
+        }))
+    ))).pipe(Stream.withSpan("Messages.history"))
+
+/**
+ * The messages of chat `peer` whose text contains `query` (`""`: all), newest first, paged as
+ * {@link history} (`messages.search`).
+ *
+ * @since 0.1.0
+ * @category reading
+ */
+export const search = (
+  peer: PeerRef,
+  query: string,
+  options: SearchOptions = {}
+): Stream.Stream<Api.Message, PeerNotFound | ClientError, Client> =>
+  Stream.unwrap(Effect.gen(function*() {
+    const input = yield* Peers.resolve(peer)
+    const from = options.from === undefined ? undefined : yield* Peers.resolve(options.from)
+    return paged(options, (offsetId, limit) =>
+      Effect.flatMap(Client, (client) =>
+        client.invoke({
+          _tag: "messages.search",
+          peer: input,
+          q: query,
+          ...(from !== undefined ? { from_id: from } : {}),
+          filter: options.filter ?? { _tag: "inputMessagesFilterEmpty" },
+          min_date: options.minDate ?? 0,
+          max_date: options.maxDate ?? 0,
+          offset_id: offsetId,
+          add_offset: 0,
+          limit,
+          max_id: options.maxId ?? 0,
+          min_id: options.minId ?? 0,
+          hash: 0n
+        })))
+  })).pipe(Stream.withSpan("Messages.search"))
