@@ -344,7 +344,11 @@ const paged = <E>(
         const page = fresh.slice(0, cursor.left)
         const last = page[page.length - 1]
         const left = cursor.left - page.length
-        const done = last === undefined || all.length < asked || left <= 0
+        // The server says where the page sits in the whole list: its end needs no further request.
+        const atEnd = answer._tag === "messages.messages" ||
+          (answer._tag !== "messages.messagesNotModified" && answer.offset_id_offset !== undefined &&
+            answer.offset_id_offset + all.length >= answer.count)
+        const done = last === undefined || all.length < asked || left <= 0 || atEnd
         return [Chunk.fromIterable(page), done ? Option.none() : Option.some({ offsetId: last.id, left })] as const
       })
     }
