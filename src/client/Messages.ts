@@ -26,7 +26,7 @@ import { UnexpectedAnswer } from "./messages/UnexpectedAnswer.ts"
 import { inputChannelOf, inputUserOf, peerOfInput, samePeer } from "./peers/inputPeers.ts"
 import type { PeerNotFound } from "./peers/PeerNotFound.ts"
 import type { PeerRef } from "./peers/ref.ts"
-import * as Peers from "./Peers.ts"
+import { resolveRef } from "./peers/resolve.ts"
 
 export { type ParseMode } from "./messages/format.ts"
 export { UnexpectedAnswer } from "./messages/UnexpectedAnswer.ts"
@@ -131,7 +131,7 @@ const inputEntities = Effect.fnUntraced(function*(entities: ReadonlyArray<Api.Me
       out.push(e)
       continue
     }
-    const user = inputUserOf(yield* Peers.resolve(e.user_id))
+    const user = inputUserOf(yield* resolveRef(e.user_id))
     if (user === undefined) continue // not a user: dropped rather than refused by the server
     out.push({ _tag: "inputMessageEntityMentionName", offset: e.offset, length: e.length, user_id: user })
   }
@@ -165,7 +165,7 @@ export const send: (
 ) => Effect.Effect<Api.Message, PeerNotFound | UnexpectedAnswer | ClientError, Client> = Effect.fn("Messages.send")(
   function*(to: PeerRef, text: string, options: SendOptions = {}) {
     const client = yield* Client
-    const peer = yield* Peers.resolve(to)
+    const peer = yield* resolveRef(to)
     const formatted = formatText(text, options.parseMode ?? "markdown", options.entities)
     const entities = yield* inputEntities(formatted.entities)
     const id = randomId()
@@ -206,7 +206,7 @@ export const edit: (
 ) => Effect.Effect<Api.Message, PeerNotFound | UnexpectedAnswer | ClientError, Client> = Effect.fn("Messages.edit")(
   function*(peer: PeerRef, id: number, text: string, options: EditOptions = {}) {
     const client = yield* Client
-    const input = yield* Peers.resolve(peer)
+    const input = yield* resolveRef(peer)
     const formatted = formatText(text, options.parseMode ?? "markdown", options.entities)
     const entities = yield* inputEntities(formatted.entities)
     const answer = yield* client.invoke({
@@ -236,7 +236,7 @@ const deleteMessages: (
 ) => Effect.Effect<number, PeerNotFound | ClientError, Client> = Effect.fn("Messages.delete")(
   function*(peer: PeerRef, ids: ReadonlyArray<number>, options: { readonly revoke?: boolean | undefined } = {}) {
     const client = yield* Client
-    const input = yield* Peers.resolve(peer)
+    const input = yield* resolveRef(peer)
     const channel = inputChannelOf(input)
     let deleted = 0
     for (const batch of chunks(ids, MAX_PAGE)) {
@@ -270,8 +270,8 @@ export const forward: (
   options: { readonly silent?: boolean | undefined; readonly dropAuthor?: boolean | undefined } = {}
 ) {
   const client = yield* Client
-  const fromPeer = yield* Peers.resolve(from)
-  const toPeer = yield* Peers.resolve(to)
+  const fromPeer = yield* resolveRef(from)
+  const toPeer = yield* resolveRef(to)
   const target = yield* chatPeer(toPeer)
   const out: Array<Api.Message> = []
   for (const batch of chunks(ids, MAX_PAGE)) {
@@ -305,7 +305,7 @@ export const get: (
 ) => Effect.Effect<ReadonlyArray<Api.Message>, PeerNotFound | ClientError, Client> = Effect.fn("Messages.get")(
   function*(peer: PeerRef, ids: ReadonlyArray<number>) {
     const client = yield* Client
-    const input = yield* Peers.resolve(peer)
+    const input = yield* resolveRef(peer)
     const channel = inputChannelOf(input)
     const chat = yield* chatPeer(input)
     const byId = new Map<number, Api.Message>()
@@ -364,7 +364,7 @@ const paged = <E>(
  * @category reading
  */
 export const history = (peer: PeerRef, options: HistoryOptions = {}): Stream.Stream<Api.Message, PeerNotFound | ClientError, Client> =>
-  Stream.unwrap(Effect.map(Peers.resolve(peer), (input) =>
+  Stream.unwrap(Effect.map(resolveRef(peer), (input) =>
     paged(options, (offsetId, limit) =>
       Effect.flatMap(Client, (client) =>
         client.invoke({
@@ -393,8 +393,8 @@ export const search = (
   options: SearchOptions = {}
 ): Stream.Stream<Api.Message, PeerNotFound | ClientError, Client> =>
   Stream.unwrap(Effect.gen(function*() {
-    const input = yield* Peers.resolve(peer)
-    const from = options.from === undefined ? undefined : yield* Peers.resolve(options.from)
+    const input = yield* resolveRef(peer)
+    const from = options.from === undefined ? undefined : yield* resolveRef(options.from)
     return paged(options, (offsetId, limit) =>
       Effect.flatMap(Client, (client) =>
         client.invoke({

@@ -1,7 +1,7 @@
 /**
  * Public usernames: one namespace for users and channels, compared without case, in
- * Telegram's format (5–32 characters of `a–z`, `0–9`, `_`, starting with a letter, not ending
- * with `_`).
+ * Telegram's format (4–32 characters of `a–z`, `0–9`, `_`, starting with a letter, not ending
+ * with `_`; 4 is the length of collectible usernames, 5 of ordinary ones).
  *
  * @since 0.1.0
  */
@@ -9,7 +9,7 @@ import type { WorldUser } from "../World.ts"
 import type { WorldChannel } from "./Channel.ts"
 import { fail, type MessageStore } from "./Store.ts"
 
-const FORMAT = /^[a-zA-Z](?:[a-zA-Z0-9_]{3,30})[a-zA-Z0-9]$/
+const FORMAT = /^[a-zA-Z][a-zA-Z0-9_]{2,30}[a-zA-Z0-9]$/
 
 /** Whether `name` has the shape of a username. */
 export const isValidUsername = (name: string): boolean => FORMAT.test(name) && !name.includes("__")
