@@ -8,6 +8,9 @@
  *    lives on DC 2: the login starts on DC 1, is migrated (PHONE_MIGRATE_2), and answers the
  *    password with SRP. The session goes to `.demo/session.json` and the emulated DCs' state to
  *    `.demo/testdc.json`, so a second `npm start` reuses the session without logging in.
+ * 4. Messaging: the demo user sends the second seeded user, Alice (+15550002, @alice), a
+ *    formatted (markdown) message; Alice's client gets it pushed and answers; both list their
+ *    dialogs.
  *
  * Other modes:
  *   npm start -- --dc HOST:PORT --rsa-key server.pem [--dc-id 2] [--transport intermediate] [--obfuscated]
@@ -25,10 +28,13 @@ import * as Redacted from "effect/Redacted"
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs"
 import { createInterface } from "node:readline/promises"
 import { parseArgs } from "node:util"
-import { Client, type ClientConfig } from "../src/client/index.ts"
+import * as Context from "effect/Context"
+import * as Option from "effect/Option"
+import * as Stream from "effect/Stream"
+import { Client, type ClientConfig, type ClientShape, Dialogs, Messages } from "../src/client/index.ts"
 import { generateRsaKeyPair, parseRsaPublicKeyPem, type RsaKeyPair, type RsaPublicKey } from "../src/crypto/index.ts"
 import { createAuthKey, fromConnection, Sender } from "../src/mtproto/index.ts"
-import { layerFile } from "../src/storage/index.ts"
+import { layerFile, layerMemory, type SessionStorage } from "../src/storage/index.ts"
 import * as TestDc from "../src/testing/index.ts"
 import { type Api, LAYER } from "../src/tl/index.ts"
 import { type CodecKind, layerNode, makeNode } from "../src/transport/index.ts"
@@ -51,6 +57,7 @@ const SESSION_FILE = `${DEMO_DIR}/session.json`
 const TESTDC_FILE = `${DEMO_DIR}/testdc.json`
 const DEMO_PHONE = "+15550001"
 const DEMO_PASSWORD = "demo-password"
+const ALICE_PHONE = "+15550002"
 
 const say = (line: string) => Effect.sync(() => console.log(line))
 const ms = (d: Duration.Duration) => `${Duration.toMillis(d).toFixed(1)} ms`
@@ -146,11 +153,12 @@ const startCluster = Effect.gen(function*() {
     homeDc: 2,
     password: DEMO_PASSWORD
   })
+  cluster.world.addUser({ id: 100_002n, accessHash: 7_000_002n, phone: ALICE_PHONE, firstName: "Alice", username: "alice", homeDc: 2 })
   for (const k of saved?.keys ?? []) yield* cluster.dc(k.dc).importAuthKey(Buffer.from(k.key, "base64"), BigInt(k.salt))
   for (const a of saved?.authorizations ?? []) cluster.world.authorize(a.keyId, a.dc, BigInt(a.userId))
   yield* say(`TestDc cluster on 127.0.0.1${saved ? " (restored from .demo/testdc.json)" : ""}  [${ms(took)}]`)
   for (const dc of cluster.dcs.values()) yield* say(`  DC ${dc.dcId}: port ${dc.port}`)
-  yield* say(`  RSA key fingerprint ${cluster.fingerprint}; seeded user ${DEMO_PHONE} (2FA, home DC 2)`)
+  yield* say(`  RSA key fingerprint ${cluster.fingerprint}; seeded users ${DEMO_PHONE} (2FA, home DC 2) and ${ALICE_PHONE} (@alice)`)
   return { cluster, keyPair }
 })
 
@@ -167,6 +175,54 @@ const clientDemo = (config: ClientConfig, login: Parameters<Client["Type"]["star
     yield* say(`home DC: ${yield* client.homeDc}`)
     return user
   }).pipe(Effect.provide(Client.layerWith(config).pipe(Layer.provide(Layer.merge(layerNode(transportOptions), layerFile(SESSION_FILE))))))
+
+/** A Client over TCP and `storage`, built in the current scope. */
+const buildClient = (config: ClientConfig, storage: Layer.Layer<SessionStorage, unknown>) =>
+  Effect.map(
+    Layer.build(Client.layerWith(config).pipe(Layer.provide(Layer.merge(layerNode(transportOptions), storage)))),
+    (context): ClientShape => Context.get(context, Client)
+  )
+
+/** How a message's entities look, e.g. `bold "Hello"`. */
+const showEntities = (m: Api.Message) =>
+  m._tag !== "message" || m.entities === undefined
+    ? "no entities"
+    : m.entities.map((e) => `${e._tag.replace("messageEntity", "").toLowerCase()} "${m.message.slice(e.offset, e.offset + e.length)}"`).join(", ")
+
+/** Step 4: the two seeded users exchange a formatted message and list their dialogs. */
+const messagingDemo = (config: ClientConfig, cluster: TestDc.ClusterShape) =>
+  Effect.gen(function*() {
+    yield* say("\nMessaging: the demo user writes to @alice in markdown; Alice's client gets it pushed and answers:")
+    const demo = yield* buildClient(config, layerFile(SESSION_FILE))
+    const alice = yield* buildClient(config, layerMemory)
+    yield* alice.start({ phone: Effect.succeed(ALICE_PHONE), code: Effect.map(cluster.codeFor(ALICE_PHONE), Redacted.make) })
+    const aliceInbox = yield* alice.updates
+    const as = (client: ClientShape) => <A, E>(effect: Effect.Effect<A, E, Client>) => Effect.provideService(effect, Client, client)
+
+    const sent = yield* as(demo)(Messages.send("@alice", "**Hello** Alice! This is _effect-mtproto_ talking to `TestDc`."))
+    yield* say(`  demo → @alice  #${sent.id}: ${sent._tag === "message" ? sent.message : ""}  [${showEntities(sent)}]`)
+    const pushed = yield* aliceInbox.pipe(
+      Stream.filterMap((u) => Option.fromNullable(u._tag === "updates" || u._tag === "updateShortMessage" ? u : undefined)),
+      Stream.runHead,
+      Effect.timeout("5 seconds")
+    )
+    yield* say(`  Alice's client was pushed ${Option.match(pushed, { onNone: () => "nothing", onSome: (u) => u._tag })}`)
+    const [received] = yield* as(alice)(Effect.map(Stream.runCollect(Messages.history("+15550001", { limit: 1 })), (c) => [...c]))
+    if (received !== undefined) {
+      yield* say(`  Alice reads  #${received.id}: ${received._tag === "message" ? received.message : ""}  [${showEntities(received)}]`)
+      const reply = yield* as(alice)(Messages.send("+15550001", "Hi! __Got it__, thanks.", { replyTo: received.id }))
+      yield* say(`  Alice → demo #${reply.id} (a reply to #${received.id}): ${reply._tag === "message" ? reply.message : ""}  [${showEntities(reply)}]`)
+    }
+    for (const [who, client] of [["demo user", demo], ["Alice", alice]] as const) {
+      const dialogs = yield* as(client)(Effect.map(Stream.runCollect(Dialogs.list({ limit: 10 })), (c) => [...c]))
+      yield* say(`  ${who}'s dialogs:`)
+      for (const d of dialogs) {
+        const name = d.entity._tag === "user" ? `${d.entity.first_name ?? ""}${d.entity.username ? ` (@${d.entity.username})` : ""}` : "title" in d.entity ? d.entity.title : ""
+        const last = d.topMessage?._tag === "message" ? d.topMessage.message : d.topMessage?._tag ?? "-"
+        yield* say(`    ${name.padEnd(18)} unread ${d.dialog.unread_count}  last: ${last}`)
+      }
+    }
+  }).pipe(Effect.scoped)
 
 /** Prints the Client's own log lines (migration, key creation) compactly. */
 const demoLogger = Logger.replace(
@@ -202,6 +258,7 @@ const offline = Effect.gen(function*() {
       return Redacted.make(DEMO_PASSWORD)
     })
   })
+  yield* messagingDemo(config, cluster)
   yield* saveDcs(cluster, keyPair)
   yield* say(`\nRun \`npm start\` again: the session in ${SESSION_FILE} is reused. \`npm start -- --fresh\` starts over.`)
 })

@@ -20,7 +20,7 @@ const program = Effect.gen(function*() {
   )
   yield* Stream.runForEach(
     Dialogs.list({ limit: 20 }),
-    (d) => Effect.log(d.entity._tag === "user" ? d.entity.first_name : d.entity._tag === "chatEmpty" ? "" : d.entity.title)
+    (d) => Effect.log("title" in d.entity ? d.entity.title : d.entity._tag === "user" ? d.entity.first_name : d.entity.id)
   )
 })
 
