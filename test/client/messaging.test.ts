@@ -176,4 +176,48 @@ describe("Messaging over TCP", () => {
       assert.strictEqual(yield* failure(run(Messages.send(424242, "hi", { parseMode: "none" }))), "PeerNotFound")
       assert.strictEqual(yield* failure(run(collect(Messages.history("+19999999999")))), "PeerNotFound")
     }))
+
+  it.scopedLive("across a cluster: pushes reach each user on their home DC; the calling session gets its change only in the answer", () =>
+    Effect.gen(function*() {
+      const cluster = yield* makeCluster([1, 2, 3])
+      const ada = cluster.world.addUser({ phone: "+15550001", firstName: "Ada", homeDc: 2 })
+      const bob = cluster.world.addUser({ phone: "+15550002", firstName: "Bob", homeDc: 3, username: "bob_b" })
+      const adaClient = yield* loginUser(cluster, "+15550001")
+      const bobClient = yield* loginUser(cluster, "+15550002")
+      assert.deepStrictEqual([yield* adaClient.homeDc, yield* bobClient.homeDc], [2, 3])
+      const adaSees = yield* watch(adaClient)
+      const bobSees = yield* watch(bobClient)
+      yield* as(adaClient)(Messages.send("@bob_b", "from DC 2", { parseMode: "none" }))
+      assert.strictEqual((yield* bobSees(newMessageIn)).text, "from DC 2")
+      yield* cluster.world.sendMessage(bob.id, ada.id, "from the World")
+      // Ada's first pushed message is Bob's: her own went to her in the call's answer only.
+      assert.strictEqual((yield* adaSees(newMessageIn)).text, "from the World")
+      assert.strictEqual(cluster.world.stateOf(ada.id).pts, (yield* adaClient.invoke({ _tag: "updates.getState" })).pts)
+    }))
+
+  it.scopedLive("a basic group: created, written to, read; members are pushed the short chat form", () =>
+    Effect.gen(function*() {
+      const cluster = yield* makeCluster([1])
+      const ada = cluster.world.addUser({ phone: "+15550001", firstName: "Ada" })
+      const bob = cluster.world.addUser({ phone: "+15550002", firstName: "Bob", username: "bob_b" })
+      cluster.world.addUser({ phone: "+15550003", firstName: "Cy", username: "cy_c" })
+      const adaClient = yield* loginUser(cluster, "+15550001")
+      const cyClient = yield* loginUser(cluster, "+15550003")
+      const run = as(adaClient)
+      const users = [yield* run(Peers.resolve("@bob_b")), yield* run(Peers.resolve("@cy_c"))].map((p) => Peers.inputUserOf(p)!)
+      const invited = yield* adaClient.invoke({ _tag: "messages.createChat", users, title: "Trio" })
+      const chat = (invited.updates as Api.updates).chats[0]!
+      const cySees = yield* watch(cyClient)
+      yield* cluster.world.sendMessage(bob.id, { kind: "chat", id: chat.id }, "Bob here")
+      const pushed = yield* cySees((u) => (u._tag === "updateShortChatMessage" ? u : undefined))
+      assert.deepStrictEqual([pushed.from_id, pushed.chat_id, pushed.message], [bob.id, chat.id, "Bob here"])
+      const mine = yield* run(Messages.send(-chat.id, "Ada here", { parseMode: "none" }))
+      assert.isTrue(mine._tag === "message" && mine.from_id?._tag === "peerUser" && mine.from_id.user_id === ada.id)
+      const seen = yield* as(cyClient)(collect(Messages.history(-chat.id)))
+      assert.deepStrictEqual(seen.map(textOf), ["Ada here", "Bob here", "messageService"])
+      // Cy reads everything: Ada's and Bob's outboxes move.
+      const before = cluster.world.stateOf(ada.id).pts
+      yield* cyClient.invoke({ _tag: "messages.readHistory", peer: { _tag: "inputPeerChat", chat_id: chat.id }, max_id: 0 })
+      assert.strictEqual(cluster.world.stateOf(ada.id).pts, before + 1)
+    }))
 })

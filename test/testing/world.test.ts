@@ -6,6 +6,7 @@ import { assert, describe, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as fc from "fast-check"
 import * as TestDc from "../../src/testing/index.ts"
+import { getDialogs } from "../../src/testing/world/dialogs.ts"
 import { messagesOf, page } from "../../src/testing/world/history.ts"
 import type { Api } from "../../src/tl/index.ts"
 
@@ -163,6 +164,43 @@ describe("World numbering", () => {
       const cyAsBobSees = toBob._tag === "updates" ? toBob.users.find((u) => u.id === cy.id) : undefined
       assert.strictEqual(cyAsBobSees?._tag === "user" && cyAsBobSees.min, true)
       assert.notStrictEqual(cyAsBobSees?._tag === "user" && cyAsBobSees.access_hash, cy.accessHash)
+    }))
+
+  it("getHistory answers any paging parameters within bounds, never throwing (property)", () => {
+    const { ada, bob, world } = setup()
+    Effect.runSync(Effect.forEach(Array.from({ length: 40 }, (_, i) => i), (i) => world.sendMessage(bob.id, ada.id, `n${i}`)))
+    const all = messagesOf(world.store, ada.id, { kind: "user", id: bob.id })
+    const int = fc.integer({ min: -(2 ** 31), max: 2 ** 31 - 1 })
+    fc.assert(fc.property(int, int, int, int, int, int, (offsetId, offsetDate, addOffset, limit, maxId, minId) => {
+      const result = page(all, { offsetId, offsetDate, addOffset, limit, maxId, minId })
+      assert.isAtMost(result.page.length, 100)
+      assert.isAtLeast(result.offset, 0)
+      for (let i = 1; i < result.page.length; i++) assert.isBelow(result.page[i]!.id, result.page[i - 1]!.id)
+      for (const m of result.page) {
+        if (minId > 0) assert.isAbove(m.id, minId)
+        if (maxId > 0) assert.isBelow(m.id, maxId)
+      }
+    }), { numRuns: 300 })
+  })
+
+  it.effect("getDialogs continues after the offset peer, or by position when its last message changed", () =>
+    Effect.gen(function*() {
+      const { ada, world } = setup()
+      const others = Array.from({ length: 6 }, (_, i) => world.addUser({ firstName: `U${i}` }))
+      for (const u of others) yield* world.sendMessage(u.id, ada.id, "hi")
+      const ids = (answer: Api.messages.Dialogs) =>
+        answer._tag === "messages.dialogsNotModified" ? [] : answer.dialogs.map((d) => d.peer._tag === "peerUser" ? d.peer.user_id : 0n)
+      const query = { folderId: 0, excludePinned: false, offsetDate: 0, offsetId: 0, offsetPeer: undefined, limit: 3 }
+      const first = getDialogs(world.store, ada.id, query)
+      assert.deepStrictEqual(ids(first), [others[5]!.id, others[4]!.id, others[3]!.id])
+      const lastOf = (d: Api.messages.Dialogs) => d._tag === "messages.dialogsNotModified" ? undefined : d.messages.at(-1)
+      const last = lastOf(first)
+      if (last === undefined || last._tag === "messageEmpty") return assert.fail("no top message")
+      const next = { ...query, offsetDate: last.date, offsetId: last.id, offsetPeer: { kind: "user" as const, id: others[3]!.id } }
+      assert.deepStrictEqual(ids(getDialogs(world.store, ada.id, next)), [others[2]!.id, others[1]!.id, others[0]!.id])
+      // The offset dialog moved to the top meanwhile: the page still starts below the old position.
+      yield* world.sendMessage(others[3]!.id, ada.id, "again")
+      assert.deepStrictEqual(ids(getDialogs(world.store, ada.id, next)), [others[2]!.id, others[1]!.id, others[0]!.id])
     }))
 
   it("history pages cover every message once, whatever the page size (property)", () => {
