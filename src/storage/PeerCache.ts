@@ -11,6 +11,7 @@
  * @since 0.1.0
  */
 import type { Api } from "../tl/index.ts"
+import { walkObjects } from "../tl/walk.ts"
 
 /**
  * @since 0.1.0
@@ -206,34 +207,15 @@ const PEER_TAGS: ReadonlySet<string> = new Set(["user", "channel", "channelForbi
  */
 export const peersFromObjects = (root: unknown): ReadonlyArray<PeerInfo> => {
   const found = new Map<bigint, PeerInfo>()
-  const seen = new WeakSet<object>()
-  const stack: Array<unknown> = [root]
-  while (stack.length > 0) {
-    const value = stack.pop()
-    if (typeof value !== "object" || value === null || ArrayBuffer.isView(value) || seen.has(value)) continue
-    seen.add(value)
-    if (Array.isArray(value)) {
-      // pushed in reverse so peers are merged in array order
-      for (let i = value.length - 1; i >= 0; i--) {
-        const item: unknown = value[i]
-        if (typeof item === "object" && item !== null) stack.push(item)
-      }
-      continue
-    }
+  walkObjects(root, (value) => {
     const tag = (value as { readonly _tag?: unknown })._tag
-    if (typeof tag === "string" && PEER_TAGS.has(tag)) {
-      const peer = peerFromObject(value)
-      if (peer !== undefined) {
-        const key = markedPeerId(peer.kind, peer.id)
-        found.set(key, mergePeer(found.get(key), peer))
-      }
-      continue
+    if (typeof tag !== "string" || !PEER_TAGS.has(tag)) return true
+    const peer = peerFromObject(value)
+    if (peer !== undefined) {
+      const key = markedPeerId(peer.kind, peer.id)
+      found.set(key, mergePeer(found.get(key), peer))
     }
-    const values = Object.values(value)
-    for (let i = values.length - 1; i >= 0; i--) {
-      const item: unknown = values[i]
-      if (typeof item === "object" && item !== null) stack.push(item)
-    }
-  }
+    return false
+  })
   return Array.from(found.values())
 }

@@ -40,6 +40,7 @@ export { TlDecodeError, TlEncodeError } from "./errors.ts"
 export { MAX_INFLATED_SIZE } from "./gzip.ts"
 export { BOOL_FALSE_ID, BOOL_TRUE_ID, GZIP_PACKED_ID, TlReader, VECTOR_ID } from "./reader.ts"
 export { TlWriter } from "./writer.ts"
+export { walkObjects } from "./walk.ts"
 
 /** The API layer of `schema/api.tl` (its `// LAYER N` line); use it in `invokeWithLayer`. */
 export const LAYER: number = GENERATED_LAYER

@@ -51,8 +51,13 @@ export const makeKnownPeers = (storage: SessionStorageShape): KnownPeers => {
   return {
     remember: (value) =>
       Effect.suspend(() => {
+        // Within one answer the first sighting wins (histories list the newest message first);
+        // a later answer replaces older contexts.
+        const fresh = new Set<bigint>()
         for (const s of sightings(value)) {
           const key = markedPeerId(s.kind, s.id)
+          if (fresh.has(key)) continue
+          fresh.add(key)
           contexts.delete(key) // re-inserted last: most recently seen
           contexts.set(key, s.context)
           if (contexts.size > CONTEXT_MEMORY) contexts.delete(contexts.keys().next().value!)

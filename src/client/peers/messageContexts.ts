@@ -7,7 +7,7 @@
  * @since 0.1.0
  */
 import type { PeerKind } from "../../storage/index.ts"
-import type { Api } from "../../tl/index.ts"
+import { type Api, walkObjects } from "../../tl/index.ts"
 
 /**
  * A message a peer appeared in.
@@ -54,28 +54,18 @@ const sightingsOf = (m: Api.message | Api.messageService, out: Array<Sighting>) 
 }
 
 /**
- * Every sighting in a TL value (an answer, an update, or arrays of them). Iterative, each
- * object visited once, bytes and scalars skipped.
+ * Every sighting in a TL value (an answer, an update, or arrays of them).
  *
  * @since 0.1.0
  * @category constructors
  */
 export const sightings = (root: unknown): ReadonlyArray<Sighting> => {
   const out: Array<Sighting> = []
-  const seen = new WeakSet<object>()
-  const stack: Array<unknown> = [root]
-  while (stack.length > 0) {
-    const value = stack.pop()
-    if (typeof value !== "object" || value === null || ArrayBuffer.isView(value) || seen.has(value)) continue
-    seen.add(value)
+  walkObjects(root, (value) => {
     const tag = (value as { readonly _tag?: unknown })._tag
-    if (typeof tag === "string" && MESSAGE_TAGS.has(tag)) {
-      sightingsOf(value as Api.message | Api.messageService, out)
-      continue
-    }
-    for (const item of Array.isArray(value) ? value : Object.values(value)) {
-      if (typeof item === "object" && item !== null) stack.push(item)
-    }
-  }
+    if (typeof tag !== "string" || !MESSAGE_TAGS.has(tag)) return true
+    sightingsOf(value as Api.message | Api.messageService, out)
+    return false
+  })
   return out
 }

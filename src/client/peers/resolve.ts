@@ -94,6 +94,32 @@ const byId = (client: ClientShape, ref: PeerRef, kind: PeerKind, id: bigint) =>
     return yield* firstOf(chats.chats, ref, "Unknown", (c) => c.id === id)
   })
 
+/** The peer of the chat a `Peer` names. */
+const entityMatches = (wanted: Api.Peer) => (e: Api.User | Api.Chat): boolean =>
+  wanted._tag === "peerUser"
+    ? e._tag === "user" && e.id === wanted.user_id
+    : e._tag !== "user" && e._tag !== "userEmpty" && e.id === (wanted._tag === "peerChat" ? wanted.chat_id : wanted.channel_id)
+
+/** The cached entry found by a lookup, else what `method` (resolveUsername / resolvePhone) answers. */
+const cachedOr = (
+  client: ClientShape,
+  lookup: Effect.Effect<Option.Option<PeerEntry>>,
+  ref: PeerRef,
+  reason: PeerNotFoundReason,
+  nobody: ReadonlyArray<string>,
+  method: Api.contacts.resolveUsername | Api.contacts.resolvePhone
+): Effect.Effect<Api.InputPeer, PeerNotFound | ClientError> =>
+  Effect.gen(function*() {
+    const cached = yield* lookup
+    if (Option.isSome(cached)) {
+      const peer = yield* fromCache(client.peers, cached.value.kind, cached.value.id)
+      if (peer !== undefined) return yield* selfOr(client.peers, peer)
+    }
+    const found = yield* asking(client.invoke(method), ref, reason, nobody)
+    const peer = yield* firstOf([...found.users, ...found.chats], ref, reason, entityMatches(found.peer))
+    return yield* selfOr(client.peers, peer)
+  })
+
 /** `Peers.resolve` without its span. */
 export const resolveRef: (ref: PeerRef) => Effect.Effect<Api.InputPeer, PeerNotFound | ClientError, Client> = Effect.fnUntraced(
   function*(ref: PeerRef) {
@@ -108,38 +134,15 @@ export const resolveRef: (ref: PeerRef) => Effect.Effect<Api.InputPeer, PeerNotF
       return parsed.input
     case "Id":
       return yield* selfOr(client.peers, yield* byId(client, ref, parsed.kind, parsed.id))
-    case "Username": {
-      const cached = yield* client.peers.byUsername(parsed.username)
-      if (Option.isSome(cached)) {
-        const peer = yield* fromCache(client.peers, cached.value.kind, cached.value.id)
-        if (peer !== undefined) return yield* selfOr(client.peers, peer)
-      }
-      const found = yield* asking(
-        client.invoke({ _tag: "contacts.resolveUsername", username: parsed.username }),
-        ref,
-        "UsernameNotOccupied",
-        ["USERNAME_NOT_OCCUPIED", "USERNAME_INVALID"]
-      )
-      const wanted = found.peer
-      const peer = yield* firstOf([...found.users, ...found.chats], ref, "UsernameNotOccupied", (e) =>
-        wanted._tag === "peerUser" ? e._tag === "user" && e.id === wanted.user_id : e.id === (wanted._tag === "peerChat" ? wanted.chat_id : wanted.channel_id))
-      return yield* selfOr(client.peers, peer)
-    }
-    case "Phone": {
-      const cached = yield* client.peers.byPhone(parsed.phone)
-      if (Option.isSome(cached)) {
-        const peer = yield* fromCache(client.peers, "user", cached.value.id)
-        if (peer !== undefined) return yield* selfOr(client.peers, peer)
-      }
-      const found = yield* asking(
-        client.invoke({ _tag: "contacts.resolvePhone", phone: parsed.phone }),
-        ref,
-        "PhoneNotOccupied",
-        ["PHONE_NOT_OCCUPIED", "PHONE_NUMBER_INVALID"]
-      )
-      const wanted = found.peer
-      const peer = yield* firstOf(found.users, ref, "PhoneNotOccupied", (u) => wanted._tag === "peerUser" && u.id === wanted.user_id)
-      return yield* selfOr(client.peers, peer)
-    }
+    case "Username":
+      return yield* cachedOr(client, client.peers.byUsername(parsed.username), ref, "UsernameNotOccupied", ["USERNAME_NOT_OCCUPIED", "USERNAME_INVALID"], {
+        _tag: "contacts.resolveUsername",
+        username: parsed.username
+      })
+    case "Phone":
+      return yield* cachedOr(client, client.peers.byPhone(parsed.phone), ref, "PhoneNotOccupied", ["PHONE_NOT_OCCUPIED", "PHONE_NUMBER_INVALID"], {
+        _tag: "contacts.resolvePhone",
+        phone: parsed.phone
+      })
   }
 })

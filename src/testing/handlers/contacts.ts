@@ -4,13 +4,21 @@
  * @since 0.1.0
  */
 import type { Api } from "../../tl/index.ts"
-import { normalizePhone } from "../World.ts"
+import { normalizePhone, type WorldUser } from "../World.ts"
 import { getContacts, importContacts } from "../world/actions/account.ts"
 import { renderChannel, renderUser } from "../world/render.ts"
-import { fail } from "../world/Store.ts"
+import { fail, type MessageStore } from "../world/Store.ts"
 import { isValidUsername, ownerOfUsername } from "../world/usernames.ts"
 import { asUser } from "./acting.ts"
 import type { Handlers } from "./core.ts"
+
+/** A user as `contacts.resolvedPeer` (the viewer now knows the user in full). */
+const resolvedUser = (store: MessageStore, me: WorldUser, user: WorldUser): Api.contacts.resolvedPeer => ({
+  _tag: "contacts.resolvedPeer",
+  peer: { _tag: "peerUser", user_id: user.id },
+  chats: [],
+  users: [renderUser(store, me.id, user)]
+})
 
 /**
  * @since 0.1.0
@@ -30,12 +38,7 @@ export const contactsHandlers: Handlers = {
           users: []
         } satisfies Api.contacts.resolvedPeer
       }
-      return {
-        _tag: "contacts.resolvedPeer",
-        peer: { _tag: "peerUser", user_id: owner.id },
-        chats: [],
-        users: [renderUser(store, me.id, owner)]
-      } satisfies Api.contacts.resolvedPeer
+      return resolvedUser(store, me, owner)
     }),
 
   "contacts.resolvePhone": (request, ctx) =>
@@ -43,12 +46,7 @@ export const contactsHandlers: Handlers = {
       const digits = normalizePhone(request.phone)
       if (digits === "") return fail(400, "PHONE_NOT_OCCUPIED")
       const user = [...store.users.values()].find((u) => u.phone === digits) ?? fail(400, "PHONE_NOT_OCCUPIED")
-      return {
-        _tag: "contacts.resolvedPeer",
-        peer: { _tag: "peerUser", user_id: user.id },
-        chats: [],
-        users: [renderUser(store, me.id, user)]
-      } satisfies Api.contacts.resolvedPeer
+      return resolvedUser(store, me, user)
     }),
 
   "contacts.getContacts": (_request, ctx) => asUser(ctx, ({ me, store }) => getContacts(store, me)),
