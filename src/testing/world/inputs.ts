@@ -131,7 +131,3 @@ export const resolveInputChannel = (store: MessageStore, viewer: WorldUser, inpu
       return channelFromMessage(store, viewer, input.peer, input.msg_id, input.channel_id)
   }
 }
-
-/** The channel a peer names (for methods that take an InputPeer but need a channel). */
-export const channelOf = (store: MessageStore, peer: WorldPeer): WorldChannel | undefined =>
-  peer.kind === "channel" ? store.channels.get(peer.id) : undefined

@@ -58,9 +58,6 @@ export const peerOfKey = (key: PeerKey): WorldPeer => ({
   id: BigInt(key.slice(1))
 })
 
-export const userPeer = (id: bigint): WorldPeer => ({ kind: "user", id })
-export const samePeer = (a: WorldPeer, b: WorldPeer): boolean => a.kind === b.kind && a.id === b.id
-
 /** The wire `Peer` of a World peer. */
 export const apiPeer = (peer: WorldPeer): Api.Peer =>
   peer.kind === "user"
@@ -68,11 +65,3 @@ export const apiPeer = (peer: WorldPeer): Api.Peer =>
     : peer.kind === "chat"
     ? { _tag: "peerChat", chat_id: peer.id }
     : { _tag: "peerChannel", channel_id: peer.id }
-
-/** The World peer of a wire `Peer`. */
-export const fromApiPeer = (peer: Api.Peer): WorldPeer =>
-  peer._tag === "peerUser"
-    ? { kind: "user", id: peer.user_id }
-    : peer._tag === "peerChat"
-    ? { kind: "chat", id: peer.chat_id }
-    : { kind: "channel", id: peer.channel_id }

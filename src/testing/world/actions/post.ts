@@ -45,7 +45,7 @@ export interface Posted {
 }
 
 /** Who gets a copy (private chats and basic groups) or is told (channels). */
-export const audience = (store: MessageStore, author: bigint, dest: WorldPeer): ReadonlyArray<bigint> => {
+const audience = (store: MessageStore, author: bigint, dest: WorldPeer): ReadonlyArray<bigint> => {
   if (dest.kind === "user") return dest.id === author ? [author] : [author, dest.id]
   if (dest.kind === "chat") return [...(store.chats.get(dest.id)?.participants.keys() ?? [])]
   return [...(store.channels.get(dest.id)?.members.keys() ?? [])]
