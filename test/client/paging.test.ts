@@ -47,6 +47,11 @@ describe("Paging over TCP", () => {
       assert.strictEqual(five.length, 5)
       assert.strictEqual(calls.filter((c) => c.method === "messages.getHistory").length, 1)
 
+      // A page answered with FLOOD_WAIT is waited out and asked again by the Client's policy.
+      yield* cluster.injectError("messages.getHistory", { code: 420, message: "FLOOD_WAIT_1", times: 1 })
+      const afterWait = yield* run(collect(Messages.history(bob.id, { limit: 150 })))
+      assert.deepStrictEqual(afterWait.map((m) => m.id), range(851, 1000))
+
       // "message 7", "message 17", ... "message 997" and "message 70".."message 79", "message 700".."message 799"
       const sevens = yield* run(collect(Messages.search(bob.id, "7", { pageSize: 50 })))
       assert.strictEqual(sevens.length, [...Array(1000).keys()].filter((i) => String(i + 1).includes("7")).length)
