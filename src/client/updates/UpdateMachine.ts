@@ -838,7 +838,8 @@ export class UpdateMachine {
   // ---- deadlines ----
 
   private commonDeadline(): number {
-    if (!this.hasState || this.commonFetch !== undefined) return Infinity
+    if (this.commonFetch !== undefined) return Infinity
+    if (!this.hasState) return this.common.retryAt // a failed getState is retried
     return Math.min(this.common.gapAt, this.secondary.gapAt, this.seqGapAt, this.common.idleAt, this.common.retryAt)
   }
 
