@@ -151,7 +151,10 @@ class Box {
   fetching = false
   /** Channels only: fetch again once the one in flight is applied. */
   refetch = false
-  /** Channels only: the highest message id emitted (messages of `channelDifferenceTooLong` above it are new). */
+  /**
+   * Channels only: the highest message id emitted by this machine; the messages of a
+   * `channelDifferenceTooLong` above it are new. 0: none yet, so none of them is known to be new.
+   */
   lastMessageId = 0
   /** Channels only: the deadline last registered with the machine. */
   scheduled = Infinity
@@ -219,6 +222,8 @@ export class UpdateMachine {
   /** The fetch of the common sequences in flight, and the one to start after it. */
   private commonFetch: "GetState" | "GetDifference" | undefined = undefined
   private commonNext: "GetState" | "GetDifference" | undefined = undefined
+  /** The state was set while a difference was in flight: its result is older, ignore it. */
+  private commonStale = false
   private readonly channels = new Map<bigint, Box>()
   /** Channels with a finite deadline, and the smallest of them (recomputed when `dirty`). */
   private readonly timed = new Set<Box>()
@@ -339,6 +344,7 @@ export class UpdateMachine {
     this.changed = true
     if (this.commonFetch === "GetState") this.endCommonFetch(now)
     else if (this.commonFetch === undefined) this.releaseCommon(now)
+    else this.commonStale = true
     return this.finish()
   }
 
@@ -346,6 +352,11 @@ export class UpdateMachine {
   applyDifference(difference: Api.updates.Difference, now: number): Step {
     this.begin()
     if (this.commonFetch !== "GetDifference") return this.finish()
+    if (this.commonStale) {
+      this.commonStale = false
+      this.endCommonFetch(now)
+      return this.finish()
+    }
     switch (difference._tag) {
       case "updates.differenceEmpty":
         this.date = difference.date
@@ -420,8 +431,11 @@ export class UpdateMachine {
         }
         this.outResets.push({ sequence: channelId, from: box.pts, to: pts })
         box.pts = pts
-        // The channel's latest messages: emit the ones not emitted before, oldest first.
-        const fresh = difference.messages.filter((m) => m._tag !== "messageEmpty" && m.id > box.lastMessageId)
+        // The channel's latest messages: emit the ones not emitted before, oldest first. With
+        // none emitted yet (e.g. since a restart) any of them may have been: they are skipped.
+        const fresh = box.lastMessageId === 0
+          ? []
+          : difference.messages.filter((m) => m._tag !== "messageEmpty" && m.id > box.lastMessageId)
         fresh.sort((a, b) => a.id - b.id)
         for (const message of fresh) this.emitChannelMessage(box, message, pts)
         break
@@ -438,6 +452,7 @@ export class UpdateMachine {
     this.begin()
     if (this.commonFetch !== undefined) {
       this.commonFetch = undefined
+      this.commonStale = false
       this.commonNext = undefined
       if (this.hasState) this.releaseCommon(now)
       this.common.gapAt = this.secondary.gapAt = this.seqGapAt = Infinity

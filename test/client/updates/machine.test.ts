@@ -267,6 +267,15 @@ describe("UpdateMachine: getDifference results", () => {
     assert.deepStrictEqual(diff.users.map((u) => u._tag === "user" && u.id), [9n])
   })
 
+  it("a state set while a difference is in flight makes its (older) result ignored", () => {
+    const m = make()
+    gapThenFetch(m)
+    m.applyState(state(300, 20, 9), T0 + 600)
+    const late = m.applyDifference(difference([message(1)], [], state(109)), T0 + 700)
+    assert.deepStrictEqual([labels(late), m.state()!.pts, late.held], [[], 300, 0])
+    assert.deepStrictEqual(labels(m.processUpdates(short(newMessage(301, 301)), T0 + 800)), ["msg:301"])
+  })
+
   it("differenceFailed: held updates stay and the fetch is tried again after the retry delay", () => {
     const m = make(base, { retryDelayMs: 2000 })
     m.processUpdates(short(newMessage(3, 103)), T0)
@@ -340,6 +349,14 @@ describe("UpdateMachine: channels", () => {
     assert.strictEqual(step.chats.length, 1)
     assert.strictEqual(step.held, 0) // 60 is below the new pts
     assert.deepStrictEqual(labels(m.processUpdates(short(channelMessage(C, 301, 401)), T0 + 700)), ["cmsg:301"])
+
+    // a machine that emitted nothing of the channel yet (restarted) cannot tell which are new: none is emitted
+    const fresh = withChannel()
+    fresh.requestChannelDifference(C, T0)
+    const again = fresh.applyChannelDifference(C, {
+      _tag: "updates.channelDifferenceTooLong", final: true, dialog, messages: [message(300, peerChannel(C))], chats: [], users: []
+    }, T0)
+    assert.deepStrictEqual([labels(again), again.resets], [[], [{ sequence: C, from: 50, to: 400 }]])
   })
 
   it("other_updates of a channel difference are emitted; a count-0 update sorts after the message of its pts", () => {
