@@ -225,18 +225,23 @@ export class UpdateMachine {
   /** The state was set while a difference was in flight: its result is older, ignore it. */
   private commonStale = false
   private readonly channels = new Map<bigint, Box>()
-  /** Channels with a finite deadline, and the smallest of them (recomputed when `dirty`). */
+  /**
+   * Channels with a finite deadline, and a lower bound of the smallest: lowered at once, never
+   * raised except by a scan in {@link tick}. Raising it on every update would mean a scan per
+   * update (the channel whose idle deadline moves is often the one with the smallest); a stale
+   * bound only costs one early `tick` that finds nothing due.
+   */
   private readonly timed = new Set<Box>()
   private channelMin = Infinity
-  private dirty = false
   private heldTotal = 0
 
   // The step being built (reset by every public call).
   private outUpdates: Array<Api.Update> = []
   private outUsers: ReadonlyArray<Api.User> = EMPTY
   private outChats: ReadonlyArray<Api.Chat> = EMPTY
-  private outFetches: Array<Fetch> = []
-  private outResets: Array<Reset> = []
+  // Fetches and resets are rare: allocated on first use.
+  private outFetches: Array<Fetch> | undefined = undefined
+  private outResets: Array<Reset> | undefined = undefined
   private changed = false
 
   /**
@@ -281,7 +286,7 @@ export class UpdateMachine {
 
   /** When {@link tick} must run next (`undefined`: never, until another input). */
   get deadline(): number | undefined {
-    const d = Math.min(this.commonDeadline(), this.channelDeadline())
+    const d = Math.min(this.commonDeadline(), this.channelMin)
     return d === Infinity ? undefined : d
   }
 
@@ -384,17 +389,17 @@ export class UpdateMachine {
         this.date = state.date
         this.seq = state.seq
         this.changed = true
-        if (difference._tag === "updates.differenceSlice" && progressed) this.outFetches.push(this.differenceFetch())
+        if (difference._tag === "updates.differenceSlice" && progressed) (this.outFetches ??= []).push(this.differenceFetch())
         else this.endCommonFetch(now)
         break
       }
       case "updates.differenceTooLong":
         // > the specified state must be used to refetch updates
         if (difference.pts > this.common.pts) {
-          this.outResets.push({ sequence: "common", from: this.common.pts, to: difference.pts })
+          (this.outResets ??= []).push({ sequence: "common", from: this.common.pts, to: difference.pts })
           this.common.pts = difference.pts
           this.changed = true
-          this.outFetches.push(this.differenceFetch())
+          (this.outFetches ??= []).push(this.differenceFetch())
         } else {
           this.endCommonFetch(now)
         }
@@ -429,7 +434,7 @@ export class UpdateMachine {
           this.forgetChannel(box) // nothing to follow it from
           return this.finish()
         }
-        this.outResets.push({ sequence: channelId, from: box.pts, to: pts })
+        (this.outResets ??= []).push({ sequence: channelId, from: box.pts, to: pts })
         box.pts = pts
         // The channel's latest messages: emit the ones not emitted before, oldest first. With
         // none emitted yet (e.g. since a restart) any of them may have been: they are skipped.
@@ -443,7 +448,7 @@ export class UpdateMachine {
     }
     this.changed = true
     if (difference.final === true || box.pts <= before) this.endChannelFetch(box, now)
-    else this.outFetches.push(this.channelFetch(box))
+    else (this.outFetches ??= []).push(this.channelFetch(box))
     return this.finish()
   }
 
@@ -471,10 +476,8 @@ export class UpdateMachine {
       } else {
         box.fetching = false
         box.refetch = false
-        this.drain(box, now)
-        box.gapAt = Infinity
         box.retryAt = now + this.retryDelay
-        this.touch(box)
+        this.drain(box, now, this.retryDelay) // what still does not fit waits for the retry
       }
     }
     return this.finish()
@@ -512,10 +515,15 @@ export class UpdateMachine {
   tick(now: number): Step {
     this.begin()
     if (this.commonDeadline() <= now) this.startCommonFetch("GetDifference")
-    if (this.channelDeadline() <= now) {
+    if (this.channelMin <= now) {
       const due: Array<Box> = []
-      for (const box of this.timed) if (box.deadline <= now) due.push(box)
-      for (const box of due) this.startChannelFetch(box)
+      let min = Infinity
+      for (const box of this.timed) {
+        if (box.scheduled <= now) due.push(box)
+        else if (box.scheduled < min) min = box.scheduled
+      }
+      this.channelMin = min
+      for (const box of due) this.startChannelFetch(box) // each leaves `timed`: fetching has no deadline
     }
     return this.finish()
   }
@@ -526,8 +534,8 @@ export class UpdateMachine {
     this.outUpdates = []
     this.outUsers = EMPTY
     this.outChats = EMPTY
-    this.outFetches = []
-    this.outResets = []
+    this.outFetches = undefined
+    this.outResets = undefined
     this.changed = false
   }
 
@@ -536,8 +544,8 @@ export class UpdateMachine {
       updates: this.outUpdates,
       users: this.outUsers,
       chats: this.outChats,
-      fetches: this.outFetches.length === 0 ? EMPTY : this.outFetches,
-      resets: this.outResets.length === 0 ? EMPTY : this.outResets,
+      fetches: this.outFetches ?? EMPTY,
+      resets: this.outResets ?? EMPTY,
       deadline: this.deadline,
       stateChanged: this.changed,
       held: this.heldTotal
@@ -643,8 +651,11 @@ export class UpdateMachine {
     }
   }
 
-  /** Applies the held updates the local state has reached; drops those it has passed. */
-  private drain(box: Box, now: number): void {
+  /**
+   * Applies the held updates the local state has reached; drops those it has passed. A gap
+   * left behind waits `wait` ms from now.
+   */
+  private drain(box: Box, now: number, wait = this.gapTimeout): void {
     const held = box.held
     let progressed = false
     while (held.firstBefore <= box.pts) {
@@ -656,7 +667,7 @@ export class UpdateMachine {
       }
     }
     if (held.size === 0) box.gapAt = Infinity
-    else if (progressed || box.gapAt === Infinity) box.gapAt = now + this.gapTimeout // a new gap starts waiting
+    else if (progressed || box.gapAt === Infinity) box.gapAt = now + wait // a new gap starts waiting
     this.touch(box)
   }
 
@@ -756,7 +767,7 @@ export class UpdateMachine {
     this.commonFetch = effective
     this.common.gapAt = this.secondary.gapAt = this.seqGapAt = Infinity
     this.common.retryAt = Infinity
-    this.outFetches.push(effective === "GetState" ? { _tag: "GetState" } : this.differenceFetch())
+    (this.outFetches ??= []).push(effective === "GetState" ? { _tag: "GetState" } : this.differenceFetch())
   }
 
   /** Without a common state nothing of the common sequences can be checked: fetch it once. */
@@ -788,7 +799,7 @@ export class UpdateMachine {
     box.fetching = true
     box.gapAt = box.retryAt = box.idleAt = Infinity // the fetch covers them; idle re-arms on activity
     this.touch(box)
-    this.outFetches.push(this.channelFetch(box))
+    (this.outFetches ??= []).push(this.channelFetch(box))
   }
 
   private endChannelFetch(box: Box, now: number): void {
@@ -858,17 +869,7 @@ export class UpdateMachine {
     return Math.min(this.common.gapAt, this.secondary.gapAt, this.seqGapAt, this.common.idleAt, this.common.retryAt)
   }
 
-  private channelDeadline(): number {
-    if (this.dirty) {
-      let min = Infinity
-      for (const box of this.timed) if (box.scheduled < min) min = box.scheduled
-      this.channelMin = min
-      this.dirty = false
-    }
-    return this.channelMin
-  }
-
-  /** Registers a channel's new deadline, keeping the smallest one known without a scan. */
+  /** Registers a channel's new deadline (see {@link channelMin}). */
   private touch(box: Box): void {
     if (typeof box.key !== "bigint") return
     const next = box.deadline
@@ -876,8 +877,7 @@ export class UpdateMachine {
     if (next === old) return
     box.scheduled = next
     if (next === Infinity) this.timed.delete(box)
-    else this.timed.add(box)
+    else if (old === Infinity) this.timed.add(box)
     if (next < this.channelMin) this.channelMin = next
-    else if (old === this.channelMin) this.dirty = true
   }
 }

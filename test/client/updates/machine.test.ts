@@ -399,6 +399,17 @@ describe("UpdateMachine: channels", () => {
     assert.deepStrictEqual(m.tick(minutes(30)).fetches.map((f) => f._tag), ["GetDifference"])
   })
 
+  it("a channel deadline that moves later may be reported early once: that tick fetches nothing", () => {
+    const m = withChannel()
+    assert.strictEqual(m.processUpdates(short(channelMessage(C, 52, 52)), T0).deadline, T0 + 500)
+    const filled = m.processUpdates(short(channelMessage(C, 51, 51)), T0 + 100)
+    assert.deepStrictEqual(labels(filled), ["cmsg:51", "cmsg:52"])
+    assert.strictEqual(filled.deadline, T0 + 500) // a lower bound: the gap is gone
+    const early = m.tick(T0 + 500)
+    assert.deepStrictEqual(early.fetches, [])
+    assert.strictEqual(early.deadline, T0 + 15 * 60_000) // now exact: the common idle timer (the channel's is 100 ms later)
+  })
+
   it("requestChannelDifference and setChannelPts", () => {
     const m = make()
     assert.deepStrictEqual(m.requestChannelDifference(C, T0).fetches, [])
