@@ -389,17 +389,17 @@ export class UpdateMachine {
         this.date = state.date
         this.seq = state.seq
         this.changed = true
-        if (difference._tag === "updates.differenceSlice" && progressed) (this.outFetches ??= []).push(this.differenceFetch())
+        if (difference._tag === "updates.differenceSlice" && progressed) this.request(this.differenceFetch())
         else this.endCommonFetch(now)
         break
       }
       case "updates.differenceTooLong":
         // > the specified state must be used to refetch updates
         if (difference.pts > this.common.pts) {
-          (this.outResets ??= []).push({ sequence: "common", from: this.common.pts, to: difference.pts })
+          this.reset({ sequence: "common", from: this.common.pts, to: difference.pts })
           this.common.pts = difference.pts
           this.changed = true
-          (this.outFetches ??= []).push(this.differenceFetch())
+          this.request(this.differenceFetch())
         } else {
           this.endCommonFetch(now)
         }
@@ -434,7 +434,7 @@ export class UpdateMachine {
           this.forgetChannel(box) // nothing to follow it from
           return this.finish()
         }
-        (this.outResets ??= []).push({ sequence: channelId, from: box.pts, to: pts })
+        this.reset({ sequence: channelId, from: box.pts, to: pts })
         box.pts = pts
         // The channel's latest messages: emit the ones not emitted before, oldest first. With
         // none emitted yet (e.g. since a restart) any of them may have been: they are skipped.
@@ -448,7 +448,7 @@ export class UpdateMachine {
     }
     this.changed = true
     if (difference.final === true || box.pts <= before) this.endChannelFetch(box, now)
-    else (this.outFetches ??= []).push(this.channelFetch(box))
+    else this.request(this.channelFetch(box))
     return this.finish()
   }
 
@@ -550,6 +550,16 @@ export class UpdateMachine {
       stateChanged: this.changed,
       held: this.heldTotal
     }
+  }
+
+  private request(fetch: Fetch): void {
+    this.outFetches ??= []
+    this.outFetches.push(fetch)
+  }
+
+  private reset(reset: Reset): void {
+    this.outResets ??= []
+    this.outResets.push(reset)
   }
 
   private addPeers(users: ReadonlyArray<Api.User>, chats: ReadonlyArray<Api.Chat>): void {
@@ -767,7 +777,7 @@ export class UpdateMachine {
     this.commonFetch = effective
     this.common.gapAt = this.secondary.gapAt = this.seqGapAt = Infinity
     this.common.retryAt = Infinity
-    (this.outFetches ??= []).push(effective === "GetState" ? { _tag: "GetState" } : this.differenceFetch())
+    this.request(effective === "GetState" ? { _tag: "GetState" } : this.differenceFetch())
   }
 
   /** Without a common state nothing of the common sequences can be checked: fetch it once. */
@@ -799,7 +809,7 @@ export class UpdateMachine {
     box.fetching = true
     box.gapAt = box.retryAt = box.idleAt = Infinity // the fetch covers them; idle re-arms on activity
     this.touch(box)
-    (this.outFetches ??= []).push(this.channelFetch(box))
+    this.request(this.channelFetch(box))
   }
 
   private endChannelFetch(box: Box, now: number): void {
