@@ -21,13 +21,19 @@
  *
  * Updates outside every sequence (typing, user status, ...) pass straight through. The short
  * constructors are emitted as the `updateNewMessage` they stand for (`shortUpdates.ts`).
+ * Exactly once holds for every update that moves its sequence (`pts_count > 0`, every qts
+ * update); one with `pts_count` 0 at the current pts (`updateReadChannelInbox`) is applied
+ * each time it comes, as the protocol gives no way to tell a repeat. Updates of a
+ * `getDifference` come as `new_messages` (as `updateNewMessage`/`updateNewChannelMessage`
+ * with the difference's pts and `pts_count` 0) before its `other_updates`.
  *
  * Memory is bounded: past {@link UpdateMachineOptions.maxHeld} held updates, the held ones are
  * dropped and their sequences fetched with getDifference instead, which recovers them.
  *
  * The machine never performs I/O and never reads the clock: every input carries `now` (ms), and
  * every call returns a {@link Step} that says what to emit, which differences to fetch, and when
- * to call {@link UpdateMachine.tick} next. One owner drives it (plain mutable state).
+ * to call {@link UpdateMachine.tick} next (never later than needed, at times earlier: such a
+ * tick finds nothing due). One owner drives it (plain mutable state).
  *
  * @since 0.1.0
  */
@@ -597,7 +603,7 @@ export class UpdateMachine {
     if (this.knowsUser !== undefined && !this.knowsUser(userId)) {
       // > Incomplete update: the client is missing data about a chat/user from one of the
       // > shortened constructors → getDifference, which brings the message with its users.
-      this.hold(this.common, update.pts - update.pts_count, update.pts, update, now)
+      this.hold(this.common, update.pts - update.pts_count, update.pts, update)
       this.startCommonFetch("GetDifference")
       return
     }
@@ -625,13 +631,13 @@ export class UpdateMachine {
   private offer(box: Box, pts: number, count: number, update: Api.Update | undefined, now: number): void {
     const before = pts - count
     if (this.blocked(box)) {
-      this.hold(box, before, pts, update, now) // postponed until the fetch in flight is applied
+      this.hold(box, before, pts, update) // postponed until the fetch in flight is applied
       this.needState()
     } else if (before === box.pts) {
       this.apply(box, pts, update, now)
       this.drain(box, now)
     } else if (before > box.pts) {
-      this.hold(box, before, pts, update, now)
+      this.hold(box, before, pts, update)
       if (box.gapAt === Infinity) {
         box.gapAt = now + this.gapTimeout
         this.touch(box)
@@ -681,7 +687,7 @@ export class UpdateMachine {
     this.touch(box)
   }
 
-  private hold(box: Box, before: number, after: number, update: Api.Update | undefined, now: number): void {
+  private hold(box: Box, before: number, after: number, update: Api.Update | undefined): void {
     box.held.push(before, after, update)
     if (++this.heldTotal > this.maxHeld) this.overflow()
   }
@@ -705,13 +711,13 @@ export class UpdateMachine {
     }
     const item: Container = { updates, date, seq }
     if (!this.hasState || this.commonFetch !== undefined) {
-      this.holdContainer(seqStart, item, now)
+      this.holdContainer(seqStart, item)
       this.needState()
     } else if (this.seq + 1 === seqStart) {
       this.applyContainer(item, now)
       this.drainSeq(now)
     } else if (this.seq + 1 < seqStart) {
-      this.holdContainer(seqStart, item, now)
+      this.holdContainer(seqStart, item)
       if (this.seqGapAt === Infinity) this.seqGapAt = now + this.gapTimeout
     }
     // seq_start <= local seq: already applied.
@@ -726,7 +732,7 @@ export class UpdateMachine {
     for (const update of item.updates) this.route(update, now)
   }
 
-  private holdContainer(seqStart: number, item: Container, now: number): void {
+  private holdContainer(seqStart: number, item: Container): void {
     this.seqHeld.push(seqStart - 1, item.seq, item)
     this.heldTotal += Math.max(1, item.updates.length)
     if (this.heldTotal > this.maxHeld) this.overflow()
@@ -836,7 +842,7 @@ export class UpdateMachine {
 
   private forgetChannel(box: Box): void {
     this.heldTotal -= box.held.size
-    box.held.drain()
+    box.held.clear()
     this.channels.delete(box.key as bigint)
     box.fetching = false
     box.gapAt = box.idleAt = box.retryAt = Infinity
@@ -856,13 +862,13 @@ export class UpdateMachine {
   /** Past `maxHeld`: drop every held update and fetch the sequences they belonged to. */
   private overflow(): void {
     const common = this.seqHeld.size > 0 || this.common.held.size > 0 || this.secondary.held.size > 0
-    this.seqHeld.drain()
-    this.common.held.drain()
-    this.secondary.held.drain()
+    this.seqHeld.clear()
+    this.common.held.clear()
+    this.secondary.held.clear()
     this.seqGapAt = this.common.gapAt = this.secondary.gapAt = Infinity
     for (const box of this.channels.values()) {
       if (box.held.size === 0) continue
-      box.held.drain()
+      box.held.clear()
       box.gapAt = Infinity
       this.touch(box)
       this.startChannelFetch(box) // already fetching: fetch again after it, the dropped ones may be newer

@@ -76,11 +76,9 @@ export class HeldQueue<T> {
     return first
   }
 
-  /** Empties the queue and returns what it held, in order. */
-  drain(): Array<Held<T>> {
-    const out = this.head === 0 ? this.items : this.items.slice(this.head)
+  /** Empties the queue. */
+  clear(): void {
     this.items = []
     this.head = 0
-    return out
   }
 }
