@@ -94,15 +94,12 @@ const message = (f: MessageFields): Api.message => ({
 
 const peerUser = (user_id: bigint): Api.peerUser => ({ _tag: "peerUser", user_id })
 
-/**
- * `updateShortMessage` (a private-chat message) as the `updateNewMessage` it stands for. The
- * sender is the other user for incoming messages and `selfId` for outgoing ones (left absent
- * when `selfId` is not given).
- *
- * @since 0.1.0
- * @category conversions
- */
-export const expandShortMessage = (short: Api.updateShortMessage, selfId?: bigint): Api.updateNewMessage => ({
+/** The fields both short message constructors carry, into the `updateNewMessage` they stand for. */
+const fromShort = (
+  short: Api.updateShortMessage | Api.updateShortChatMessage,
+  from_id: Api.Peer | undefined,
+  peer_id: Api.Peer
+): Api.updateNewMessage => ({
   _tag: "updateNewMessage",
   message: message({
     out: short.out,
@@ -110,8 +107,8 @@ export const expandShortMessage = (short: Api.updateShortMessage, selfId?: bigin
     media_unread: short.media_unread,
     silent: short.silent,
     id: short.id,
-    from_id: short.out === true ? (selfId === undefined ? undefined : peerUser(selfId)) : peerUser(short.user_id),
-    peer_id: peerUser(short.user_id),
+    from_id,
+    peer_id,
     fwd_from: short.fwd_from,
     via_bot_id: short.via_bot_id,
     reply_to: short.reply_to,
@@ -125,32 +122,28 @@ export const expandShortMessage = (short: Api.updateShortMessage, selfId?: bigin
 })
 
 /**
+ * `updateShortMessage` (a private-chat message) as the `updateNewMessage` it stands for. The
+ * sender is the other user for incoming messages and `selfId` for outgoing ones (left absent
+ * when `selfId` is not given).
+ *
+ * @since 0.1.0
+ * @category conversions
+ */
+export const expandShortMessage = (short: Api.updateShortMessage, selfId?: bigint): Api.updateNewMessage =>
+  fromShort(
+    short,
+    short.out === true ? (selfId === undefined ? undefined : peerUser(selfId)) : peerUser(short.user_id),
+    peerUser(short.user_id)
+  )
+
+/**
  * `updateShortChatMessage` (a basic-group message) as the `updateNewMessage` it stands for.
  *
  * @since 0.1.0
  * @category conversions
  */
-export const expandShortChatMessage = (short: Api.updateShortChatMessage): Api.updateNewMessage => ({
-  _tag: "updateNewMessage",
-  message: message({
-    out: short.out,
-    mentioned: short.mentioned,
-    media_unread: short.media_unread,
-    silent: short.silent,
-    id: short.id,
-    from_id: peerUser(short.from_id),
-    peer_id: { _tag: "peerChat", chat_id: short.chat_id },
-    fwd_from: short.fwd_from,
-    via_bot_id: short.via_bot_id,
-    reply_to: short.reply_to,
-    date: short.date,
-    message: short.message,
-    entities: short.entities,
-    ttl_period: short.ttl_period
-  }),
-  pts: short.pts,
-  pts_count: short.pts_count
-})
+export const expandShortChatMessage = (short: Api.updateShortChatMessage): Api.updateNewMessage =>
+  fromShort(short, peerUser(short.from_id), { _tag: "peerChat", chat_id: short.chat_id })
 
 /**
  * The `Peer` an `InputPeer` names (`inputPeerSelf` is `selfId`); `undefined` for `inputPeerEmpty`.
