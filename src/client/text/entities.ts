@@ -63,7 +63,7 @@ export const RANK: { readonly [K in FormatTag]: number } = {
   messageEntityPre: 10
 }
 
-export const isFlag = (tag: FormatTag): tag is FlagTag => RANK[tag] >= 4 && RANK[tag] <= 8
+export const isFlag = (tag: FormatTag): tag is FlagTag => flagIndex(tag) >= 0
 
 /** Code and pre: their content is literal, no entity starts or ends inside them. */
 export const isLeaf = (tag: FormatTag): boolean => tag === "messageEntityCode" || tag === "messageEntityPre"
@@ -136,27 +136,27 @@ export const preEntity = (offset: number, length: number, language: string): For
  * and removes exact duplicates. Mutates nothing it was given.
  */
 export const canonicalize = (entities: ReadonlyArray<FormatEntity>): Array<FormatEntity> => {
-  const sorted = entities.filter((e) => e.length > 0).sort(compareEntities)
+  const sorted = entities.filter(nonEmpty)
+  if (!isSorted(sorted)) sorted.sort(compareEntities)
   // styles: per kind, the last one kept so far, extended while the next one overlaps or touches it
-  const lastFlag = new Map<FlagTag, number>()
+  const lastFlag = [-1, -1, -1, -1, -1]
   const merged: Array<FormatEntity> = []
   let grew = false
   for (const e of sorted) {
-    if (!isFlag(e._tag)) {
+    const f = flagIndex(e._tag)
+    const at = f < 0 ? -1 : (lastFlag[f] as number)
+    const last = at < 0 ? undefined : (merged[at] as FormatEntity)
+    if (f < 0) {
       merged.push(e)
-      continue
-    }
-    const at = lastFlag.get(e._tag)
-    const last = at === undefined ? undefined : merged[at]
-    if (last !== undefined && e.offset <= endOf(last)) {
+    } else if (last !== undefined && e.offset <= endOf(last)) {
       if (endOf(e) > endOf(last)) {
-        merged[at as number] = plainEntity(e._tag, last.offset, endOf(e) - last.offset)
+        merged[at] = plainEntity(e._tag as FlagTag, last.offset, endOf(e) - last.offset)
         grew = true
       }
-      continue
+    } else {
+      lastFlag[f] = merged.length
+      merged.push(e)
     }
-    lastFlag.set(e._tag, merged.length)
-    merged.push(e)
   }
   // a grown style may now sort before a longer entity at its offset
   if (grew) merged.sort(compareEntities)
@@ -166,6 +166,31 @@ export const canonicalize = (entities: ReadonlyArray<FormatEntity>): Array<Forma
     if (prev === undefined || compareEntities(prev, e) !== 0) out.push(e)
   }
   return out
+}
+
+const nonEmpty = (e: FormatEntity): boolean => e.length > 0
+
+const isSorted = (es: ReadonlyArray<FormatEntity>): boolean => {
+  for (let k = 1; k < es.length; k++) if (compareEntities(es[k - 1] as FormatEntity, es[k] as FormatEntity) > 0) return false
+  return true
+}
+
+/** 0..4 for the styles (bold, italic, underline, strike, spoiler), -1 for the others. */
+export const flagIndex = (tag: FormatTag): number => {
+  switch (tag) {
+    case "messageEntityBold":
+      return 0
+    case "messageEntityItalic":
+      return 1
+    case "messageEntityUnderline":
+      return 2
+    case "messageEntityStrike":
+      return 3
+    case "messageEntitySpoiler":
+      return 4
+    default:
+      return -1
+  }
 }
 
 /** `e` as a fresh entity of a kind the dialects express, clipped to `[0, textLength)`, if it is one. */

@@ -100,41 +100,47 @@ const languageOfClass = (cls: string | undefined): string | undefined => {
   return m === null ? undefined : m[1]
 }
 
-/** Parses the HTML dialect (see `Text.parseHtml`). Never throws. */
-export const parseHtml = (src: string): FormattedText => {
-  const n = src.length
-  const parts: Array<string> = []
-  let length = 0
-  let run = 0
-  const cut = (to: number, resume: number): void => {
-    if (to > run) {
-      const s = src.slice(run, to)
-      parts.push(s)
-      length += s.length
-    }
-    run = resume
+/** One parse, as a class so that a parse allocates no functions (see the markdown parser). */
+class HtmlParser {
+  readonly src: string
+  readonly parts: Array<string> = []
+  /** Length of the text so far, in UTF-16 units. */
+  length = 0
+  /** Start of the source run not yet copied into `parts`. */
+  run = 0
+  readonly stack: Array<Element> = []
+  readonly entities: Array<FormatEntity> = []
+  // where a closing `"` / `'` / `-->` is known to be absent from on (a failed search is not repeated)
+  noDoubleQuoteFrom = Infinity
+  noSingleQuoteFrom = Infinity
+  noCommentEndFrom = Infinity
+
+  constructor(src: string) {
+    this.src = src
   }
-  const emit = (s: string): void => {
-    parts.push(s)
-    length += s.length
+
+  cut(to: number, resume: number): void {
+    if (to > this.run) this.emit(this.src.slice(this.run, to))
+    this.run = resume
   }
-  const stack: Array<Element> = []
-  const entities: Array<FormatEntity> = []
-  // quote characters known to be absent from some index on (a failed search is not repeated)
-  const noQuoteFrom: Record<number, number> = { 34: Infinity, 39: Infinity }
-  let noCommentEndFrom = Infinity
+
+  emit(s: string): void {
+    this.parts.push(s)
+    this.length += s.length
+  }
 
   /** The tag at `i` (which holds `<`), or undefined when `<` is text there. */
-  const readTag = (i: number): Tag | undefined => {
+  readTag(i: number): Tag | undefined {
+    const src = this.src
     let j = i + 1
     const closing = src.charCodeAt(j) === 47 /* / */
     if (closing) j++
     if (!isNameStart(src.charCodeAt(j))) {
-      if (!closing && src.startsWith("!--", j) && j < noCommentEndFrom) {
+      if (!closing && src.startsWith("!--", j) && j < this.noCommentEndFrom) {
         const end = src.indexOf("-->", j + 3)
         // a comment: an empty element nobody handles
         if (end >= 0) return { closing: false, name: "!--", attrs: new Map(), selfClosing: true, end: end + 3 }
-        noCommentEndFrom = j
+        this.noCommentEndFrom = j
       }
       return undefined
     }
@@ -161,10 +167,11 @@ export const parseHtml = (src: string): FormattedText => {
       while (isSpace(src.charCodeAt(k))) k++
       const q = src.charCodeAt(k)
       if (q === 34 || q === 39) {
-        if (k >= (noQuoteFrom[q] as number)) return undefined
+        if (k >= (q === 34 ? this.noDoubleQuoteFrom : this.noSingleQuoteFrom)) return undefined
         const close = src.indexOf(q === 34 ? "\"" : "'", k + 1)
         if (close < 0) {
-          noQuoteFrom[q] = k
+          if (q === 34) this.noDoubleQuoteFrom = k
+          else this.noSingleQuoteFrom = k
           return undefined
         }
         attrs.set(attr, decodeAttr(src.slice(k + 1, close)))
@@ -179,9 +186,9 @@ export const parseHtml = (src: string): FormattedText => {
     }
   }
 
-  const closeElement = (at: number): void => {
-    const el = stack.splice(at, 1)[0] as Element
-    const len = length - el.start
+  closeElement(at: number): void {
+    const el = this.stack.splice(at, 1)[0] as Element
+    const len = this.length - el.start
     if (len <= 0) return
     let e: FormatEntity | undefined
     switch (el.kind) {
@@ -199,19 +206,19 @@ export const parseHtml = (src: string): FormattedText => {
       default:
         e = plainEntity(el.kind, el.start, len)
     }
-    if (e !== undefined) entities.push(e)
+    if (e !== undefined) this.entities.push(e)
   }
 
-  const openElement = (tag: Tag): void => {
+  openElement(tag: Tag): void {
     const { attrs, name } = tag
+    const top = this.stack[this.stack.length - 1]
     let kind: Kind = "none"
     let attr: Element["attr"] = ""
     const style = STYLE_TAGS[name]
-    if (name === "code" && stack[stack.length - 1]?.kind === "messageEntityPre") {
+    if (name === "code" && top?.kind === "messageEntityPre") {
       // <pre><code class="language-x">: the code element only carries the pre's language
-      const pre = stack[stack.length - 1] as Element
       const language = languageOfClass(attrs.get("class"))
-      if (language !== undefined && pre.attr === "") pre.attr = language
+      if (language !== undefined && top.attr === "") top.attr = language
     } else if (style !== undefined) {
       kind = style
     } else if (name === "span") {
@@ -235,11 +242,12 @@ export const parseHtml = (src: string): FormattedText => {
       kind = "messageEntityBlockquote"
       attr = attrs.has("expandable")
     }
-    stack.push({ name, kind, start: length, attr })
+    this.stack.push({ name, kind, start: this.length, attr })
   }
 
   /** The innermost open element a closing tag `name` closes: same name, else same kind. */
-  const findOpen = (name: string): number => {
+  findOpen(name: string): number {
+    const stack = this.stack
     for (let k = stack.length - 1; k >= 0; k--) if ((stack[k] as Element).name === name) return k
     const kind = STYLE_TAGS[name]
     if (kind !== undefined) {
@@ -248,42 +256,50 @@ export const parseHtml = (src: string): FormattedText => {
     return -1
   }
 
-  let i = 0
-  while (i < n) {
-    const c = src.charCodeAt(i)
-    if (c !== LT && c !== AMP) {
-      i++
-      continue
-    }
-    if (c === AMP) {
-      const ref = characterReference(src, i)
-      if (ref === undefined) {
+  parse(): FormattedText {
+    const src = this.src
+    const n = src.length
+    let i = 0
+    while (i < n) {
+      const c = src.charCodeAt(i)
+      if (c !== LT && c !== AMP) {
         i++
         continue
       }
-      cut(i, ref.end)
-      emit(ref.text)
-      i = ref.end
-      continue
+      if (c === AMP) {
+        const ref = characterReference(src, i)
+        if (ref === undefined) {
+          i++
+          continue
+        }
+        this.cut(i, ref.end)
+        this.emit(ref.text)
+        i = ref.end
+        continue
+      }
+      const tag = this.readTag(i)
+      if (tag === undefined) {
+        i++
+        continue
+      }
+      this.cut(i, tag.end)
+      i = tag.end
+      if (tag.name === "br") {
+        if (!tag.closing) this.emit("\n")
+      } else if (tag.closing) {
+        const at = this.findOpen(tag.name)
+        if (at >= 0) this.closeElement(at)
+      } else if (!tag.selfClosing) {
+        this.openElement(tag)
+      }
     }
-    const tag = readTag(i)
-    if (tag === undefined) {
-      i++
-      continue
-    }
-    cut(i, tag.end)
-    i = tag.end
-    if (tag.name === "br") {
-      if (!tag.closing) emit("\n")
-    } else if (tag.closing) {
-      const at = findOpen(tag.name)
-      if (at >= 0) closeElement(at)
-    } else if (!tag.selfClosing) {
-      openElement(tag)
-    }
+    this.cut(n, n)
+    while (this.stack.length > 0) this.closeElement(this.stack.length - 1)
+    const parts = this.parts
+    const text = parts.length === 1 ? (parts[0] as string) : parts.join("")
+    return { text, entities: this.entities.length === 0 ? [] : canonicalize(this.entities) }
   }
-  cut(n, n)
-  while (stack.length > 0) closeElement(stack.length - 1)
-  const text = parts.length === 1 ? (parts[0] as string) : parts.join("")
-  return { text, entities: entities.length === 0 ? [] : canonicalize(entities) }
 }
+
+/** Parses the HTML dialect (see `Text.parseHtml`). Never throws. */
+export const parseHtml = (src: string): FormattedText => new HtmlParser(src).parse()

@@ -8,11 +8,14 @@ import { type FormatEntity, type FormattedTextInput, normalize } from "./entitie
 import { mentionUrl } from "./links.ts"
 import { nest, writable } from "./nesting.ts"
 
-const escapeText = (s: string): string =>
-  /[&<>]/.test(s) ? s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;") : s
+const REFERENCES: Readonly<Record<string, string>> = { "&": "&amp;", "<": "&lt;", ">": "&gt;", "\"": "&quot;" }
+const reference = (c: string): string => REFERENCES[c] as string
+
+/** `&`, `<` and `>` as character references. */
+const escapeText = (s: string): string => (/[&<>]/.test(s) ? s.replace(/[&<>]/g, reference) : s)
 
 /** `&`, `<`, `>` and `"` as character references. */
-export const escapeAttr = (s: string): string => (/[&<>"]/.test(s) ? escapeText(s).replace(/"/g, "&quot;") : s)
+export const escapeAttr = (s: string): string => (/[&<>"]/.test(s) ? s.replace(/[&<>"]/g, reference) : s)
 
 const openTag = (e: FormatEntity): string => {
   switch (e._tag) {

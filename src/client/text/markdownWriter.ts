@@ -5,22 +5,11 @@
  *
  * @internal
  */
-import { endOf, type FormatEntity, type FormattedTextInput, isFlag, normalize } from "./entities.ts"
+import { BACKSLASH, BACKTICK, GT, LBRACKET, MINUS, NL, PIPE, RBRACKET, STAR, TILDE, UNDERSCORE } from "./chars.ts"
+import { endOf, flagIndex, type FormatEntity, type FormattedTextInput, isFlag, normalize } from "./entities.ts"
 import { emojiUrl, mentionUrl } from "./links.ts"
 import { FLAG_MARKERS } from "./markdown.ts"
-import { nest, writable } from "./nesting.ts"
-
-const NL = 10
-const STAR = 42
-const MINUS = 45
-const GT = 62
-const LBRACKET = 91
-const BACKSLASH = 92
-const RBRACKET = 93
-const UNDERSCORE = 95
-const BACKTICK = 96
-const PIPE = 124
-const TILDE = 126
+import { nest, type NestEvent, writable } from "./nesting.ts"
 
 /** A quote on whole lines: `[start, end)` starts a line and ends one. */
 interface LineQuote {
@@ -43,15 +32,14 @@ const lineQuotes = (
   preStarts: ReadonlySet<number>,
   preEnds: ReadonlySet<number>
 ): Array<LineQuote> => {
-  const fenceAt = (pos: number): boolean => preStarts.has(pos) || preEnds.has(pos)
   const out: Array<LineQuote> = []
   for (const q of quotes) {
     let start = q.offset
-    if (start > 0 && text.charCodeAt(start - 1) !== NL && !fenceAt(start)) {
+    if (start > 0 && text.charCodeAt(start - 1) !== NL && !preStarts.has(start) && !preEnds.has(start)) {
       start = text.lastIndexOf("\n", start - 1) + 1
     }
     let end = endOf(q)
-    if (end < text.length && text.charCodeAt(end) !== NL && !fenceAt(end)) {
+    if (end < text.length && text.charCodeAt(end) !== NL && !preStarts.has(end) && !preEnds.has(end)) {
       const nl = text.indexOf("\n", end)
       end = nl < 0 ? text.length : nl
     }
@@ -70,8 +58,12 @@ type Item =
   // a line break (or, at the very start, none) and the quote prefix of the line it starts
   | { readonly k: "line"; readonly nl: boolean; readonly prefix: string }
 
+/** Characters that may need a backslash in plain text. */
+const MARKUP = /[\\`[\]*_\-~|>]/
+
 /** `c` must be escaped in plain text when the next output character is `next`. */
 const escapeText = (s: string, next: number, lineStart: boolean): string => {
+  if (!MARKUP.test(s)) return s
   let out = ""
   let last = 0
   for (let k = 0; k < s.length; k++) {
@@ -116,7 +108,7 @@ const escapeLeaf = (s: string, lineStart: boolean): string => {
   return head + (/[\\`]/.test(body) ? body.replace(/[\\`]/g, "\\$&") : body)
 }
 
-const escapeUrl = (url: string): string => url.replace(/[\\()]/g, "\\$&")
+const escapeUrl = (url: string): string => (/[\\()]/.test(url) ? url.replace(/[\\()]/g, "\\$&") : url)
 
 const linkClose = (e: FormatEntity): string => {
   switch (e._tag) {
@@ -131,35 +123,28 @@ const linkClose = (e: FormatEntity): string => {
   }
 }
 
-const FLAG_INDEX: Partial<Record<FormatEntity["_tag"], number>> = {
-  messageEntityBold: 0,
-  messageEntityItalic: 1,
-  messageEntityUnderline: 2,
-  messageEntityStrike: 3,
-  messageEntitySpoiler: 4
-}
+/**
+ * Lays out text and markers as items (text runs, raw markup, line breaks with their quote
+ * prefixes). A class rather than closures: writing a message allocates no functions.
+ */
+class Layout {
+  readonly items: Array<Item> = []
+  /** The quote the next line may belong to (lines come in text order). */
+  q = 0
+  /** Inside code or pre. */
+  leaf = false
+  readonly text: string
+  readonly quotes: ReadonlyArray<LineQuote>
+  readonly preStarts: ReadonlySet<number>
+  readonly preEnds: ReadonlySet<number>
 
-/** Writes the markdown dialect (see `Text.toMarkdown`). */
-export const toMarkdown = (input: FormattedTextInput): string => {
-  const { text, entities } = normalize(input)
-  const inline = writable(
-    entities.filter((e) =>
-      e._tag !== "messageEntityBlockquote" && !(e._tag === "messageEntityTextUrl" && e.url.includes("\n"))
-    )
-  )
-  const preStarts = new Set<number>()
-  const preEnds = new Set<number>()
-  for (const e of inline) {
-    if (e._tag === "messageEntityPre") {
-      preStarts.add(e.offset)
-      preEnds.add(endOf(e))
-    }
+  constructor(text: string, quotes: ReadonlyArray<LineQuote>, preStarts: ReadonlySet<number>, preEnds: ReadonlySet<number>) {
+    this.text = text
+    this.quotes = quotes
+    this.preStarts = preStarts
+    this.preEnds = preEnds
   }
-  const quotes = lineQuotes(text, entities.filter((e) => e._tag === "messageEntityBlockquote"), preStarts, preEnds)
-  if (inline.length === 0 && quotes.length === 0 && !/[\\`[\]*_\-~|>]/.test(text)) return text
 
-  const items: Array<Item> = []
-  let q = 0
   /**
    * The quote prefix of an output line whose content starts at text position `pos`: a text
    * line belongs to a quote that starts at or before it and ends at or after it; a fence line
@@ -167,56 +152,71 @@ export const toMarkdown = (input: FormattedTextInput): string => {
    * can start at one position (a line break, then a pre's fences): a quote starts on the last
    * of them, so a quote just above stays apart.
    */
-  const prefixAt = (pos: number, line: "text" | "opener" | "closer"): string => {
+  prefixAt(pos: number, line: "text" | "opener" | "closer"): string {
+    const quotes = this.quotes
     const fence = line !== "text"
-    while (q < quotes.length && ((quotes[q] as LineQuote).end < pos || (fence && (quotes[q] as LineQuote).end === pos))) q++
-    const quote = quotes[q]
+    while (
+      this.q < quotes.length &&
+      ((quotes[this.q] as LineQuote).end < pos || (fence && (quotes[this.q] as LineQuote).end === pos))
+    ) this.q++
+    const quote = quotes[this.q]
     if (quote === undefined || pos < quote.start || (fence ? pos >= quote.end : pos > quote.end)) return ""
     if (!quote.begun) {
-      const later = line === "text" ? preStarts.has(pos) || preEnds.has(pos) : line === "closer" && preStarts.has(pos)
+      const later = line === "text"
+        ? this.preStarts.has(pos) || this.preEnds.has(pos)
+        : line === "closer" && this.preStarts.has(pos)
       if (pos === quote.start && later) return ""
       quote.begun = true
       if (quote.collapsed) return "**>"
     }
     return ">"
   }
-  let leaf = false
-  const emitText = (a: number, b: number): void => {
+
+  /** Text `[a, b)`, split at line breaks. */
+  emitText(a: number, b: number): void {
+    const text = this.text
     while (a < b) {
       const nl = text.indexOf("\n", a)
       const stop = nl < 0 || nl >= b ? b : nl
-      if (stop > a) items.push({ k: "text", s: text.slice(a, stop), leaf })
+      if (stop > a) this.items.push({ k: "text", s: text.slice(a, stop), leaf: this.leaf })
       if (stop === b) return
-      items.push({ k: "line", nl: true, prefix: prefixAt(stop + 1, "text") })
+      this.items.push({ k: "line", nl: true, prefix: this.prefixAt(stop + 1, "text") })
       a = stop + 1
     }
   }
 
-  const first = prefixAt(0, "text")
-  if (first !== "") items.push({ k: "line", nl: false, prefix: first })
-  let pos = 0
-  for (const ev of nest(inline)) {
-    emitText(pos, ev.at)
-    pos = ev.at
-    const e = ev.entity
-    if (isFlag(e._tag)) {
-      items.push({ k: "raw", s: FLAG_MARKERS[FLAG_INDEX[e._tag] as number] as string })
-    } else if (e._tag === "messageEntityCode") {
-      items.push({ k: "raw", s: "`" })
-      leaf = ev.open
-    } else if (e._tag === "messageEntityPre") {
-      if (ev.open) {
-        items.push({ k: "raw", s: "```" + e.language }, { k: "line", nl: true, prefix: prefixAt(ev.at, "opener") })
+  layout(events: ReadonlyArray<NestEvent>): Array<Item> {
+    const items = this.items
+    const first = this.prefixAt(0, "text")
+    if (first !== "") items.push({ k: "line", nl: false, prefix: first })
+    let pos = 0
+    for (const ev of events) {
+      this.emitText(pos, ev.at)
+      pos = ev.at
+      const e = ev.entity
+      if (isFlag(e._tag)) {
+        items.push({ k: "raw", s: FLAG_MARKERS[flagIndex(e._tag)] as string })
+      } else if (e._tag === "messageEntityCode") {
+        items.push({ k: "raw", s: "`" })
+        this.leaf = ev.open
+      } else if (e._tag === "messageEntityPre") {
+        if (ev.open) {
+          items.push({ k: "raw", s: "```" + e.language }, { k: "line", nl: true, prefix: this.prefixAt(ev.at, "opener") })
+        } else {
+          items.push({ k: "line", nl: true, prefix: this.prefixAt(ev.at, "closer") }, { k: "raw", s: "```" })
+        }
+        this.leaf = ev.open
       } else {
-        items.push({ k: "line", nl: true, prefix: prefixAt(ev.at, "closer") }, { k: "raw", s: "```" })
+        items.push({ k: "raw", s: ev.open ? (e._tag === "messageEntityCustomEmoji" ? "![" : "[") : linkClose(e) })
       }
-      leaf = ev.open
-    } else {
-      items.push({ k: "raw", s: ev.open ? (e._tag === "messageEntityCustomEmoji" ? "![" : "[") : linkClose(e) })
     }
+    this.emitText(pos, this.text.length)
+    return items
   }
-  emitText(pos, text.length)
+}
 
+/** The items as markdown, escaping text by what surrounds it. */
+const render = (items: ReadonlyArray<Item>): string => {
   let out = ""
   // where the output stands on its line: at its start, after only a `**` there, or further
   let line: "start" | "stars" | "inside" = "start"
@@ -245,4 +245,25 @@ export const toMarkdown = (input: FormattedTextInput): string => {
     }
   }
   return out
+}
+
+const isInline = (e: FormatEntity): boolean =>
+  e._tag !== "messageEntityBlockquote" && !(e._tag === "messageEntityTextUrl" && e.url.includes("\n"))
+const isQuote = (e: FormatEntity): boolean => e._tag === "messageEntityBlockquote"
+
+/** Writes the markdown dialect (see `Text.toMarkdown`). */
+export const toMarkdown = (input: FormattedTextInput): string => {
+  const { text, entities } = normalize(input)
+  const inline = writable(entities.filter(isInline))
+  const preStarts = new Set<number>()
+  const preEnds = new Set<number>()
+  for (const e of inline) {
+    if (e._tag === "messageEntityPre") {
+      preStarts.add(e.offset)
+      preEnds.add(endOf(e))
+    }
+  }
+  const quotes = lineQuotes(text, entities.filter(isQuote), preStarts, preEnds)
+  if (inline.length === 0 && quotes.length === 0 && !MARKUP.test(text)) return text
+  return render(new Layout(text, quotes, preStarts, preEnds).layout(nest(inline)))
 }

@@ -17,6 +17,8 @@ export interface NestEvent {
   readonly entity: FormatEntity
 }
 
+const byNumber = (a: number, b: number): number => a - b
+
 /** Whether some value of the sorted `bounds` lies strictly between `lo` and `hi`. */
 const boundaryInside = (bounds: ReadonlyArray<number>, lo: number, hi: number): boolean => {
   let a = 0
@@ -37,7 +39,7 @@ const boundaryInside = (bounds: ReadonlyArray<number>, lo: number, hi: number): 
 export const writable = (entities: ReadonlyArray<FormatEntity>): Array<FormatEntity> => {
   const bounds: Array<number> = []
   for (const e of entities) if (isFlag(e._tag)) bounds.push(e.offset, endOf(e))
-  bounds.sort((a, b) => a - b)
+  bounds.sort(byNumber)
   const open: Array<FormatEntity> = []
   const out: Array<FormatEntity> = []
   for (const e of entities) {
@@ -55,61 +57,67 @@ export const writable = (entities: ReadonlyArray<FormatEntity>): Array<FormatEnt
   return out
 }
 
+/** The state of {@link nest}: a class, so that planning allocates no functions. */
+class Nester {
+  readonly events: Array<NestEvent> = []
+  /** Open entities; above the innermost container, styles are ordered by end, latest lowest. */
+  readonly stack: Array<FormatEntity> = []
+  /** Stack indices of the open containers. */
+  readonly containers: Array<number> = []
+
+  push(entity: FormatEntity, at: number): void {
+    if (!isFlag(entity._tag)) this.containers.push(this.stack.length)
+    this.stack.push(entity)
+    this.events.push({ at, open: true, entity })
+  }
+
+  /** Pushes `entity`, first setting aside the styles that end before it (they reopen inside). */
+  open(entity: FormatEntity, at: number): void {
+    const stack = this.stack
+    const end = endOf(entity)
+    const aside: Array<FormatEntity> = []
+    for (let top = stack[stack.length - 1]; top !== undefined && isFlag(top._tag) && endOf(top) < end; top = stack[stack.length - 1]) {
+      stack.pop()
+      this.events.push({ at, open: false, entity: top })
+      aside.push(top)
+    }
+    this.push(entity, at)
+    for (let k = aside.length - 1; k >= 0; k--) this.push(aside[k] as FormatEntity, at)
+  }
+
+  run(entities: ReadonlyArray<FormatEntity>): Array<NestEvent> {
+    const { containers, events, stack } = this
+    let next = 0
+    while (next < entities.length || stack.length > 0) {
+      const top = stack[stack.length - 1]
+      const inner = containers.length > 0 ? stack[containers[containers.length - 1] as number] : undefined
+      const nextOpen = next < entities.length ? (entities[next] as FormatEntity).offset : Infinity
+      const topEnd = top === undefined ? Infinity : endOf(top)
+      const innerEnd = inner === undefined ? Infinity : endOf(inner)
+      if (Math.min(topEnd, innerEnd) > nextOpen) {
+        this.open(entities[next++] as FormatEntity, nextOpen)
+      } else if (topEnd <= innerEnd) {
+        stack.pop()
+        if (!isFlag((top as FormatEntity)._tag)) containers.pop()
+        events.push({ at: topEnd, open: false, entity: top as FormatEntity })
+      } else {
+        // the innermost container ends before styles opened inside it: close them, close it,
+        // reopen them outside
+        const at = containers.pop() as number
+        const above = stack.splice(at + 1)
+        for (let k = above.length - 1; k >= 0; k--) events.push({ at: innerEnd, open: false, entity: above[k] as FormatEntity })
+        stack.pop()
+        events.push({ at: innerEnd, open: false, entity: inner as FormatEntity })
+        for (const style of above) this.open(style, innerEnd)
+      }
+    }
+    return events
+  }
+}
+
 /**
  * Open/close events, properly nested, for entities that {@link writable} returned. Styles
  * crossing a container are closed before it and reopened inside it (and the other way at its
  * end); styles crossing each other are split the same way.
  */
-export const nest = (entities: ReadonlyArray<FormatEntity>): Array<NestEvent> => {
-  const events: Array<NestEvent> = []
-  // open entities; above the innermost container, styles are ordered by end, latest lowest
-  const stack: Array<FormatEntity> = []
-  const containers: Array<number> = []
-
-  const push = (entity: FormatEntity, at: number): void => {
-    if (!isFlag(entity._tag)) containers.push(stack.length)
-    stack.push(entity)
-    events.push({ at, open: true, entity })
-  }
-  const close = (entity: FormatEntity, at: number): void => {
-    events.push({ at, open: false, entity })
-  }
-  /** Pushes `entity`, first setting aside the styles that end before it (they reopen inside). */
-  const open = (entity: FormatEntity, at: number): void => {
-    const end = endOf(entity)
-    const aside: Array<FormatEntity> = []
-    for (let top = stack[stack.length - 1]; top !== undefined && isFlag(top._tag) && endOf(top) < end; top = stack[stack.length - 1]) {
-      stack.pop()
-      close(top, at)
-      aside.push(top)
-    }
-    push(entity, at)
-    for (let k = aside.length - 1; k >= 0; k--) push(aside[k] as FormatEntity, at)
-  }
-
-  let next = 0
-  while (next < entities.length || stack.length > 0) {
-    const top = stack[stack.length - 1]
-    const inner = containers.length > 0 ? stack[containers[containers.length - 1] as number] : undefined
-    const nextOpen = next < entities.length ? (entities[next] as FormatEntity).offset : Infinity
-    const topEnd = top === undefined ? Infinity : endOf(top)
-    const innerEnd = inner === undefined ? Infinity : endOf(inner)
-    if (Math.min(topEnd, innerEnd) > nextOpen) {
-      open(entities[next++] as FormatEntity, nextOpen)
-    } else if (topEnd <= innerEnd) {
-      stack.pop()
-      if (!isFlag((top as FormatEntity)._tag)) containers.pop()
-      close(top as FormatEntity, topEnd)
-    } else {
-      // the innermost container ends before styles opened inside it: close them, close it,
-      // reopen them outside
-      const at = containers.pop() as number
-      const above = stack.splice(at + 1)
-      for (let k = above.length - 1; k >= 0; k--) close(above[k] as FormatEntity, innerEnd)
-      stack.pop()
-      close(inner as FormatEntity, innerEnd)
-      for (const style of above) open(style, innerEnd)
-    }
-  }
-  return events
-}
+export const nest = (entities: ReadonlyArray<FormatEntity>): Array<NestEvent> => new Nester().run(entities)

@@ -1,8 +1,10 @@
 import { assert, describe, it } from "@effect/vitest"
 import fc from "fast-check"
 import * as Text from "../../../src/client/Text.ts"
-import type { Api } from "../../../src/tl/index.ts"
 import { arbitraryEntities, htmlDoc, markdownDoc, markupArb } from "./arbitraries.ts"
+
+/** Runs per property; `TEXT_RUNS=200000 npx vitest run test/client/text` for a long soak. */
+const RUNS = Number(process.env["TEXT_RUNS"] ?? 2000)
 
 const show = (x: unknown): string => JSON.stringify(x, (_k, v) => (typeof v === "bigint" ? `${v}n` : v))
 
@@ -33,7 +35,7 @@ describe("Text round trips", () => {
             const back = d.parse(written)
             assert.deepStrictEqual(back, x, `written: ${show(written)}`)
           }),
-          { numRuns: 30000 }
+          { numRuns: RUNS }
         )
       })
 
@@ -42,7 +44,7 @@ describe("Text round trips", () => {
           fc.property(markupArb, (s) => {
             assertWellFormed(d.parse(s))
           }),
-          { numRuns: 30000 }
+          { numRuns: RUNS }
         )
       })
 
@@ -53,7 +55,7 @@ describe("Text round trips", () => {
             assert.strictEqual(back.text, x.text)
             assertWellFormed(back)
           }),
-          { numRuns: 30000 }
+          { numRuns: RUNS }
         )
       })
 
@@ -63,7 +65,7 @@ describe("Text round trips", () => {
             const once = d.parse(s)
             assert.strictEqual(d.parse(d.write(once)).text, once.text)
           }),
-          { numRuns: 30000 }
+          { numRuns: RUNS }
         )
       })
     })
@@ -76,7 +78,7 @@ describe("Text round trips", () => {
         const written = Text.toMarkdown(once)
         assert.deepStrictEqual(Text.parseMarkdown(written), once, `written: ${show(written)}`)
       }),
-      { numRuns: 30000 }
+      { numRuns: RUNS }
     )
   })
 
@@ -87,9 +89,7 @@ describe("Text round trips", () => {
         assertWellFormed(n)
         assert.deepStrictEqual(Text.normalize(n), n)
       }),
-      { numRuns: 1000 }
+      { numRuns: RUNS }
     )
   })
 })
-
-export type { Api }
