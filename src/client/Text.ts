@@ -113,8 +113,8 @@ export const toHtml = (input: FormattedTextInput): string => toHtmlText(input)
  *   code, pre, text link, mention by id, custom emoji, blockquote); auto-detected ones
  *   (`messageEntityUrl`, `Mention`, `Hashtag`, ...) are dropped, the text stays;
  * - `inputMessageEntityMentionName` of an `inputUser` becomes `messageEntityMentionName`;
- *   a text link to `tg://user?id=N` / `tg://emoji?id=N` becomes a mention / custom emoji;
- *   a text link with an empty URL is dropped;
+ *   a text link's URL is trimmed; a link to `tg://user?id=N` / `tg://emoji?id=N` becomes a
+ *   mention / custom emoji; a text link with an empty URL is dropped;
  * - entities are clipped to the text, empty ones dropped;
  * - same-kind styles (bold, italic, underline, strike, spoiler) that overlap or touch are
  *   merged (a style is a set of characters: neither dialect can tell the pieces apart);
