@@ -18,4 +18,5 @@
  */
 export * from "./client/index.ts"
 export * as SessionStorage from "./storage/index.ts"
+export * as Text from "./client/Text.ts"
 export type { Api, ResultOf } from "./tl/index.ts"

@@ -35,7 +35,9 @@ export interface SelfUser {
 }
 
 /**
- * The common update state (`updates.state`), for gap recovery with `updates.getDifference`.
+ * The update state (core.telegram.org/api/updates#fetching-state): the common one
+ * (`updates.state`: pts, qts, date, seq), for gap recovery with `updates.getDifference`, and
+ * the pts of each channel the client follows, for `updates.getChannelDifference`.
  *
  * @since 0.1.0
  * @category models
@@ -45,6 +47,8 @@ export interface UpdateState {
   readonly qts: number
   readonly date: number
   readonly seq: number
+  /** Channel id → the channel's pts. Absent in sessions written before channels were tracked. */
+  readonly channels?: ReadonlyMap<bigint, number> | undefined
 }
 
 /**

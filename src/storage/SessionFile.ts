@@ -78,7 +78,10 @@ export const SessionDocument = Schema.Struct({
     pts: Schema.Int,
     qts: Schema.Int,
     date: Schema.Int,
-    seq: Schema.Int
+    seq: Schema.Int,
+    // Optional so that documents written before channels were tracked still load; builds
+    // that predate it ignore the extra key.
+    channels: Schema.optional(Schema.Array(Schema.Struct({ id: Schema.BigInt, pts: Schema.Int })))
   })),
   peers: Schema.Array(Schema.Struct({
     id: Schema.BigInt,
@@ -113,7 +116,13 @@ const toDocument = (data: SessionData): Document => ({
     bot: data.user.bot,
     ...opt("username", data.user.username)
   },
-  updateState: data.updateState ?? null,
+  updateState: data.updateState === undefined ? null : {
+    pts: data.updateState.pts,
+    qts: data.updateState.qts,
+    date: data.updateState.date,
+    seq: data.updateState.seq,
+    ...opt("channels", data.updateState.channels && Array.from(data.updateState.channels, ([id, pts]) => ({ id, pts })))
+  },
   peers: Array.from(data.peers.values(), (p) => ({
     id: p.id,
     kind: p.kind,
@@ -134,7 +143,13 @@ const fromDocument = (doc: Document): SessionData => ({
     timeOffset: dc.timeOffset
   }])),
   user: doc.user ?? undefined,
-  updateState: doc.updateState ?? undefined,
+  updateState: doc.updateState === null ? undefined : {
+    pts: doc.updateState.pts,
+    qts: doc.updateState.qts,
+    date: doc.updateState.date,
+    seq: doc.updateState.seq,
+    ...opt("channels", doc.updateState.channels && new Map(doc.updateState.channels.map((c): [bigint, number] => [c.id, c.pts])))
+  },
   peers: new Map(doc.peers.map((p): [bigint, PeerEntry] => [markedPeerId(p.kind, p.id), {
     ...p,
     accessHash: p.accessHash

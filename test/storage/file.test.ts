@@ -124,6 +124,21 @@ describe("layerFile", () => {
       assert.deepStrictEqual(fs.readdirSync(dir), ["s.json"]) // the lock was released
     }))
 
+  it.effect("channel pts survive a restart; a document without them (older build) still loads", () =>
+    Effect.gen(function*() {
+      const file = path.join(tempDir(), "s.json")
+      const channels = new Map([[1234567890123n, 77], [5n, 1]])
+      yield* withFile(file, (s) => s.setUpdateState({ pts: 10, qts: 2, date: 1_700_000_000, seq: 3, channels }))
+      const data = yield* withFile(file, (s) => s.load)
+      assert.deepStrictEqual(data.updateState, { pts: 10, qts: 2, date: 1_700_000_000, seq: 3, channels })
+      const json = JSON.parse(fs.readFileSync(file, "utf8"))
+      assert.deepStrictEqual(json.updateState.channels, [{ id: "1234567890123", pts: 77 }, { id: "5", pts: 1 }])
+      delete json.updateState.channels
+      fs.writeFileSync(file, JSON.stringify(json))
+      const old = yield* withFile(file, (s) => s.load)
+      assert.deepStrictEqual(old.updateState, { pts: 10, qts: 2, date: 1_700_000_000, seq: 3 })
+    }))
+
   it.effect("a schema failure with our marker is Corrupt, a newer version UnsupportedVersion", () =>
     Effect.gen(function*() {
       const file = path.join(tempDir(), "s.json")
