@@ -192,14 +192,14 @@ const showEntities = (m: Api.Message) =>
 /** Step 4: the two seeded users exchange a formatted message and list their dialogs. */
 const messagingDemo = (config: ClientConfig, cluster: TestDc.ClusterShape) =>
   Effect.gen(function*() {
-    yield* say("\nMessaging: the demo user writes to @alice in markdown; Alice's client gets it pushed and answers:")
+    yield* say("\nMessaging: the demo user writes to @alice in markdown; Alice's client gets it pushed and answers in HTML:")
     const demo = yield* buildClient(config, layerFile(SESSION_FILE))
     const alice = yield* buildClient(config, layerMemory)
     yield* alice.start({ phone: Effect.succeed(ALICE_PHONE), code: Effect.map(cluster.codeFor(ALICE_PHONE), Redacted.make) })
     const aliceInbox = yield* alice.updates
     const as = (client: ClientShape) => <A, E>(effect: Effect.Effect<A, E, Client>) => Effect.provideService(effect, Client, client)
 
-    const sent = yield* as(demo)(Messages.send("@alice", "**Hello** Alice! This is _effect-mtproto_ talking to `TestDc`."))
+    const sent = yield* as(demo)(Messages.send("@alice", "**Hello** Alice! This is __effect-mtproto__ talking to `TestDc`, with [a link](https://core.telegram.org/mtproto)."))
     yield* say(`  demo → @alice  #${sent.id}: ${sent._tag === "message" ? sent.message : ""}  [${showEntities(sent)}]`)
     const pushed = yield* aliceInbox.pipe(
       Stream.filterMap((u) => Option.fromNullable(u._tag === "updates" || u._tag === "updateShortMessage" ? u : undefined)),
@@ -210,7 +210,7 @@ const messagingDemo = (config: ClientConfig, cluster: TestDc.ClusterShape) =>
     const [received] = yield* as(alice)(Effect.map(Stream.runCollect(Messages.history("+15550001", { limit: 1 })), (c) => [...c]))
     if (received !== undefined) {
       yield* say(`  Alice reads  #${received.id}: ${received._tag === "message" ? received.message : ""}  [${showEntities(received)}]`)
-      const reply = yield* as(alice)(Messages.send("+15550001", "Hi! __Got it__, thanks.", { replyTo: received.id }))
+      const reply = yield* as(alice)(Messages.send("+15550001", "Hi! <b>Got it</b>, <i>thanks</i>.", { replyTo: received.id, parseMode: "html" }))
       yield* say(`  Alice → demo #${reply.id} (a reply to #${received.id}): ${reply._tag === "message" ? reply.message : ""}  [${showEntities(reply)}]`)
     }
     for (const [who, client] of [["demo user", demo], ["Alice", alice]] as const) {

@@ -12,8 +12,8 @@ import * as TestDc from "../src/testing/index.ts"
 
 // What a bot or app does, given a logged-in Client in its context.
 const program = Effect.gen(function*() {
-  const sent = yield* Messages.send("@bob_builder", "**Hello** Bob, this is _markdown_")
-  yield* Messages.edit("@bob_builder", sent.id, "**Hello** Bob, this is _markdown_ (edited)")
+  const sent = yield* Messages.send("@bob_builder", "**Hello** Bob, this is __markdown__")
+  yield* Messages.edit("@bob_builder", sent.id, "**Hello** Bob, this is __markdown__ (edited)")
   yield* Stream.runForEach(
     Messages.history("@bob_builder", { limit: 10 }),
     (m) => Effect.log(m._tag === "message" ? m.message : m._tag)

@@ -220,4 +220,29 @@ describe("Messaging over TCP", () => {
       yield* cyClient.invoke({ _tag: "messages.readHistory", peer: { _tag: "inputPeerChat", chat_id: chat.id }, max_id: 0 })
       assert.strictEqual(cluster.world.stateOf(ada.id).pts, before + 1)
     }))
+
+  it.scopedLive("formatted text: markdown and HTML become entities; a mention by id reaches the server as the user's InputUser", () =>
+    Effect.gen(function*() {
+      const cluster = yield* makeCluster([1])
+      cluster.world.addUser({ phone: "+15550001", firstName: "Ada" })
+      const bob = cluster.world.addUser({ phone: "+15550002", firstName: "Bob", username: "bob_b" })
+      const ada = yield* loginUser(cluster, "+15550001")
+      const run = as(ada)
+      yield* run(Peers.resolve("@bob_b")) // Bob's access hash, for the mention below
+      const md = yield* run(Messages.send("@bob_b", `**Hi** [Bob](tg://user?id=${bob.id}), see \`x\``))
+      assert.strictEqual(textOf(md), "Hi Bob, see x")
+      const stored = cluster.world.historyOf(bob.id, cluster.world.userByPhone("+15550001")!.id).at(-1)
+      assert.deepStrictEqual(stored?._tag === "message" ? stored.entities : undefined, [
+        { _tag: "messageEntityBold", offset: 0, length: 2 },
+        { _tag: "messageEntityMentionName", offset: 3, length: 3, user_id: bob.id },
+        { _tag: "messageEntityCode", offset: 12, length: 1 }
+      ])
+      const html = yield* run(Messages.send("@bob_b", "<b>bold</b> and <i>italic</i> 👍", { parseMode: "html" }))
+      assert.isTrue(html._tag === "message" && html.message === "bold and italic 👍" && html.entities?.length === 2)
+      // Malformed markup is sent as best-effort text, never a failure.
+      const broken = yield* run(Messages.send("@bob_b", "**unclosed [link( `tick"))
+      assert.strictEqual(textOf(broken), "**unclosed [link( `tick")
+      // A mention of someone the client cannot address fails before anything is sent.
+      assert.strictEqual(yield* failure(run(Messages.send("@bob_b", "[who](tg://user?id=555)"))), "PeerNotFound")
+    }))
 })

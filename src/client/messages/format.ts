@@ -1,10 +1,11 @@
 /**
  * Turning what the user wrote into the text and entities a message is sent with: a parse mode
- * (markdown, HTML, or none), or explicit entities.
+ * (markdown or HTML through the `Text` module, or none), or explicit entities.
  *
  * @since 0.1.0
  */
 import type { Api } from "../../tl/index.ts"
+import * as Text from "../Text.ts"
 
 /**
  * How `Messages.send` reads its text.
@@ -16,7 +17,7 @@ export type ParseMode = "markdown" | "html" | "none"
 
 /**
  * The text and entities to send. Explicit `entities` win over the parse mode (the text is then
- * sent as is).
+ * sent as is). Malformed markup never fails: the parsers give best-effort text.
  */
 export const formatText = (
   text: string,
@@ -24,6 +25,5 @@ export const formatText = (
   entities: ReadonlyArray<Api.MessageEntity> | undefined
 ): { readonly text: string; readonly entities: ReadonlyArray<Api.MessageEntity> } => {
   if (entities !== undefined || parseMode === "none") return { text, entities: entities ?? [] }
-  // Markdown and HTML come from the Text module.
-  return { text, entities: [] }
+  return parseMode === "html" ? Text.parseHtml(text) : Text.parseMarkdown(text)
 }
