@@ -1,6 +1,7 @@
 /**
- * `effect-mtproto`: the Client service, its layers and errors, the TL types (`Api`), and the
- * session storage layers.
+ * `effect-mtproto`: the Client service, its layers and errors, the TL types (`Api`), the
+ * session storage layers, and the module functions over the Client (`Peers`, `Messages`,
+ * `Dialogs`).
  *
  * @module
  */
