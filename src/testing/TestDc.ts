@@ -30,6 +30,7 @@ import { createPrivateKey } from "node:crypto"
 import { authKeyId, generateRsaKeyPair, randomBytes, type RsaKeyPair, type RsaPublicKey } from "../crypto/index.ts"
 import { defaultHandlers, type Handlers, type InjectedError, makeInjector } from "./handlers.ts"
 import { handleConnection } from "./internal/connection.ts"
+import { runLoginTokenPushes } from "./internal/keyPushes.ts"
 import {
   type AuthKeyInfo,
   type ClientMessage,
@@ -218,6 +219,8 @@ export const make = (options: TestDcOptions = {}): Effect.Effect<TestDcShape, So
       Effect.forkScoped
     )
     yield* Effect.logDebug("TestDc listening").pipe(Effect.annotateLogs({ host, port, dcId }))
+    // A QR login token this DC exported was accepted: its key gets updateLoginToken.
+    yield* runLoginTokenPushes(state)
     const rotate = (key: StoredKey): bigint => {
       key.salt = randomLong(randomBytes)
       key.futureSalts = []

@@ -19,6 +19,7 @@
  * @since 0.1.0
  */
 import { bigIntToBytes, randomBytes, type RandomBytes, srpVerifier, TELEGRAM_DH_PRIME, toHex } from "../crypto/index.ts"
+import { makeLoginTokens, type WorldLoginTokens } from "./world/LoginTokens.ts"
 
 /**
  * A 2FA password as the server keeps it: the SRP verifier and the salts, never the password.
@@ -161,7 +162,7 @@ export interface WorldDc {
  * @since 0.1.0
  * @category models
  */
-export interface World {
+export interface World extends WorldLoginTokens {
   /** Users (and bots) by id. */
   readonly users: Map<bigint, WorldUser>
   /** Bot user ids by token. */
@@ -215,6 +216,8 @@ export interface World {
 export interface WorldOptions {
   /** Seconds a login code stays valid (default 300). */
   readonly codeLifetimeSeconds?: number | undefined
+  /** Seconds a QR login token stays valid (default 30). */
+  readonly loginTokenLifetimeSeconds?: number | undefined
   /** Randomness source (default: the crypto module's); pin it for reproducible codes. */
   readonly randomBytes?: RandomBytes | undefined
 }
@@ -332,7 +335,9 @@ export const makeWorld = (options: WorldOptions = {}): World => {
       return () => void listeners.delete(listener)
     },
     bumpPts: (count = 1) => (pts += count),
-    randomBytes: random
+    randomBytes: random,
+    loginTokenLifetimeSeconds: options.loginTokenLifetimeSeconds ?? 30,
+    ...makeLoginTokens(users, random, () => world.loginTokenLifetimeSeconds)
   }
   return world
 }

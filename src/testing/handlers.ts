@@ -12,9 +12,11 @@ import * as Effect from "effect/Effect"
 import type { Api } from "../tl/index.ts"
 import { authHandlers } from "./handlers/auth.ts"
 import type { HandlerContext, Handlers } from "./handlers/core.ts"
+import { qrHandlers } from "./handlers/qr.ts"
 import type { WorldDc } from "./World.ts"
 
 export { apiUser, authHandlers, requireUser } from "./handlers/auth.ts"
+export { qrHandlers } from "./handlers/qr.ts"
 export {
   type AnyHandler,
   authorizationProblem,
@@ -79,7 +81,7 @@ export const makeConfig = (
 
 /**
  * The handlers every TestDc has: `help.getConfig` (listing every DC of the world),
- * `help.getNearestDc`, and the {@link authHandlers}.
+ * `help.getNearestDc`, the {@link authHandlers} and the {@link qrHandlers}.
  *
  * @since 0.1.0
  * @category handlers
@@ -89,5 +91,6 @@ export const defaultHandlers: Handlers = {
   "help.getConfig": (_request, ctx) =>
     Effect.sync(() => makeConfig(ctx, [...ctx.world.dcs.values()].sort((a, b) => a.id - b.id))),
   "help.getNearestDc": (_request, ctx) =>
-    Effect.succeed({ _tag: "nearestDc", country: "XX", this_dc: ctx.dcId, nearest_dc: ctx.dcId })
+    Effect.succeed({ _tag: "nearestDc", country: "XX", this_dc: ctx.dcId, nearest_dc: ctx.dcId }),
+  ...qrHandlers
 }
