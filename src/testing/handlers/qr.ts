@@ -47,9 +47,9 @@ export const qrHandlers: Handlers = {
       // Logged in already (by this flow or another): the login is the answer.
       if (self !== undefined) return Effect.map(logInOrAskPassword(ctx, self), success)
       const current = ctx.world.loginTokenOf(ctx.authKeyId, ctx.dcId)
-      if (current?.acceptedBy !== undefined) {
-        // Used up: a second export after this one starts a new QR code.
-        ctx.world.loginTokens.delete(toHex(current.token))
+      if (current?.acceptedBy !== undefined && !current.used) {
+        // Used up: an export after this one starts a new QR code.
+        current.used = true
         const user = ctx.world.users.get(current.acceptedBy)
         if (user === undefined) return fail(400, "AUTH_TOKEN_INVALID")
         return finishLogin(ctx, user)

@@ -48,6 +48,8 @@ export interface LoginToken {
   readonly expiresAt: number
   /** The user who accepted it, once one has. */
   acceptedBy: bigint | undefined
+  /** The exporting key got the accepted login (it stays known, for AUTH_TOKEN_ALREADY_ACCEPTED). */
+  used: boolean
 }
 
 /**
@@ -173,7 +175,7 @@ export const makeLoginTokens = (
       const key = `${request.dcId}:${request.authKeyId}`
       const current = latest.get(key)
       if (current !== undefined && current.acceptedBy === undefined && now < current.expiresAt) return current
-      const token: LoginToken = { ...request, token: random(32), expiresAt: now + lifetime(), acceptedBy: undefined }
+      const token: LoginToken = { ...request, token: random(32), expiresAt: now + lifetime(), acceptedBy: undefined, used: false }
       loginTokens.set(toHex(token.token), token)
       latest.set(key, token)
       return token
