@@ -53,6 +53,8 @@ export class QrTokenTracker {
   private shown = 0
   /** The current token's wait ran out already (the server gave it again after its expiry). */
   private expired = false
+  /** Codes whose wait ran out. */
+  private expiries = 0
   private stale = 0
   private readonly maxRefreshes: number
 
@@ -84,7 +86,7 @@ export class QrTokenTracker {
   onExpired(): "Refresh" | "GiveUp" {
     if (this.expired) return ++this.stale > MAX_STALE ? "GiveUp" : "Refresh"
     this.expired = true
-    return this.shown > this.maxRefreshes ? "GiveUp" : "Refresh"
+    return ++this.expiries > this.maxRefreshes ? "GiveUp" : "Refresh"
   }
 }
 
