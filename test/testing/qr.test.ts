@@ -154,5 +154,8 @@ describe("TestDc QR login", () => {
       })
       assert.strictEqual(auth._tag, "auth.authorization")
       assert.deepStrictEqual(dc.world.authorizations.get(authKeyId), { userId: eve.id, dcId: 2, passwordPending: false })
+      // Logged in: an export answers with the login and leaves it as it is.
+      assert.strictEqual((yield* exportToken(sender))._tag, "auth.loginTokenSuccess")
+      assert.deepStrictEqual(dc.world.authorizations.get(authKeyId), { userId: eve.id, dcId: 2, passwordPending: false })
     }))
 })

@@ -52,7 +52,8 @@ export const requireUser = (ctx: HandlerContext): Effect.Effect<WorldUser, RpcFa
     return user === undefined ? fail(401, "AUTH_KEY_UNREGISTERED") : Effect.succeed(user)
   })
 
-const authorization = (user: WorldUser): Api.auth.authorization => ({ _tag: "auth.authorization", user: apiUser(user, true) })
+/** The `auth.authorization` answer for `user` (the account itself). */
+export const authorization = (user: WorldUser): Api.auth.authorization => ({ _tag: "auth.authorization", user: apiUser(user, true) })
 
 /** Logs the calling key in as `user` on this DC. */
 const logIn = (ctx: HandlerContext, user: WorldUser): Api.auth.authorization => {

@@ -12,7 +12,7 @@ import * as Effect from "effect/Effect"
 import { toHex } from "../../crypto/index.ts"
 import type { Api } from "../../tl/index.ts"
 import type { WorldUser } from "../World.ts"
-import { logInOrAskPassword, randomLong, requireUser } from "./auth.ts"
+import { authorization, logInOrAskPassword, randomLong, requireUser } from "./auth.ts"
 import { type HandlerContext, type Handlers, RpcFailure } from "./core.ts"
 
 const fail = (code: number, message: string) => Effect.fail(new RpcFailure({ code, message }))
@@ -41,11 +41,10 @@ export const qrHandlers: Handlers = {
   "auth.exportLoginToken": (request, ctx) =>
     Effect.suspend(() => {
       if (request.api_id <= 0 || request.api_hash === "") return fail(400, "API_ID_INVALID")
-      const authorization = ctx.world.authorizations.get(ctx.authKeyId)
-      if (authorization?.passwordPending === true) return fail(401, "SESSION_PASSWORD_NEEDED")
+      if (ctx.world.authorizations.get(ctx.authKeyId)?.passwordPending === true) return fail(401, "SESSION_PASSWORD_NEEDED")
       const self = ctx.world.userOfKey(ctx.authKeyId)
       // Logged in already (by this flow or another): the login is the answer.
-      if (self !== undefined) return Effect.map(logInOrAskPassword(ctx, self), success)
+      if (self !== undefined) return Effect.succeed(success(authorization(self)))
       const current = ctx.world.loginTokenOf(ctx.authKeyId, ctx.dcId)
       if (current?.acceptedBy !== undefined && !current.used) {
         // Used up: an export after this one starts a new QR code.
