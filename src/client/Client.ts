@@ -22,6 +22,7 @@ import { SessionStorage, type SessionStorageError, type SessionStorageShape } fr
 import type { AnyObject, Api, ResultOf, TlMethod } from "../tl/index.ts"
 import { layerNode, Transport } from "../transport/index.ts"
 import { botLogin, type LoginFailure, type LoginParams, userLogin } from "./auth/login.ts"
+import { type QrLogin, qrLogin, type QrLoginFailure } from "./auth/qr.ts"
 import { type ClientConfig, clientConfig, type DcAddress, PRODUCTION_DCS, TEST_DCS } from "./config.ts"
 import * as DcPool from "./DcPool.ts"
 import { type ClientError, DcError, type Migrate } from "./errors.ts"
@@ -40,6 +41,12 @@ export interface ClientShape {
   readonly invoke: <M extends TlMethod>(method: M, options?: InvokeOptions) => Effect.Effect<ResultOf<M>, ClientError>
   /** Logs in unless the stored session already is. Returns the logged-in user. */
   readonly start: (params: LoginParams) => Effect.Effect<Api.User, LoginFailure>
+  /**
+   * Logs in by QR code unless the stored session already is: `onToken` shows each
+   * `tg://login?token=…` code until an app where the account is logged in scans it; then the
+   * 2FA password if the account has one. Returns the logged-in user; interrupt it to cancel.
+   */
+  readonly startQr: (params: QrLogin) => Effect.Effect<Api.User, QrLoginFailure>
   /** The logged-in user (`users.getUsers([inputUserSelf])`). */
   readonly getMe: Effect.Effect<Api.User, ClientError>
   /** Logs out (`auth.logOut`) and clears the stored session. */
@@ -200,16 +207,36 @@ export const make = (config: ClientConfig): Effect.Effect<ClientShape, never, Tr
         ? storage.setUser({ id: user.id, bot: user.bot === true, username: user.username })
         : Effect.void
 
+    /** Stores who logged in and where (every login path ends here). */
+    const loggedIn = (user: Api.User) =>
+      Effect.gen(function*() {
+        yield* saveUser(user)
+        yield* storage.setHomeDc(yield* homeDc)
+        yield* Effect.logInfo("logged in").pipe(Effect.annotateLogs({ user: user.id.toString() }))
+        return user
+      })
+
     const start = (params: LoginParams): Effect.Effect<Api.User, LoginFailure> =>
       Effect.gen(function*() {
         if (yield* isAuthorized) return yield* getMe
         const ctx = { invoke: (m: TlMethod) => invokeUntyped(m), apiId: config.apiId, apiHash: config.apiHash }
         const user = "botToken" in params ? yield* botLogin(ctx, params) : yield* userLogin(ctx, params)
-        yield* saveUser(user)
-        yield* storage.setHomeDc(yield* homeDc)
-        yield* Effect.logInfo("logged in").pipe(Effect.annotateLogs({ user: user.id.toString() }))
-        return user
+        return yield* loggedIn(user)
       }).pipe(Effect.withSpan("Client.start"))
+
+    const startQr = (params: QrLogin): Effect.Effect<Api.User, QrLoginFailure> =>
+      Effect.gen(function*() {
+        if (yield* isAuthorized) return yield* getMe
+        const user = yield* qrLogin({
+          invoke: (m: TlMethod) => invokeUntyped(m),
+          apiId: config.apiId,
+          apiHash: config.apiHash,
+          updates,
+          setHomeDc: (dc) => Effect.zipRight(storage.setHomeDc(dc), Effect.sync(() => void (cachedConfig = undefined))),
+          timeOffset: Effect.flatMap(homeDc, (dc) => Effect.map(storage.load, (s) => s.dcs.get(dc)?.timeOffset ?? 0))
+        }, params)
+        return yield* loggedIn(user)
+      }).pipe(Effect.withSpan("Client.startQr"))
 
     const logOut = Effect.gen(function*() {
       yield* invokeUntyped({ _tag: "auth.logOut" })
@@ -229,6 +256,7 @@ export const make = (config: ClientConfig): Effect.Effect<ClientShape, never, Tr
     return {
       invoke,
       start,
+      startQr,
       getMe,
       logOut,
       isAuthorized,

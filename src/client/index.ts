@@ -6,6 +6,7 @@
  * @module
  */
 export { type BotLogin, type LoginParams, passwordCheck, type UserLogin } from "./auth/login.ts"
+export { type QrLogin, QrLoginError, type QrLoginFailure, type QrToken } from "./auth/qr.ts"
 // `Client.layer(config)`, `Client.layerWith`, `Client.layerConfig` and `Client.make` are statics of the tag.
 export { Client, type ClientShape, type InvokeOptions } from "./Client.ts"
 export { type ClientConfig, clientConfig, type DcAddress, PRODUCTION_DCS, TEST_DCS } from "./config.ts"

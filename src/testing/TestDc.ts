@@ -31,6 +31,7 @@ import { authKeyId, generateRsaKeyPair, randomBytes, type RsaKeyPair, type RsaPu
 import { defaultHandlers, type Handlers, type InjectedError, makeInjector } from "./handlers.ts"
 import { handleConnection } from "./internal/connection.ts"
 import { runPushes } from "./internal/pushes.ts"
+import { runLoginTokenPushes } from "./internal/keyPushes.ts"
 import {
   type AuthKeyInfo,
   type ClientMessage,
@@ -222,6 +223,8 @@ export const make = (options: TestDcOptions = {}): Effect.Effect<TestDcShape, So
     // The World's changes reach this DC's logged-in sessions as pushes.
     yield* runPushes(state)
     yield* Effect.logDebug("TestDc listening").pipe(Effect.annotateLogs({ host, port, dcId }))
+    // A QR login token this DC exported was accepted: its key gets updateLoginToken.
+    yield* runLoginTokenPushes(state)
     const rotate = (key: StoredKey): bigint => {
       key.salt = randomLong(randomBytes)
       key.futureSalts = []

@@ -21,6 +21,7 @@
 import { bigIntToBytes, randomBytes, type RandomBytes, srpVerifier, TELEGRAM_DH_PRIME, toHex } from "../crypto/index.ts"
 import { makeMessaging, type WorldMessaging } from "./world/Messaging.ts"
 import { makeStore } from "./world/Store.ts"
+import { makeLoginTokens, type WorldLoginTokens } from "./world/LoginTokens.ts"
 
 /**
  * A 2FA password as the server keeps it: the SRP verifier and the salts, never the password.
@@ -164,7 +165,7 @@ export interface WorldDc {
  * @since 0.1.0
  * @category models
  */
-export interface World extends WorldMessaging {
+export interface World extends WorldMessaging, WorldLoginTokens {
   /** Users (and bots) by id. */
   readonly users: Map<bigint, WorldUser>
   /** Bot user ids by token. */
@@ -214,6 +215,8 @@ export interface World extends WorldMessaging {
 export interface WorldOptions {
   /** Seconds a login code stays valid (default 300). */
   readonly codeLifetimeSeconds?: number | undefined
+  /** Seconds a QR login token stays valid (default 30). */
+  readonly loginTokenLifetimeSeconds?: number | undefined
   /** Randomness source (default: the crypto module's); pin it for reproducible codes. */
   readonly randomBytes?: RandomBytes | undefined
 }
@@ -327,7 +330,9 @@ export const makeWorld = (options: WorldOptions = {}): World => {
       return () => void listeners.delete(listener)
     },
     randomBytes: random,
-    ...makeMessaging(makeStore(users), random)
+    loginTokenLifetimeSeconds: options.loginTokenLifetimeSeconds ?? 30,
+    ...makeMessaging(makeStore(users), random),
+    ...makeLoginTokens(users, random, () => world.loginTokenLifetimeSeconds)
   }
   return world
 }

@@ -20,10 +20,12 @@ import type { HandlerContext, Handlers } from "./handlers/core.ts"
 import { messagesHandlers } from "./handlers/messages.ts"
 import { updatesHandlers } from "./handlers/updates.ts"
 import { usersHandlers } from "./handlers/users.ts"
+import { qrHandlers } from "./handlers/qr.ts"
 import type { WorldDc } from "./World.ts"
 
 export { authHandlers, requireUser } from "./handlers/auth.ts"
 export { apiUser } from "./world/render.ts"
+export { qrHandlers } from "./handlers/qr.ts"
 export {
   type AnyHandler,
   authorizationProblem,
@@ -88,7 +90,7 @@ export const makeConfig = (
 
 /**
  * The handlers every TestDc has: `help.getConfig` (listing every DC of the world),
- * `help.getNearestDc`, the {@link authHandlers}, and the messaging methods.
+ * `help.getNearestDc`, the {@link authHandlers}, the {@link qrHandlers}, and the messaging methods.
  *
  * @since 0.1.0
  * @category handlers
@@ -104,5 +106,6 @@ export const defaultHandlers: Handlers = {
   "help.getConfig": (_request, ctx) =>
     Effect.sync(() => makeConfig(ctx, [...ctx.world.dcs.values()].sort((a, b) => a.id - b.id))),
   "help.getNearestDc": (_request, ctx) =>
-    Effect.succeed({ _tag: "nearestDc", country: "XX", this_dc: ctx.dcId, nearest_dc: ctx.dcId })
+    Effect.succeed({ _tag: "nearestDc", country: "XX", this_dc: ctx.dcId, nearest_dc: ctx.dcId }),
+  ...qrHandlers
 }

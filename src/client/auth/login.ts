@@ -37,7 +37,8 @@ export interface LoginContext {
 /** Login failures: RPC errors the flow does not repair, or a LoginError. */
 export type LoginFailure = ClientError | LoginError
 
-const userOf = (auth: unknown): Effect.Effect<Api.User, LoginError> => {
+/** The user of an `auth.authorization` answer (a sign-up request or anything else is unexpected here). */
+export const userOf = (auth: unknown): Effect.Effect<Api.User, LoginError> => {
   const a = auth as Api.auth.Authorization
   if (a._tag === "auth.authorization") return Effect.succeed(a.user)
   return Effect.fail(new LoginError({ reason: "Unexpected", detail: a._tag }))
@@ -82,7 +83,11 @@ export const passwordCheck = (
   })
 
 /** Runs `auth.checkPassword`, asking again after a wrong password up to `attempts` times. */
-const checkPassword = (ctx: LoginContext, params: UserLogin, attempts: number): Effect.Effect<Api.User, LoginFailure> =>
+export const checkPassword = (
+  ctx: LoginContext,
+  params: Pick<UserLogin, "password">,
+  attempts: number
+): Effect.Effect<Api.User, LoginFailure> =>
   Effect.gen(function*() {
     if (params.password === undefined) return yield* new LoginError({ reason: "NoPassword" })
     for (let attempt = 1;; attempt++) {

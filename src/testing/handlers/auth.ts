@@ -32,12 +32,23 @@ export const requireUser = (ctx: HandlerContext): Effect.Effect<WorldUser, RpcFa
     return user === undefined ? fail(401, "AUTH_KEY_UNREGISTERED") : Effect.succeed(user)
   })
 
-const authorization = (user: WorldUser): Api.auth.authorization => ({ _tag: "auth.authorization", user: apiUser(user, true) })
+/** The `auth.authorization` answer for `user` (the account itself). */
+export const authorization = (user: WorldUser): Api.auth.authorization => ({ _tag: "auth.authorization", user: apiUser(user, true) })
 
 /** Logs the calling key in as `user` on this DC. */
 const logIn = (ctx: HandlerContext, user: WorldUser): Api.auth.authorization => {
   ctx.world.authorize(ctx.authKeyId, ctx.dcId, user.id)
   return authorization(user)
+}
+
+/**
+ * Logs the calling key in as `user`, or, when the account has a 2FA password, leaves it
+ * waiting for `auth.checkPassword` and answers SESSION_PASSWORD_NEEDED.
+ */
+export const logInOrAskPassword = (ctx: HandlerContext, user: WorldUser): Effect.Effect<Api.auth.authorization, RpcFailure> => {
+  if (user.password === undefined) return Effect.succeed(logIn(ctx, user))
+  ctx.world.authorize(ctx.authKeyId, ctx.dcId, user.id, true)
+  return fail(401, "SESSION_PASSWORD_NEEDED")
 }
 
 /** The pending code behind (phone, hash), or PHONE_CODE_EXPIRED as Telegram answers for a stale hash. */
@@ -65,7 +76,8 @@ const newAlgo = (ctx: HandlerContext): Api.passwordKdfAlgoSHA256SHA256PBKDF2HMAC
   p: SRP_P
 })
 
-const randomLong = (ctx: HandlerContext): bigint => {
+/** A random long from the World's randomness. */
+export const randomLong = (ctx: HandlerContext): bigint => {
   const b = ctx.world.randomBytes(8)
   return new DataView(b.buffer, b.byteOffset, 8).getBigInt64(0, true)
 }
@@ -113,11 +125,7 @@ export const authHandlers: Handlers = {
       if (user === undefined) return { _tag: "auth.authorizationSignUpRequired" } satisfies Api.auth.authorizationSignUpRequired
       if (user.homeDc !== undefined && user.homeDc !== ctx.dcId) return yield* fail(303, `PHONE_MIGRATE_${user.homeDc}`)
       ctx.world.codes.delete(phone)
-      if (user.password !== undefined) {
-        ctx.world.authorize(ctx.authKeyId, ctx.dcId, user.id, true)
-        return yield* fail(401, "SESSION_PASSWORD_NEEDED")
-      }
-      return logIn(ctx, user)
+      return yield* logInOrAskPassword(ctx, user)
     }),
 
   "auth.signUp": (request, ctx) =>

@@ -153,7 +153,8 @@ export const handleConnection = (state: ServerState) => (socket: Socket.Socket):
           if (frame !== undefined) yield* emit(frame, true)
           yield* report(messages)
           return msgId
-        })
+        }),
+      authKeyId: () => conn.current?.key.id
     })
     yield* Effect.addFinalizer(() => Effect.sync(() => state.connections.delete(id)))
 

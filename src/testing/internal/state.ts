@@ -213,6 +213,8 @@ export interface ConnectionHandle {
    * Returns its msg_id, or `undefined` when the connection has no session yet.
    */
   readonly push: (body: Uint8Array, contentRelated: boolean) => Effect.Effect<bigint | undefined>
+  /** The auth key (16 hex digits) the connection last spoke with, `undefined` before its first encrypted message. */
+  readonly authKeyId: () => string | undefined
 }
 
 export const hex = (b: Uint8Array): string => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString("hex")
