@@ -159,7 +159,13 @@ export const handleConnection = (state: ServerState) => (socket: Socket.Socket):
           yield* write(framing.encode(item.payload))
           continue
         }
-        if (item.transportError !== undefined) yield* write(framing.encode(transportError(item.transportError)))
+        if (item.transportError !== undefined) {
+          // The client only sees the code; the reason is said here.
+          yield* Effect.logInfo("refusing the connection").pipe(
+            Effect.annotateLogs({ code: item.transportError, reason: item.reason })
+          )
+          yield* write(framing.encode(transportError(item.transportError)))
+        }
         return item.reason
       }
     }).pipe(
