@@ -27,7 +27,7 @@ import { createInterface } from "node:readline/promises"
 import { parseArgs } from "node:util"
 import { Client, type ClientConfig } from "../src/client/index.ts"
 import { generateRsaKeyPair, parseRsaPublicKeyPem, type RsaKeyPair, type RsaPublicKey } from "../src/crypto/index.ts"
-import { createAuthKey, fromConnection, Sender } from "../src/mtproto/index.ts"
+import { createAuthKey, Sender } from "../src/mtproto/index.ts"
 import { layerFile } from "../src/storage/index.ts"
 import * as TestDc from "../src/testing/index.ts"
 import { type Api, LAYER } from "../src/tl/index.ts"
@@ -67,7 +67,7 @@ interface Target {
 const handshakeDemo = (dc: Target) =>
   Effect.gen(function*() {
     const transport = makeNode(transportOptions)
-    const open = Effect.flatMap(transport.connect({ host: dc.host, port: dc.port, dcId: dc.dcId }), fromConnection)
+    const open = transport.connect({ host: dc.host, port: dc.port, dcId: dc.dcId })
     yield* say(`\nConnecting to DC ${dc.dcId} at ${dc.host}:${dc.port} over ${args.transport}${args.obfuscated ? " + obfuscated2" : ""}`)
     yield* say("Creating an auth key (DH handshake):")
     const [took, auth] = yield* Effect.timed(Effect.scoped(Effect.flatMap(open, (channel) =>

@@ -12,7 +12,6 @@ import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import * as Scope from "effect/Scope"
 import { authKeyId, type RsaPublicKey } from "../crypto/index.ts"
-import { fromConnection } from "../mtproto/channel.ts"
 import { createAuthKeyRetrying } from "../mtproto/handshake.ts"
 import * as Sender from "../mtproto/Sender.ts"
 import type { SessionStorageError, SessionStorageShape } from "../storage/index.ts"
@@ -72,10 +71,7 @@ export const make = (options: DcPoolOptions): Effect.Effect<DcPool, never, Scope
         const address = options.addresses.get(dcId)
         if (address === undefined) return yield* new DcError({ reason: "UnknownDc", dc: dcId })
         const handshakeDc = options.testMode ? 10_000 + dcId : dcId
-        const connect = Effect.flatMap(
-          options.transport.connect({ host: address.host, port: address.port, dcId: handshakeDc }),
-          fromConnection
-        )
+        const connect = options.transport.connect({ host: address.host, port: address.port, dcId: handshakeDc })
         const stored = (yield* options.storage.load).dcs.get(dcId)
         let auth: { key: Uint8Array; salt: bigint; timeOffset: number }
         if (stored?.authKey !== undefined) {
