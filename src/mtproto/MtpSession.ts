@@ -617,7 +617,9 @@ export class MtpSession<C> {
    */
   private stateInfo(info: Mt.msgs_state_info, out: Array<Outcome<C>>): void {
     const request = this.pending.get(info.req_msg_id)
-    if (request === undefined || request.kind !== "state") return
+    if (request === undefined) return
+    // A user's own msgs_state_req gets the answer as its result.
+    if (request.kind !== "state") return this.complete(info.req_msg_id, info, out)
     this.pending.delete(info.req_msg_id)
     this.end(request)
     const checks = request.checks ?? []

@@ -179,9 +179,8 @@ export const make = (options: SenderOptions): Effect.Effect<Sender, never, Scope
       wakeTimer = () => resume(Effect.void)
       return Effect.sync(() => void (wakeTimer = undefined))
     })
-    /** After any input: send what became due, and move the timer up if a deadline came closer. */
-    const afterInput = () => {
-      if (core.hasOutgoing(now())) kick()
+    /** Moves the timer up when a deadline came closer than the one it sleeps for. */
+    const rearm = () => {
       if (core.nextWake() < timerTarget) {
         const wake = wakeTimer
         if (wake !== undefined) {
@@ -189,6 +188,11 @@ export const make = (options: SenderOptions): Effect.Effect<Sender, never, Scope
           wake()
         }
       }
+    }
+    /** After any input: send what became due, and move the timer up if needed. */
+    const afterInput = () => {
+      if (core.hasOutgoing(now())) kick()
+      rearm()
     }
 
     // --- outcomes --------------------------------------------------------------------------
@@ -247,8 +251,13 @@ export const make = (options: SenderOptions): Effect.Effect<Sender, never, Scope
       Effect.gen(function*() {
         for (;;) {
           const frame = core.flush(now())
-          if (frame === undefined) yield* waitForWork
-          else yield* channel.send(frame)
+          if (frame === undefined) {
+            yield* waitForWork
+            continue
+          }
+          // Calls on the wire bring the dead-link deadlines.
+          rearm()
+          yield* channel.send(frame)
         }
       })
 

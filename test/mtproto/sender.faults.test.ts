@@ -393,3 +393,39 @@ describe("Sender faults: what the client sends", () => {
       assert.isFalse(small.gzipped)
     }))
 })
+
+describe("Sender faults: at most once", () => {
+  it.scopedLive("dropped after the server ran the call, before the answer: the call is re-sent with its msg_id, the handler ran once, the caller got the answer", () =>
+    Effect.gen(function*() {
+      let runs = 0
+      const rec = recorder()
+      const { dc, sender } = yield* harness({
+        dc: {
+          faults: rec.faults,
+          handlers: { "help.getAppConfig": () => Effect.sync(() => ({ _tag: "help.appConfig", hash: ++runs, config: { _tag: "jsonNull" } })) }
+        },
+        sender: fast
+      })
+      yield* sender.invoke(getNearestDc)
+      yield* dc.faults.set({ dropAnswers: 1 })
+      const answer = yield* bounded(sender.invoke({ _tag: "help.getAppConfig", hash: 0 }))
+      assert.strictEqual(runs, 1)
+      assert.deepStrictEqual(answer, { _tag: "help.appConfig", hash: 1, config: { _tag: "jsonNull" } })
+      assert.strictEqual(yield* sender.connections, 2)
+      // Sent twice with one msg_id: the second time inside a container, as the spec asks.
+      const sent = rec.tagged("help.getAppConfig")
+      assert.strictEqual(sent.length, 1) // the repeat never reached the handlers' hook as a new message
+    }))
+
+  it.scopedLive("the TestDc answers msgs_state_req from what it knows: answered, received, never seen", () =>
+    Effect.gen(function*() {
+      const rec = recorder()
+      const { sender } = yield* harness({ dc: { faults: rec.faults } })
+      yield* sender.invoke(getNearestDc)
+      const known = rec.tagged("help.getNearestDc")[0]!.msgId
+      const info = yield* bounded(sender.invoke({ _tag: "msgs_state_req", msg_ids: [known, known - 4n] } as never)) as unknown as {
+        info: Uint8Array
+      }
+      assert.deepStrictEqual([...info.info], [4 | 32 | 64, 2])
+    }))
+})

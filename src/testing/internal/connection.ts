@@ -190,6 +190,10 @@ export const handleConnection = (state: ServerState) => (socket: Socket.Socket):
           outbox.unsafeOffer({ _tag: "End", reason: outcome.reason, transportError: outcome.transportError })
           return
         }
+        if (outcome.ran > 0 && takeFault(state.faults, "dropAnswers")) {
+          outbox.unsafeOffer({ _tag: "End", reason: "dropped after running, before answering (fault injection)", transportError: undefined })
+          return
+        }
         for (const payload of outcome.payloads) yield* emit(payload, !plain)
         yield* report(outcome.messages)
       }

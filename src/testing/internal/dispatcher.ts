@@ -19,6 +19,7 @@ import {
   hex,
   newSession,
   randomLong,
+  ANSWER_MEMORY,
   SENT_MEMORY,
   type ServerMessage,
   type ServerState,
@@ -38,6 +39,8 @@ export type FrameOutcome =
     readonly payloads: ReadonlyArray<Uint8Array>
     /** What was packed, for the `onServerMessage` hook (empty when no hook is set). */
     readonly messages: ReadonlyArray<ServerMessage>
+    /** Queries this frame ran (their answers are in `payloads`). */
+    readonly ran: number
   }
   | { readonly _tag: "Close"; readonly transportError: number | undefined; readonly reason: string }
 
@@ -65,10 +68,11 @@ export interface Outgoing {
   readonly fixed?: { readonly msgId: bigint; readonly seqNo: number } | undefined
 }
 
-const send = (payloads: ReadonlyArray<Uint8Array>, messages: ReadonlyArray<ServerMessage> = []): FrameOutcome => ({
+const send = (payloads: ReadonlyArray<Uint8Array>, messages: ReadonlyArray<ServerMessage> = [], ran = 0): FrameOutcome => ({
   _tag: "Send",
   payloads,
-  messages
+  messages,
+  ran
 })
 const close = (reason: string, transportError?: number): FrameOutcome => ({ _tag: "Close", transportError, reason })
 
@@ -78,6 +82,8 @@ const MSGS_ACK_ID = 0x62d6b459
 const constructorId = (body: Uint8Array): number =>
   body.length >= 4 ? new DataView(body.buffer, body.byteOffset, 4).getUint32(0, true) : 0
 const isAck = (body: Uint8Array): boolean => constructorId(body) === MSGS_ACK_ID
+/** Constructor ids of the service messages that are not queries (their answers are not kept). */
+const NOT_QUERY_IDS = new Set([0x62d6b459, 0x9299359f, 0x04deb57d, 0x8cc0d131, 0x7d861a08, 0x8610baeb, 0xda69fb52])
 const SALT_LIFETIME_SECONDS = 3600
 
 /** Wrappers whose `query` is the real call (the schema's generic `X` methods). */
@@ -300,11 +306,16 @@ export const handleEncrypted = (conn: ConnectionContext, frame: Uint8Array, nowM
     }
     const s = session
     conn.current = { key, session: s }
+    let ran = 0
     const reply = (outs: ReadonlyArray<Outgoing>) => {
       if (outs.length === 0) return send([])
       const report: Array<ServerMessage> | undefined = state.onServerMessage === undefined ? undefined : []
       const frame = pack(state, key, s, outs, nowMs, report)
-      return send(frame === undefined ? [] : [frame], report)
+      return send(frame === undefined ? [] : [frame], report, ran)
+    }
+    /** A query seen before: its kept answer goes out again (nothing runs twice); unknown ones are ignored. */
+    const again = (msgId: bigint, outs: Array<Outgoing>) => {
+      for (const a of s.answers.get(msgId) ?? []) outs.push({ body: a.body, content: a.content, response: true })
     }
     rollSalts(key, nowSeconds)
 
@@ -327,7 +338,10 @@ export const handleEncrypted = (conn: ConnectionContext, frame: Uint8Array, nowM
     try {
       s.window.check(message.msgId, nowSeconds, false)
     } catch {
-      return Effect.succeed(send([])) // a replay or a duplicate: ignored
+      // A replay or a repeat: answered from what was kept, never run again.
+      const kept: Array<Outgoing> = []
+      again(message.msgId, kept)
+      return Effect.succeed(reply(kept))
     }
 
     const outs: Array<Outgoing> = []
@@ -339,6 +353,12 @@ export const handleEncrypted = (conn: ConnectionContext, frame: Uint8Array, nowM
         // Acks are never acknowledged, whatever their seq_no says.
         if ((seqNo & 1) === 1 && !isAck(body)) acks.push(msgId)
         for (const o of produced) outs.push(o)
+        const answers = produced.filter((o) => o.response && o.fixed === undefined)
+        if (answers.length > 0 && !NOT_QUERY_IDS.has(constructorId(body))) {
+          ran++
+          s.answers.set(msgId, answers.map((o) => ({ body: o.body, content: o.content })))
+          if (s.answers.size > ANSWER_MEMORY) s.answers.delete(s.answers.keys().next().value!)
+        }
       })
 
     let work: Effect.Effect<void>
@@ -360,6 +380,7 @@ export const handleEncrypted = (conn: ConnectionContext, frame: Uint8Array, nowM
           s.window.check(m.msg_id, nowSeconds, false)
           return true
         } catch {
+          again(m.msg_id, outs)
           return false
         }
       })
@@ -431,8 +452,13 @@ const handleMessage = (
       case "msgs_state_info":
       case "msgs_all_info":
         return []
-      case "msg_resend_req":
       case "msg_resend_ans_req": {
+        // Answers again to the queries of these msg_ids (kept by query id).
+        const outs: Array<Outgoing> = []
+        for (const id of obj.msg_ids) for (const a of session.answers.get(id) ?? []) outs.push({ body: a.body, content: a.content, response: true })
+        return outs
+      }
+      case "msg_resend_req": {
         // Send the remembered messages again, unchanged; report the forgotten ones as unknown.
         const outs: Array<Outgoing> = []
         let missing = false
@@ -479,7 +505,7 @@ const handleMessage = (
         // Every answer goes out as soon as it is computed, so there is never one to drop.
         return [rpcResult(msgId, serialize({ _tag: "rpc_answer_unknown" }))]
       case "msgs_state_req":
-        return [answer({ _tag: "msgs_state_info", req_msg_id: msgId, info: new Uint8Array(obj.msg_ids.length).fill(1) })]
+        return [answer({ _tag: "msgs_state_info", req_msg_id: msgId, info: Uint8Array.from(obj.msg_ids, (id) => messageState(session, id, nowSeconds)) })]
       case "req_pq_multi":
       case "req_pq":
         return [rpcResult(msgId, serialize(conn.handshake.reqPq(obj)))]
@@ -487,6 +513,19 @@ const handleMessage = (
         return [yield* invoke(conn, key, session, msgId, obj, nowSeconds)]
     }
   })
+
+/**
+ * What the server knows of a client msg_id (core.telegram.org/mtproto/service_messages_about_messages):
+ * 4+32+64 answered, 4+32 received and run, 3 too new, 1 forgotten or too old, 2 never received.
+ */
+const messageState = (session: SessionState, msgId: bigint, nowSeconds: number): number => {
+  if (session.answers.has(msgId)) return 4 | 32 | 64
+  if (session.window.has(msgId)) return 4 | 32
+  const seconds = Number(msgId >> 32n)
+  if (seconds > nowSeconds + 30) return 3
+  if (seconds < nowSeconds - 300 || session.window.forgot(msgId)) return 1
+  return 2
+}
 
 /** Unwraps the generic wrappers, then runs the handler; always answers with an rpc_result. */
 const invoke = (

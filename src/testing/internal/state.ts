@@ -31,10 +31,18 @@ export interface SessionState {
    * with the original message (same msg_id and seq_no). Bounded: the oldest are forgotten.
    */
   readonly sent: Map<bigint, { readonly seqNo: number; readonly body: Uint8Array }>
+  /**
+   * The answers of recent queries by the query's msg_id, as Telegram keeps them: a query that
+   * comes again with the same msg_id (a client re-sending after a lost connection) gets its
+   * answer again instead of running twice. Bounded: the oldest are forgotten.
+   */
+  readonly answers: Map<bigint, ReadonlyArray<{ readonly body: Uint8Array; readonly content: boolean }>>
 }
 
 /** How many packed messages a session keeps for msg_resend_req. */
 export const SENT_MEMORY = 512
+/** How many answers a session keeps by query msg_id. */
+export const ANSWER_MEMORY = 2048
 
 /**
  * What a test can see of an auth key the DC holds.
@@ -176,6 +184,12 @@ export interface FaultKnobs {
   readonly saltLifetime?: number | undefined
   /** Answer `destroy_session` with a bare `destroy_session_ok/none` message, not in an `rpc_result`. */
   readonly destroySessionBare?: boolean | undefined
+  /**
+   * Run the next n frames that carry queries, then close the connection instead of sending
+   * their answers (the answers are kept, as Telegram keeps them: a client that sends the same
+   * msg_id again gets them without a second run).
+   */
+  readonly dropAnswers?: number | undefined
 }
 
 /** The mutable form of {@link FaultKnobs} the server consumes. */
@@ -188,7 +202,10 @@ export const toPlan = (knobs: FaultKnobs): FaultPlan => ({
 })
 
 /** Takes one use of a counted knob; true when it fires. */
-export const takeFault = (plan: FaultPlan, knob: "resendReq" | "withholdAnswers" | "newDetailedInfo" | "duplicate" | "replay" | "tamper" | "reorder"): boolean => {
+export const takeFault = (
+  plan: FaultPlan,
+  knob: "resendReq" | "withholdAnswers" | "newDetailedInfo" | "duplicate" | "replay" | "tamper" | "reorder" | "dropAnswers"
+): boolean => {
   const n = plan[knob]
   if (n === undefined || n <= 0) return false
   plan[knob] = n - 1
@@ -246,5 +263,6 @@ export const newSession = (state: ServerState, sessionId: bigint): SessionState 
   contentSent: 0,
   layer: undefined,
   initConnection: undefined,
-  sent: new Map()
+  sent: new Map(),
+  answers: new Map()
 })
