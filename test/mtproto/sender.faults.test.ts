@@ -15,7 +15,7 @@ import * as Schedule from "effect/Schedule"
 import * as Stream from "effect/Stream"
 import type { SenderError } from "../../src/mtproto/rpcError.ts"
 import type { ClientMessage, ServerMessage } from "../../src/testing/index.ts"
-import { LAYER } from "../../src/tl/index.ts"
+import { LAYER, type TlMethod } from "../../src/tl/index.ts"
 import { harness as baseHarness } from "./support/session.ts"
 
 // The salt keeper stays on: its get_future_salts rides behind the first call, so the faults
@@ -423,9 +423,8 @@ describe("Sender faults: at most once", () => {
       const { sender } = yield* harness({ dc: { faults: rec.faults } })
       yield* sender.invoke(getNearestDc)
       const known = rec.tagged("help.getNearestDc")[0]!.msgId
-      const info = yield* bounded(sender.invoke({ _tag: "msgs_state_req", msg_ids: [known, known - 4n] } as never)) as unknown as {
-        info: Uint8Array
-      }
+      const request = { _tag: "msgs_state_req", msg_ids: [known, known - 4n] } as unknown as TlMethod
+      const info = (yield* bounded(sender.invokeUntyped(request))) as { readonly info: Uint8Array }
       assert.deepStrictEqual([...info.info], [4 | 32 | 64, 2])
     }))
 })
