@@ -44,6 +44,7 @@ export {
   generateRsaKeyPair,
   parseRsaPublicKeyPem,
   type RsaKeyPair,
+  rsaDecryptRaw,
   rsaFingerprint,
   rsaPadDecrypt,
   rsaPadEncrypt,

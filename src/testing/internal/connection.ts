@@ -114,6 +114,7 @@ export const handleConnection = (state: ServerState) => (socket: Socket.Socket):
         privateKey: state.privateKey,
         fingerprint: state.fingerprint,
         randomBytes: state.randomBytes,
+        strict: state.strict,
         takeDhGenRetry: () => state.dhGenRetries > 0 && state.dhGenRetries-- > 0
       }),
       armDisconnect: (seconds) =>

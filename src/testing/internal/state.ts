@@ -83,6 +83,8 @@ export interface ServerState {
   readonly keys: Map<string, StoredKey>
   readonly handlers: Array<Handlers>
   readonly maxFrameLength: number | undefined
+  /** Refuse the pre-RSA_PAD p_q_inner_data encryption. */
+  readonly strict: boolean
   dhGenRetries: number
   readonly onClientMessage: ((message: ClientMessage) => Effect.Effect<"process" | "drop">) | undefined
   readonly onServerMessage: ((message: ServerMessage) => Effect.Effect<void>) | undefined
