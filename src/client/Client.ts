@@ -118,6 +118,7 @@ export const make = (config: ClientConfig): Effect.Effect<ClientShape, never, Tr
       publicKeys: config.publicKeys,
       senderOptions,
       addresses,
+      pfs: config.pfs === true ? {} : config.pfs === false ? undefined : config.pfs,
       // A session exported before login must know its home DC, to carry its key.
       onKeyCreated: (dc) =>
         Effect.flatMap(storage.load, (s) => dc === home && s.homeDc === undefined ? storage.setHomeDc(dc) : Effect.void),

@@ -15,6 +15,7 @@ import * as Redacted from "effect/Redacted"
 import type * as Scope from "effect/Scope"
 import { authKeyId, type RsaPublicKey } from "../crypto/index.ts"
 import { createAuthKeyRetrying } from "../mtproto/handshake.ts"
+import * as Pfs from "../mtproto/pfs.ts"
 import * as Sender from "../mtproto/Sender.ts"
 import type { SessionStorageError, SessionStorageShape } from "../storage/index.ts"
 import { LAYER, type TlMethod } from "../tl/index.ts"
@@ -49,6 +50,8 @@ export interface DcPoolOptions {
   readonly testMode: boolean
   readonly senderOptions: Partial<Sender.SenderOptions>
   readonly addresses: Map<number, DcAddress>
+  /** Perfect forward secrecy: every connection runs under a bound temporary key. */
+  readonly pfs?: Pfs.PfsOptions | undefined
   /** Told after a new auth key for `dcId` was created and stored. */
   readonly onKeyCreated?: ((dcId: number) => Effect.Effect<void, SessionStorageError>) | undefined
 }
@@ -104,14 +107,20 @@ export const make = (options: DcPoolOptions): Effect.Effect<DcPool, never, Scope
             options.senderOptions.onNewSession?.(event)
           }
         }
-        const sender = yield* Sender.make(senderOptions)
-        // The salt and clock the session learned are worth keeping for the next run.
-        yield* Effect.addFinalizer(() =>
-          Effect.flatMap(sender.state, (state) =>
-            Effect.all([options.storage.setSalt(dcId, state.salt), options.storage.setTimeOffset(dcId, state.timeOffset)])).pipe(
-              Effect.ignore
-            )
-        )
+        let sender: Sender.Sender
+        if (options.pfs === undefined) {
+          sender = yield* Sender.make(senderOptions)
+          // The salt and clock the session learned are worth keeping for the next run.
+          yield* Effect.addFinalizer(() =>
+            Effect.flatMap(sender.state, (state) =>
+              Effect.all([options.storage.setSalt(dcId, state.salt), options.storage.setTimeOffset(dcId, state.timeOffset)])).pipe(
+                Effect.ignore
+              )
+          )
+        } else {
+          // The permanent key only signs bindings; salts belong to the temporary keys (kept in memory).
+          sender = yield* Pfs.make({ ...senderOptions, dcId: handshakeDc, publicKeys: options.publicKeys, pfs: options.pfs })
+        }
         const initConnection = (method: TlMethod) => ({
           _tag: "invokeWithLayer",
           layer: LAYER,

@@ -67,6 +67,12 @@ export interface ClientConfig {
    * once. When the schedule ends, the DC's calls fail with `SenderError` "ConnectionFailed".
    */
   readonly reconnect?: Schedule.Schedule<unknown, unknown> | undefined
+  /**
+   * Perfect forward secrecy (core.telegram.org/api/pfs): `true`, or `{ lifetime }` (default 24
+   * hours). Every connection then runs under a temporary key bound to the stored permanent key
+   * with `auth.bindTempAuthKey` and renewed before it expires; temporary keys are never stored.
+   */
+  readonly pfs?: boolean | { readonly lifetime?: Duration.DurationInput | undefined } | undefined
 }
 
 /**

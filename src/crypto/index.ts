@@ -34,6 +34,7 @@ export {
   authKeyId,
   initialServerSalt,
   messageKeyIv,
+  messageKeyIvV1,
   msgKey,
   newNonceHash,
   tmpAesKeyIv

@@ -86,7 +86,9 @@ export interface Call<C> {
   readonly kind: Kind
   readonly method: TlMethod
   readonly tag: string
-  readonly body: Uint8Array
+  body: Uint8Array
+  /** For a body that names its own msg_id (auth.bindTempAuthKey): made when the msg_id is known. */
+  readonly build?: ((msgId: bigint, sessionId: bigint) => Uint8Array) | undefined
   readonly deadline: number
   /** 0n until it is packed. */
   msgId: bigint
@@ -199,9 +201,13 @@ export class MtpSession<C> {
 
   // --- calls -------------------------------------------------------------------------------
 
-  /** Registers a call and queues it for the next frame. `body` is the serialized method (gzipped or not). */
-  invoke(token: C, method: TlMethod, body: Uint8Array, nowMs: number): Call<C> {
-    const call = this.newCall(token, "user", method, body, nowMs + this.requestTimeout)
+  /**
+   * Registers a call and queues it for the next frame. `body` is the serialized method (gzipped
+   * or not); `build`, when given, makes the body again once the msg_id is chosen (`body` is then
+   * only its size).
+   */
+  invoke(token: C, method: TlMethod, body: Uint8Array, nowMs: number, build?: (msgId: bigint, sessionId: bigint) => Uint8Array): Call<C> {
+    const call = this.newCall(token, "user", method, body, nowMs + this.requestTimeout, undefined, build)
     if (call.tag === "get_future_salts") this.userSaltCalls++
     this.calls.add(call)
     this.queue.push({ body, content: true, call })
@@ -325,6 +331,15 @@ export class MtpSession<C> {
     if (items.length === 0) return undefined
     if (items.length === 1 && !reused) {
       const only = items[0]!
+      const build = only.call?.build
+      if (build !== undefined) {
+        const msgId = this.state.nextMsgId(nowMs)
+        const seqNo = this.state.nextSeqNo(true)
+        const body = only.call!.body = build(msgId, this.state.sessionId)
+        const packed = this.state.pack(body, true, nowMs, { msgId, seqNo })
+        this.register(only.call!, msgId, seqNo)
+        return packed.frame
+      }
       const packed = this.state.pack(only.body, only.content, nowMs)
       if (only.call !== undefined) this.register(only.call, packed.msgId, packed.seqNo)
       return packed.frame
@@ -347,10 +362,11 @@ export class MtpSession<C> {
         msgId = this.state.nextMsgId(nowMs)
         seqNo = this.state.nextSeqNo(item.content)
       }
+      const body = call?.build !== undefined && !call.reuse ? (call.body = call.build(msgId, this.state.sessionId)) : item.body
       w.long(msgId)
       w.int(seqNo)
-      w.int(item.body.length)
-      w.raw(item.body)
+      w.int(body.length)
+      w.raw(body)
       if (call !== undefined) {
         this.register(call, msgId, seqNo)
         carried.push(call)
@@ -646,13 +662,22 @@ export class MtpSession<C> {
 
   // --- internal requests --------------------------------------------------------------------
 
-  private newCall(token: C | undefined, kind: Kind, method: TlMethod, body: Uint8Array, deadline: number, checks?: ReadonlyArray<Call<C>>): Call<C> {
+  private newCall(
+    token: C | undefined,
+    kind: Kind,
+    method: TlMethod,
+    body: Uint8Array,
+    deadline: number,
+    checks?: ReadonlyArray<Call<C>>,
+    build?: (msgId: bigint, sessionId: bigint) => Uint8Array
+  ): Call<C> {
     return {
       token,
       kind,
       method,
       tag: methodName(method),
       body,
+      ...(build === undefined ? {} : { build }),
       deadline,
       msgId: 0n,
       seqNo: 0,

@@ -26,7 +26,7 @@ import * as Schedule from "effect/Schedule"
 import type * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
 import type { RandomBytes } from "../crypto/index.ts"
-import type { AnyObject, ResultOf, TlMethod } from "../tl/index.ts"
+import { type AnyObject, type ResultOf, serialize, type TlMethod } from "../tl/index.ts"
 import type { TransportError } from "../transport/index.ts"
 import type { FrameChannel } from "./channel.ts"
 import type { AuthKey } from "./encryptedMessage.ts"
@@ -90,6 +90,14 @@ export interface Sender {
   readonly invoke: <M extends TlMethod>(method: M) => Effect.Effect<ResultOf<M>, AnyRpcError | SenderError>
   /** `invoke` without the result typing, for generic code (routing, wrappers). */
   readonly invokeUntyped: (method: TlMethod) => Effect.Effect<unknown, AnyRpcError | SenderError>
+  /**
+   * A call whose body names its own msg_id and session (`auth.bindTempAuthKey`): `build` makes
+   * it each time it is numbered; `method` names the call and picks the result decoder.
+   */
+  readonly invokeBuilt: (
+    method: TlMethod,
+    build: (msgId: bigint, sessionId: bigint) => TlMethod
+  ) => Effect.Effect<unknown, AnyRpcError | SenderError>
   /** Everything the server sends that is not an answer or a service message (updates), decoded. */
   readonly updates: Effect.Effect<Stream.Stream<AnyObject>, never, Scope.Scope>
   /** The session as it stands (for persistence). */
@@ -359,10 +367,12 @@ export const make = (options: SenderOptions): Effect.Effect<Sender, never, Scope
       )
     )
 
-    const invokeUntyped = (method: TlMethod): Effect.Effect<unknown, AnyRpcError | SenderError> =>
+    const send = (method: TlMethod, build?: (msgId: bigint, sessionId: bigint) => TlMethod): Effect.Effect<unknown, AnyRpcError | SenderError> =>
       Effect.async<unknown, AnyRpcError | SenderError>((resume) => {
         if (stopped !== undefined) return resume(Exit.fail(new SenderError({ reason: stopped, method: methodName(method) })))
-        const call = core.invoke(resume, method, encodeBody(method, gzipThreshold), now())
+        const call = build === undefined
+          ? core.invoke(resume, method, encodeBody(method, gzipThreshold), now())
+          : core.invoke(resume, method, serialize(method), now(), (msgId, sessionId) => serialize(build(msgId, sessionId)))
         afterInput()
         // Interrupted: forget the call; if it was sent, tell the server we no longer want the answer.
         return Effect.sync(() => {
@@ -370,12 +380,14 @@ export const make = (options: SenderOptions): Effect.Effect<Sender, never, Scope
         })
       })
 
+    const invokeUntyped = (method: TlMethod) => send(method)
     // The result type follows from the method; the decoder picked by `deserializeResult` makes it so.
     const invoke = <M extends TlMethod>(method: M) => invokeUntyped(method) as Effect.Effect<ResultOf<M>, AnyRpcError | SenderError>
 
     return {
       invoke,
       invokeUntyped,
+      invokeBuilt: send,
       updates: Stream.fromPubSub(hub, { scoped: true }),
       state: Effect.sync(() => ({ salt: core.salt, timeOffset: core.timeOffset, sessionId: core.sessionId })),
       connections: Effect.sync(() => connectionCount),

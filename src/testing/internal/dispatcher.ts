@@ -9,6 +9,7 @@ import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import { packMessage, unpackMessage, type InnerMessage } from "../../mtproto/encryptedMessage.ts"
 import { nextServerMsgId } from "../../mtproto/msgId.ts"
+import { authKeyIdLong, decryptBinding } from "../../mtproto/tempKey.ts"
 import { decodePlainMessage, encodePlainMessage, isPlainMessage } from "../../mtproto/plainMessage.ts"
 import { gzip } from "../../tl/gzip.ts"
 import { deserialize, GZIP_PACKED_ID, serialize, TlWriter, type AnyObject, type Api, type Mt, type TlMethod } from "../../tl/index.ts"
@@ -527,6 +528,39 @@ const messageState = (session: SessionState, msgId: bigint, nowSeconds: number):
   return 2
 }
 
+/** What an unbound temporary key may call (core.telegram.org/api/pfs). */
+const UNBOUND_ALLOWED = new Set(["help.getConfig", "help.getNearestDc"])
+
+/**
+ * `auth.bindTempAuthKey` (core.telegram.org/method/auth.bindTempAuthKey): the calling key must be
+ * temporary; the binding message must decrypt under the permanent key (MTProto 1.0), carry this
+ * request's msg_id with seq_no 0, and name the same nonce, keys, session and expiry.
+ */
+const bindTempKey = (
+  state: ServerState,
+  key: StoredKey,
+  session: SessionState,
+  msgId: bigint,
+  request: Api.auth.bindTempAuthKey,
+  nowSeconds: number
+): Outgoing => {
+  if (!key.temp) return rpcError(msgId, 400, "TEMP_AUTH_KEY_EMPTY")
+  const permId = new Uint8Array(8)
+  new DataView(permId.buffer).setBigInt64(0, request.perm_auth_key_id, true)
+  const perm = state.keys.get(hex(permId))
+  const opened = perm === undefined || perm.temp ? undefined : decryptBinding(perm.authKey, request.encrypted_message)
+  const inner = opened?.inner
+  const valid = opened !== undefined && inner !== undefined && opened.msgId === msgId && opened.seqNo === 0 &&
+    inner.nonce === request.nonce && inner.perm_auth_key_id === request.perm_auth_key_id &&
+    inner.temp_auth_key_id === authKeyIdLong(key.authKey.id) && inner.temp_session_id === session.sessionId &&
+    inner.expires_at === request.expires_at && request.expires_at > nowSeconds
+  if (!valid) return rpcError(msgId, 400, "ENCRYPTED_MESSAGE_INVALID")
+  // One temporary key per permanent key: binding a new one replaces the old binding.
+  for (const other of state.keys.values()) if (other.boundTo === perm!.id && other !== key) other.boundTo = undefined
+  key.boundTo = perm!.id
+  return rpcResult(msgId, serializeResult(true))
+}
+
 /** Unwraps the generic wrappers, then runs the handler; always answers with an rpc_result. */
 const invoke = (
   conn: ConnectionContext,
@@ -553,13 +587,19 @@ const invoke = (
     call = call.query
   }
   const query = call as unknown as TlMethod
+  if (query._tag === "auth.bindTempAuthKey") return Effect.succeed(bindTempKey(state, key, session, msgId, query, nowSeconds))
+  // A temporary key not bound to a permanent one may only call a few methods, as on Telegram.
+  if (key.temp && key.boundTo === undefined && !UNBOUND_ALLOWED.has(query._tag)) {
+    return Effect.succeed(rpcError(msgId, 401, "AUTH_KEY_PERM_EMPTY"))
+  }
   const handler = findHandler(state.handlers, query._tag)
   const ctx: HandlerContext = {
     dcId: state.dcId,
     host: state.host,
     port: state.port,
     world: state.world,
-    authKeyId: key.id,
+    // A bound temporary key speaks for its permanent key (the login lives there).
+    authKeyId: key.boundTo ?? key.id,
     sessionId: session.sessionId,
     msgId,
     layer: session.layer,

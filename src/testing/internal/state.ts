@@ -61,12 +61,15 @@ export interface AuthKeyInfo {
   readonly expiresAt: number | undefined
   readonly createdAt: number
   readonly sessionIds: ReadonlyArray<bigint>
+  /** For a temporary key: the permanent key (hex id) it is bound to with auth.bindTempAuthKey. */
+  readonly boundTo: string | undefined
 }
 
 /** A stored key: the public view plus what the protocol needs. */
 export interface StoredKey extends AuthKeyInfo {
   readonly authKey: AuthKey
   salt: bigint
+  boundTo: string | undefined
   futureSalts: Array<Mt.future_salt>
   readonly sessions: Map<bigint, SessionState>
 }
@@ -247,6 +250,7 @@ export const storeKey = (state: ServerState, created: CreatedKey, nowSeconds: nu
     temp: created.expiresIn !== undefined,
     expiresAt: created.expiresIn === undefined ? undefined : nowSeconds + created.expiresIn,
     createdAt: nowSeconds,
+    boundTo: undefined,
     sessions,
     get sessionIds() {
       return [...sessions.keys()]
