@@ -268,11 +268,12 @@ export const make = (config: ClientConfig): Effect.Effect<ClientShape, never, Tr
       if (options?.dcId !== undefined) {
         return onDc(options.dcId, method).pipe(Effect.retry(policy), Effect.flatMap(rememberPeers), Effect.withSpan("Client.invoke", spanOptions(method)))
       }
-      // The hot path: one call on the open home connection; everything else is `recover`.
+      // The hot path: one call on the open home connection, no span (a span costs as much as
+      // the rest of the call); everything else is `recover`, which has its span.
       return Effect.matchEffect(onDc(home, method), {
         onSuccess: rememberPeers,
-        onFailure: (e) => Effect.flatMap(recover(method, e), rememberPeers)
-      }).pipe(Effect.withSpan("Client.invoke", spanOptions(method)))
+        onFailure: (e) => Effect.flatMap(recover(method, e).pipe(Effect.withSpan("Client.recover", spanOptions(method))), rememberPeers)
+      })
     }
 
     const invoke = <M extends TlMethod>(method: M, options?: InvokeOptions) =>

@@ -13,15 +13,17 @@
  */
 import * as Cause from "effect/Cause"
 import * as Data from "effect/Data"
-import * as Deferred from "effect/Deferred"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Exit from "effect/Exit"
+import * as Fiber from "effect/Fiber"
+import * as FiberId from "effect/FiberId"
 import * as FiberSet from "effect/FiberSet"
 import * as Metric from "effect/Metric"
 import * as MetricLabel from "effect/MetricLabel"
 import * as PubSub from "effect/PubSub"
+import * as Runtime from "effect/Runtime"
 import * as Schedule from "effect/Schedule"
 import type * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
@@ -161,7 +163,8 @@ export const make = (options: SenderOptions): Effect.Effect<Sender, never, Scope
       requestTimeoutMs: millis(options.requestTimeout),
       rotateSalts: options.rotateSalts
     })
-    const hub = yield* PubSub.unbounded<AnyObject>()
+    // Made by the first subscriber: with none, an update has nowhere to go anyway.
+    let hub: PubSub.PubSub<AnyObject> | undefined
     let connectionCount = 0
     let stopped: SenderErrorReason | undefined
 
@@ -181,21 +184,35 @@ export const make = (options: SenderOptions): Effect.Effect<Sender, never, Scope
       return Effect.sync(() => void (wakeWriter = undefined))
     })
 
+    // The timer: one fiber sleeping until the core's next deadline, none while there is none.
+    // A deadline that comes closer replaces the sleeping fiber (cheaper, idle, than a race).
+    const runtime = yield* Effect.runtime<never>()
     let timerTarget = Number.POSITIVE_INFINITY
-    let wakeTimer: (() => void) | undefined
-    const waitTimer = Effect.async<void>((resume) => {
-      wakeTimer = () => resume(Effect.void)
-      return Effect.sync(() => void (wakeTimer = undefined))
+    let timerFiber: Fiber.RuntimeFiber<void> | undefined
+    let timerSleeping = false
+    let closing = false
+    const timer: Effect.Effect<void> = Effect.gen(function*() {
+      for (;;) {
+        const at = core.nextWake()
+        timerTarget = at
+        if (at === Number.POSITIVE_INFINITY) return
+        timerSleeping = true
+        yield* Effect.sleep(Math.max(0, at - now()))
+        timerSleeping = false
+        timerTarget = Number.POSITIVE_INFINITY
+        const effect = handle(core.tick(now()))
+        if (effect !== undefined) yield* effect
+        if (core.hasOutgoing(now())) kick()
+      }
     })
     /** Moves the timer up when a deadline came closer than the one it sleeps for. */
     const rearm = () => {
-      if (core.nextWake() < timerTarget) {
-        const wake = wakeTimer
-        if (wake !== undefined) {
-          wakeTimer = undefined
-          wake()
-        }
-      }
+      if (closing || core.nextWake() >= timerTarget) return
+      if (timerFiber !== undefined && !timerSleeping) return // it is working and will look again
+      timerFiber?.unsafeInterruptAsFork(FiberId.none)
+      timerSleeping = false
+      timerTarget = core.nextWake()
+      timerFiber = Runtime.runFork(runtime)(timer)
     }
     /** After any input: send what became due, and move the timer up if needed. */
     const afterInput = () => {
@@ -222,7 +239,7 @@ export const make = (options: SenderOptions): Effect.Effect<Sender, never, Scope
             break
           case "Updates":
             options.onUpdates?.(o.updates)
-            for (const u of o.updates) hub.unsafeOffer(u)
+            if (hub !== undefined) for (const u of o.updates) hub.unsafeOffer(u)
             break
           case "NewSession":
             options.onNewSession?.({ origin: o.origin, sessionId: o.sessionId })
@@ -285,15 +302,15 @@ export const make = (options: SenderOptions): Effect.Effect<Sender, never, Scope
         connectionCount++
         healthy = false
         core.connected(now())
-        const dropped = yield* Deferred.make<never, ConnectionDropped>()
-        dropConnection = (e) => Deferred.unsafeDone(dropped, Exit.fail(e))
-        afterInput()
         // The connection's loops; the first to fail ends the connection, and the others stop
         // with its scope. (A FiberSet: joining zipped fibers costs ~100 KB per connection.)
         const loops = yield* FiberSet.make<never, TransportError | ConnectionDropped>()
-        yield* FiberSet.run(loops, writer(channel))
-        yield* FiberSet.run(loops, reader(channel))
-        yield* FiberSet.run(loops, Deferred.await(dropped))
+        const runLoop = yield* FiberSet.runtime(loops)<never>()
+        // The core's verdict (dead link, bad frames) ends the connection like a failed loop.
+        dropConnection = (e) => void runLoop(Effect.fail(e))
+        afterInput()
+        runLoop(writer(channel))
+        runLoop(reader(channel))
         return yield* FiberSet.join(loops)
       })
     ).pipe(Effect.ensuring(Effect.sync(() => {
@@ -308,19 +325,6 @@ export const make = (options: SenderOptions): Effect.Effect<Sender, never, Scope
         stopped = reason
         return handle(core.failAll(reason)) ?? Effect.void
       })
-
-    const timer = Effect.gen(function*() {
-      for (;;) {
-        const at = core.nextWake()
-        timerTarget = at
-        if (at === Number.POSITIVE_INFINITY) yield* waitTimer
-        else yield* Effect.raceFirst(Effect.sleep(Math.max(0, at - now())), waitTimer)
-        timerTarget = Number.POSITIVE_INFINITY
-        const effect = handle(core.tick(now()))
-        if (effect !== undefined) yield* effect
-        if (core.hasOutgoing(now())) kick()
-      }
-    })
 
     const reconnect = options.reconnect ?? defaultReconnect
     const loop = Effect.gen(function*() {
@@ -357,14 +361,18 @@ export const make = (options: SenderOptions): Effect.Effect<Sender, never, Scope
       }
     })
 
-    yield* Effect.forkScoped(timer)
     yield* Effect.forkScoped(loop)
 
     yield* Effect.addFinalizer(() =>
-      Effect.zipRight(
-        Effect.suspend(() => stopped === undefined ? stop("Closed") : Effect.void),
-        PubSub.shutdown(hub)
-      )
+      Effect.suspend(() => {
+        closing = true
+        const fiber = timerFiber
+        return Effect.all([
+          fiber === undefined ? Effect.void : Fiber.interrupt(fiber),
+          stopped === undefined ? stop("Closed") : Effect.void,
+          hub === undefined ? Effect.void : PubSub.shutdown(hub)
+        ], { discard: true })
+      })
     )
 
     const send = (method: TlMethod, build?: (msgId: bigint, sessionId: bigint) => TlMethod): Effect.Effect<unknown, AnyRpcError | SenderError> =>
@@ -388,7 +396,7 @@ export const make = (options: SenderOptions): Effect.Effect<Sender, never, Scope
       invoke,
       invokeUntyped,
       invokeBuilt: send,
-      updates: Stream.fromPubSub(hub, { scoped: true }),
+      updates: Effect.suspend(() => Stream.fromPubSub(hub ??= Effect.runSync(PubSub.unbounded<AnyObject>()), { scoped: true })),
       state: Effect.sync(() => ({ salt: core.salt, timeOffset: core.timeOffset, sessionId: core.sessionId })),
       connections: Effect.sync(() => connectionCount),
       stopped: Effect.sync(() => stopped)
