@@ -15,6 +15,7 @@ import type * as ConfigError from "effect/ConfigError"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
+import type * as Schedule from "effect/Schedule"
 import type * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
 import type * as Sender from "../mtproto/Sender.ts"
@@ -132,7 +133,9 @@ export const make = (config: ClientConfig): Effect.Effect<ClientShape, never, Tr
         langCode: config.langCode ?? "en"
       }
     })
-    const policy = config.retry ?? retryPolicy({ floodSleepThreshold: config.floodSleepThreshold ?? 60 })
+    // Built on the first failure: a client whose calls succeed never needs it.
+    let retry: Schedule.Schedule<unknown, ClientError> | undefined
+    const policy = () => retry ??= config.retry ?? retryPolicy({ floodSleepThreshold: config.floodSleepThreshold ?? 60 })
 
     const homeDc = Effect.sync(() => home)
 
@@ -257,7 +260,7 @@ export const make = (config: ClientConfig): Effect.Effect<ClientShape, never, Tr
           first = undefined
           return route(method, e)
         }),
-        policy
+        policy()
       )
     }
 
@@ -266,7 +269,7 @@ export const make = (config: ClientConfig): Effect.Effect<ClientShape, never, Tr
       Effect.suspend(() => invokeNow(method, options))
     const invokeNow = (method: TlMethod, options?: InvokeOptions): Effect.Effect<unknown, ClientError> => {
       if (options?.dcId !== undefined) {
-        return onDc(options.dcId, method).pipe(Effect.retry(policy), Effect.flatMap(rememberPeers), Effect.withSpan("Client.invoke", spanOptions(method)))
+        return onDc(options.dcId, method).pipe(Effect.retry(policy()), Effect.flatMap(rememberPeers), Effect.withSpan("Client.invoke", spanOptions(method)))
       }
       // The hot path: one call on the open home connection, no span (a span costs as much as
       // the rest of the call); everything else is `recover`, which has its span.
