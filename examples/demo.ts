@@ -160,7 +160,11 @@ const clientDemo = (config: ClientConfig, login: Parameters<Client["Type"]["star
     const client = yield* Client
     const stored = yield* client.isAuthorized
     yield* say(stored ? "\nStored session found: no login needed." : `\nLogging in (session file ${SESSION_FILE}):`)
-    const [took, user] = yield* Effect.timed(client.start(login))
+    // A server that forgot the stored session (a TestDc started afresh, a revoked login):
+    // the client says so with SessionRevoked, and here the demo simply logs in again.
+    const [took, user] = yield* Effect.timed(client.start(login).pipe(
+      Effect.catchTag("SessionRevoked", (e) => Effect.zipRight(say(`  ${e.message}: logging in again`), client.start(login)))
+    ))
     const me = yield* client.getMe
     const name = me._tag === "user" ? `${me.first_name ?? ""} ${me.last_name ?? ""}`.trim() : me._tag
     yield* say(`getMe: ${name} (id ${me.id}${me._tag === "user" && me.username ? `, @${me.username}` : ""})  [start ${ms(took)}]`)
