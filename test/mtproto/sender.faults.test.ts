@@ -11,6 +11,8 @@ import * as Chunk from "effect/Chunk"
 import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
+import * as Logger from "effect/Logger"
+import * as Metric from "effect/Metric"
 import * as Schedule from "effect/Schedule"
 import * as Stream from "effect/Stream"
 import type { SenderError } from "../../src/mtproto/rpcError.ts"
@@ -426,5 +428,27 @@ describe("Sender faults: at most once", () => {
       const request = { _tag: "msgs_state_req", msg_ids: [known, known - 4n] } as unknown as TlMethod
       const info = (yield* bounded(sender.invokeUntyped(request))) as { readonly info: Uint8Array }
       assert.deepStrictEqual([...info.info], [4 | 32 | 64, 2])
+    }))
+})
+
+describe("Sender faults: rejected frames are counted, and logged at a bounded rate", () => {
+  it.scopedLive("50 forged frames: one WARN line, every one counted in mtproto_rejected_frames_total, the session unharmed", () =>
+    Effect.gen(function*() {
+      const warnings: Array<string> = []
+      const logger = Logger.make(({ logLevel, message }) => {
+        if (logLevel._tag === "Warning") warnings.push(String(message))
+      })
+      const counted = () =>
+        Effect.map(Metric.snapshot, (pairs) =>
+          pairs.filter((p) => p.metricKey.name === "mtproto_rejected_frames_total")
+            .reduce((n, p) => n + ((p.metricState as { count?: number }).count ?? 0), 0))
+      const before = yield* counted()
+      const { dc, sender } = yield* harness().pipe(Effect.provide(Logger.replace(Logger.defaultLogger, logger)))
+      yield* sender.invoke(getNearestDc)
+      yield* dc.faults.set({ tamper: 50 })
+      for (let i = 0; i < 50; i++) assert.strictEqual((yield* bounded(sender.invoke({ _tag: "ping", ping_id: BigInt(i) }))).ping_id, BigInt(i))
+      assert.isAtLeast((yield* counted()) - before, 50)
+      assert.strictEqual(warnings.filter((w) => w.includes("rejected")).length, 1)
+      assert.strictEqual(yield* sender.connections, 1)
     }))
 })
