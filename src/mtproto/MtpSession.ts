@@ -437,7 +437,7 @@ export class MtpSession<C> {
       if (readId(body) === ID.rpcResult) {
         if (body.length < 12) return
         const reqMsgId = new DataView(body.buffer, body.byteOffset + 4, 8).getBigInt64(0, true)
-        return this.result(reqMsgId, body.subarray(12), nowMs, out)
+        return this.result(reqMsgId, body.subarray(12), out)
       }
       obj = deserialize(body) as Mt.AnyObject | { readonly _tag: "other" }
     } catch {
@@ -517,7 +517,7 @@ export class MtpSession<C> {
   }
 
   /** An rpc_result for `reqMsgId`. */
-  private result(reqMsgId: bigint, result: Uint8Array, _nowMs: number, out: Array<Outcome<C>>): void {
+  private result(reqMsgId: bigint, result: Uint8Array, out: Array<Outcome<C>>): void {
     const call = this.pending.get(reqMsgId)
     if (call === undefined || call.done) return // late answer to a dropped or answered call
     this.pending.delete(reqMsgId)
