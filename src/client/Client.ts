@@ -236,6 +236,8 @@ export const make = (config: ClientConfig): Effect.Effect<ClientShape, never, Tr
             }
             case "SenderError":
               if (error.reason === "AuthKeyUnknown" && newKeys++ === 0 && (yield* keyLost(dcId, "AuthKeyUnknown", error))) continue
+              // A Sender that gave up on its DC stays stopped: the next call starts a new one.
+              if (error.reason === "ConnectionFailed") yield* pool.close(dcId)
               return yield* Effect.fail(error)
             case "AuthKeyUnregistered":
               // Only a session we believed logged in is revoked; before login this is the plain answer.

@@ -61,6 +61,8 @@ export interface DcPool {
   readonly get: (dcId: number) => Effect.Effect<DcConnection, ClientError>
   /** An open connection to `dcId`, without any effect (the hot path); `undefined` if none. */
   readonly open: (dcId: number) => DcConnection | undefined
+  /** Closes the connection to `dcId` (the next call opens a new one with the same key). */
+  readonly close: (dcId: number) => Effect.Effect<void>
   /** Closes the connection to `dcId` and forgets its auth key, here and in storage. */
   readonly dropKey: (dcId: number) => Effect.Effect<void, SessionStorageError>
   /** Closes every connection (log-out: the keys are gone). */
@@ -162,7 +164,7 @@ export const make = (options: DcPoolOptions): Effect.Effect<DcPool, never, Scope
 
     const reset = Effect.flatMap(RcMap.keys(map), (keys) => Effect.forEach(keys, (k) => RcMap.invalidate(map, k), { discard: true }))
 
-    return { get, open: (dcId) => live.get(dcId), dropKey, reset }
+    return { get, open: (dcId) => live.get(dcId), close: (dcId) => RcMap.invalidate(map, dcId), dropKey, reset }
   })
 
 const storeKey = (

@@ -127,7 +127,7 @@ describe("Client: engine options", () => {
       const dead = { ...cluster.dcOptions[0]!, port: 1 }
       const lost = yield* buildClient(cluster, Layer.succeed(SessionStorage, storage), {
         dcs: [dead],
-        reconnect: Schedule.recurs(2),
+        reconnect: Schedule.spaced("40 millis").pipe(Schedule.intersect(Schedule.recurs(2))),
         retry: Schedule.stop
       })
       const start = Date.now()
@@ -135,5 +135,11 @@ describe("Client: engine options", () => {
       assert.deepStrictEqual([error._tag, error.reason], ["SenderError", "ConnectionFailed"])
       assert.match(error.message, /no connection to the DC could be opened/)
       assert.isBelow(Date.now() - start, 3000)
+      // The stopped Sender is not kept: the next call tries the DC again (two more spaced
+      // attempts, not an instant failure), and fails the same way.
+      const second = Date.now()
+      const again = (yield* Effect.flip(lost.invoke(nearest))) as SenderError
+      assert.strictEqual(again.reason, "ConnectionFailed")
+      assert.isAtLeast(Date.now() - second, 70)
     }))
 })
