@@ -21,6 +21,7 @@ import { SecurityError } from "./errors.ts"
 import { ID, MAX_CONTAINER_BYTES, MAX_CONTAINER_MESSAGES, methodName, readId, unpackGzip } from "./internal/wire.ts"
 import { msgIdSeconds } from "./msgId.ts"
 import { type AnyRpcError, fromRpcError, SenderError, type SenderErrorReason } from "./rpcError.ts"
+import { SALTS_TO_FETCH, SaltBook } from "./internal/salts.ts"
 import { SessionState } from "./sessionState.ts"
 
 /** Tuning of the core; every time is in milliseconds. */
@@ -111,14 +112,7 @@ interface Item<C> {
   readonly call?: Call<C> | undefined
 }
 
-interface Salt {
-  readonly salt: bigint
-  readonly since: number
-  readonly until: number
-}
-
 const ACK_BATCH = 16
-const SALTS_TO_FETCH = 32
 const MAX_STATE_IDS = 8192
 
 const randomLong = (random: RandomBytes): bigint => {
@@ -151,11 +145,7 @@ export class MtpSession<C> {
   private acks: Array<bigint> = []
   private ackDueAt = Number.POSITIVE_INFINITY
 
-  private salts: Array<Salt> = []
-  private saltsInFlight = false
-  private saltsRetryAt = 0
-  /** The user's own get_future_salts calls in flight (their answers replace the salts; don't race them). */
-  private userSaltCalls = 0
+  private readonly salts = new SaltBook()
 
   private isConnected = false
   private lastReceived = 0
@@ -208,7 +198,7 @@ export class MtpSession<C> {
    */
   invoke(token: C, method: TlMethod, body: Uint8Array, nowMs: number, build?: (msgId: bigint, sessionId: bigint) => Uint8Array): Call<C> {
     const call = this.newCall(token, "user", method, body, nowMs + this.requestTimeout, undefined, build)
-    if (call.tag === "get_future_salts") this.userSaltCalls++
+    if (call.tag === "get_future_salts") this.salts.userCalls++
     this.calls.add(call)
     this.queue.push({ body, content: true, call })
     return call
@@ -265,9 +255,7 @@ export class MtpSession<C> {
         continue
       }
       if (call.kind === "salts") {
-        // Lost with the connection: ask again with the next frame.
-        this.saltsInFlight = false
-        this.saltsRetryAt = 0
+        this.salts.lost()
         this.end(call)
         continue
       }
@@ -305,7 +293,8 @@ export class MtpSession<C> {
    * `undefined` when there is nothing to send. Call again while `hasOutgoing` is true.
    */
   flush(nowMs: number): Uint8Array | undefined {
-    this.pickSalt(nowMs)
+    const salt = this.salts.pick(nowMs + this.state.timeOffset * 1000)
+    if (salt !== undefined) this.state.salt = salt
     const items: Array<Item<C>> = []
     let bytes = 0
     let reused = false
@@ -320,7 +309,10 @@ export class MtpSession<C> {
       if (item.call?.reuse === true) reused = true
     }
     this.queue = taken === this.queue.length ? [] : this.queue.slice(taken)
-    if (items.length > 0 && this.needSalts(nowMs)) items.push(this.saltsRequest(nowMs))
+    if (items.length > 0 && this.rotateSalts && this.salts.needed(nowMs + this.state.timeOffset * 1000, nowMs)) {
+      this.salts.requested(nowMs)
+      items.push(this.internal("salts", { _tag: "get_future_salts", num: SALTS_TO_FETCH }, nowMs))
+    }
     const acksDue = this.acks.length > 0 &&
       (this.acks.length >= ACK_BATCH || nowMs >= this.ackDueAt || items.length > 1 || reused)
     if (acksDue) {
@@ -464,8 +456,7 @@ export class MtpSession<C> {
       case "bad_server_salt":
         this.state.salt = obj.new_server_salt
         // The salts we had are stale: fetch them again with the re-sent calls.
-        this.salts = []
-        this.saltsRetryAt = 0
+        this.salts.forget()
         out.push({ _tag: "SaltChanged", salt: obj.new_server_salt })
         return this.resendAll(obj.bad_msg_id, out)
       case "bad_msg_notification":
@@ -475,7 +466,7 @@ export class MtpSession<C> {
       case "pong":
         return this.complete(obj.msg_id, obj, out)
       case "future_salts":
-        this.learnSalts(obj)
+        this.salts.learn(obj)
         return this.complete(obj.req_msg_id, obj, out)
       case "msg_detailed_info":
         // The answer to obj.msg_id went out as answer_msg_id. A call still waiting never got
@@ -550,8 +541,8 @@ export class MtpSession<C> {
         out.push({ _tag: "Result", call: call.token!, value })
         return
       case "salts":
-        this.saltsInFlight = false
-        if ((value as { _tag?: string })._tag === "future_salts") this.learnSalts(value as Mt.future_salts)
+        if ((value as { _tag?: string })._tag === "future_salts") this.salts.learn(value as Mt.future_salts)
+        else this.salts.failed()
         return
       default:
         return
@@ -563,7 +554,7 @@ export class MtpSession<C> {
     this.end(call)
     if (call.msgId !== 0n && this.pending.get(call.msgId) === call) this.pending.delete(call.msgId)
     if (call.kind === "user") out.push({ _tag: "Failed", call: call.token!, error })
-    else if (call.kind === "salts") this.saltsInFlight = false // tried again after `saltsRetryAt`
+    else if (call.kind === "salts") this.salts.failed()
   }
 
   private end(call: Call<C>): void {
@@ -571,7 +562,7 @@ export class MtpSession<C> {
     call.done = true
     if (call.kind === "user") {
       this.calls.delete(call)
-      if (call.tag === "get_future_salts") this.userSaltCalls--
+      if (call.tag === "get_future_salts") this.salts.userCalls--
     }
   }
 
@@ -704,48 +695,6 @@ export class MtpSession<C> {
       ? { _tag: "ping", ping_id } as const
       : { _tag: "ping_delay_disconnect", ping_id, disconnect_delay: delaySeconds } as const
     this.queue.push(this.internal("ping", method, nowMs))
-  }
-
-  // --- salts --------------------------------------------------------------------------------
-
-  private serverSeconds(nowMs: number): number {
-    return Math.floor(nowMs / 1000) + this.state.timeOffset
-  }
-
-  private learnSalts(answer: Mt.future_salts): void {
-    this.salts = answer.salts.map((s) => ({ salt: s.salt, since: s.valid_since, until: s.valid_until }))
-      .sort((a, b) => a.since - b.since)
-  }
-
-  /**
-   * Switches to the oldest salt that is valid now (as the server's clock reads) and not about
-   * to end: the server's current one, left a little early in case our clock is behind.
-   */
-  private pickSalt(nowMs: number): void {
-    if (this.salts.length === 0) return
-    const now = nowMs + this.state.timeOffset * 1000
-    for (const s of this.salts) {
-      const margin = Math.min(60_000, ((s.until - s.since) * 1000) / 4)
-      if (s.since * 1000 <= now && now < s.until * 1000 - margin) {
-        this.state.salt = s.salt
-        return
-      }
-    }
-  }
-
-  private needSalts(nowMs: number): boolean {
-    if (!this.rotateSalts || this.saltsInFlight || this.userSaltCalls > 0 || nowMs < this.saltsRetryAt) return false
-    const now = this.serverSeconds(nowMs)
-    let left = 0
-    for (const s of this.salts) if (s.until > now) left++
-    return left <= 2
-  }
-
-  private saltsRequest(nowMs: number): Item<C> {
-    this.saltsInFlight = true
-    // If the request is lost or refused, the next try waits a minute.
-    this.saltsRetryAt = nowMs + 60_000
-    return this.internal("salts", { _tag: "get_future_salts", num: SALTS_TO_FETCH }, nowMs)
   }
 
   // --- time ---------------------------------------------------------------------------------
