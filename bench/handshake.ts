@@ -29,7 +29,7 @@ import {
   sha1,
   tmpAesKeyIv
 } from "../src/crypto/index.ts"
-import { createAuthKey, decodePlainMessage, type FrameChannel, fromConnection } from "../src/mtproto/index.ts"
+import { createAuthKey, decodePlainMessage, type FrameChannel } from "../src/mtproto/index.ts"
 import * as TestDc from "../src/testing/index.ts"
 import { deserialize, type Mt, serialize } from "../src/tl/index.ts"
 import { makeNode } from "../src/transport/index.ts"
@@ -137,7 +137,7 @@ const oneHandshake = (dc: Dc) =>
     const cpu0 = process.cpuUsage()
     const t0 = performance.now()
     const auth = yield* Effect.scoped(Effect.flatMap(
-      Effect.flatMap(transport.connect({ host: dc.host, port: dc.port }), fromConnection),
+      transport.connect({ host: dc.host, port: dc.port }),
       (channel) =>
         createAuthKey(recordingChannel(channel, rec), {
           dcId: dc.dcId,

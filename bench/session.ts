@@ -20,7 +20,6 @@ import * as LogLevel from "effect/LogLevel"
 import type * as Scope from "effect/Scope"
 import { fileURLToPath } from "node:url"
 import { authKeyId, randomBytes } from "../src/crypto/index.ts"
-import { fromConnection } from "../src/mtproto/channel.ts"
 import { type AuthKey, packMessage } from "../src/mtproto/encryptedMessage.ts"
 import { createAuthKey } from "../src/mtproto/handshake.ts"
 import { nextServerMsgId } from "../src/mtproto/msgId.ts"
@@ -43,7 +42,7 @@ const heap = () => {
 /** A handshake and a Sender on `dc` (intermediate framing over TCP). */
 const senderOn = (dc: Dc): Effect.Effect<Sender.Sender, unknown, Scope.Scope> =>
   Effect.gen(function*() {
-    const open = Effect.flatMap(makeNode({}).connect({ host: dc.host, port: dc.port, dcId: dc.dcId }), fromConnection)
+    const open = makeNode({}).connect({ host: dc.host, port: dc.port, dcId: dc.dcId })
     const auth = yield* Effect.scoped(Effect.flatMap(open, (channel) => createAuthKey(channel, { dcId: dc.dcId, publicKeys: [dc.publicKey] })))
     return yield* Sender.make({
       authKey: auth.authKey,

@@ -36,7 +36,7 @@ import * as Option from "effect/Option"
 import * as Stream from "effect/Stream"
 import { Client, type ClientConfig, type ClientShape, Dialogs, Messages } from "../src/client/index.ts"
 import { generateRsaKeyPair, parseRsaPublicKeyPem, type RsaKeyPair, type RsaPublicKey } from "../src/crypto/index.ts"
-import { createAuthKey, fromConnection, Sender } from "../src/mtproto/index.ts"
+import { createAuthKey, Sender } from "../src/mtproto/index.ts"
 import { layerFile, layerMemory, type SessionStorage } from "../src/storage/index.ts"
 import { renderUnicodeCompact } from "uqr"
 import * as TestDc from "../src/testing/index.ts"
@@ -79,7 +79,7 @@ interface Target {
 const handshakeDemo = (dc: Target) =>
   Effect.gen(function*() {
     const transport = makeNode(transportOptions)
-    const open = Effect.flatMap(transport.connect({ host: dc.host, port: dc.port, dcId: dc.dcId }), fromConnection)
+    const open = transport.connect({ host: dc.host, port: dc.port, dcId: dc.dcId })
     yield* say(`\nConnecting to DC ${dc.dcId} at ${dc.host}:${dc.port} over ${args.transport}${args.obfuscated ? " + obfuscated2" : ""}`)
     yield* say("Creating an auth key (DH handshake):")
     const [took, auth] = yield* Effect.timed(Effect.scoped(Effect.flatMap(open, (channel) =>
@@ -173,7 +173,11 @@ const clientDemo = (config: ClientConfig, login: Parameters<Client["Type"]["star
     const client = yield* Client
     const stored = yield* client.isAuthorized
     yield* say(stored ? "\nStored session found: no login needed." : `\nLogging in (session file ${SESSION_FILE}):`)
-    const [took, user] = yield* Effect.timed(client.start(login))
+    // A server that forgot the stored session (a TestDc started afresh, a revoked login):
+    // the client says so with SessionRevoked, and here the demo simply logs in again.
+    const [took, user] = yield* Effect.timed(client.start(login).pipe(
+      Effect.catchTag("SessionRevoked", (e) => Effect.zipRight(say(`  ${e.message}: logging in again`), client.start(login)))
+    ))
     const me = yield* client.getMe
     const name = me._tag === "user" ? `${me.first_name ?? ""} ${me.last_name ?? ""}`.trim() : me._tag
     yield* say(`getMe: ${name} (id ${me.id}${me._tag === "user" && me.username ? `, @${me.username}` : ""})  [start ${ms(took)}]`)

@@ -1,5 +1,5 @@
 /**
- * `npx tsx generator/errors-from-mtcute.ts [out]`: writes `src/client/errors/catalogue.ts`
+ * `npx tsx generator/errors-from-mtcute.ts [out]`: writes `src/mtproto/rpcErrors/catalogue.ts`
  * (or `out`), the table of known RPC errors, from `raw-errors.json` in the pinned
  * `@mtcute/tl` package.
  *
@@ -38,7 +38,7 @@ const inputPath = require.resolve("@mtcute/tl/raw-errors.json")
 const packageVersion = (JSON.parse(readFileSync(require.resolve("@mtcute/tl/package.json"), "utf8")) as {
   readonly version: string
 }).version
-const outPath = process.argv[2] ?? fileURLToPath(new URL("../src/client/errors/catalogue.ts", import.meta.url))
+const outPath = process.argv[2] ?? fileURLToPath(new URL("../src/mtproto/rpcErrors/catalogue.ts", import.meta.url))
 
 const raw = JSON.parse(readFileSync(inputPath, "utf8")) as RawErrors
 

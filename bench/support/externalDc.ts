@@ -14,7 +14,7 @@ export interface Dc {
 }
 
 /** Starts the TestDc CLI in a child process and reads its JSON line. */
-export const startExternalDc = async (cli: string): Promise<{ dc: Dc; child: ChildProcess }> => {
+export const startExternalDc = async (cli: string): Promise<{ dc: Dc; child: ChildProcess; pem: string }> => {
   const child = spawn(process.execPath, ["--import", "tsx", cli], { stdio: ["ignore", "pipe", "ignore"] })
   const lines = createInterface({ input: child.stdout! })
   const first = await new Promise<string>((resolve, reject) => {
@@ -23,5 +23,5 @@ export const startExternalDc = async (cli: string): Promise<{ dc: Dc; child: Chi
   })
   lines.close()
   const info = JSON.parse(first) as { host: string; port: number; dcId: number; rsaPublicKeyPem: string }
-  return { dc: { host: info.host, port: info.port, dcId: info.dcId, publicKey: parseRsaPublicKeyPem(info.rsaPublicKeyPem) }, child }
+  return { dc: { host: info.host, port: info.port, dcId: info.dcId, publicKey: parseRsaPublicKeyPem(info.rsaPublicKeyPem) }, child, pem: info.rsaPublicKeyPem }
 }

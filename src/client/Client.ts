@@ -15,6 +15,7 @@ import type * as ConfigError from "effect/ConfigError"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
+import type * as Schedule from "effect/Schedule"
 import type * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
 import type * as Sender from "../mtproto/Sender.ts"
@@ -25,7 +26,15 @@ import { botLogin, type LoginFailure, type LoginParams, userLogin } from "./auth
 import { type QrLogin, qrLogin, type QrLoginFailure } from "./auth/qr.ts"
 import { type ClientConfig, clientConfig, type DcAddress, PRODUCTION_DCS, TEST_DCS } from "./config.ts"
 import * as DcPool from "./DcPool.ts"
-import { type ClientError, DcError, type Migrate } from "./errors.ts"
+import {
+  type AuthKeyDuplicated,
+  type AuthKeyUnregistered,
+  type ClientError,
+  DcError,
+  type Migrate,
+  type SenderError,
+  SessionRevoked
+} from "./errors.ts"
 import { type KnownPeers, makeKnownPeers } from "./peers/KnownPeers.ts"
 import { retryPolicy } from "./retry.ts"
 
@@ -91,6 +100,9 @@ export class Client extends Context.Tag("effect-mtproto/Client")<Client, ClientS
 
 const MAX_MIGRATIONS = 5
 
+/** A call's span: named, without a captured stack (a stack per call costs more than the call). */
+const spanOptions = (method: TlMethod) => ({ attributes: { method: method._tag }, captureStackTrace: false })
+
 /** Builds a Client in the current scope (connections close with it). */
 export const make = (config: ClientConfig): Effect.Effect<ClientShape, never, Transport | SessionStorage | Scope.Scope> =>
   Effect.gen(function*() {
@@ -99,9 +111,16 @@ export const make = (config: ClientConfig): Effect.Effect<ClientShape, never, Tr
     const testMode = config.testMode ?? false
     const addresses = new Map<number, DcAddress>()
     for (const dc of config.dcs ?? (testMode ? TEST_DCS : PRODUCTION_DCS)) addresses.set(dc.id, dc)
-    const senderOptions: Partial<Sender.SenderOptions> = config.pingInterval !== undefined
-      ? { pingInterval: config.pingInterval }
-      : {}
+    const senderOptions: Partial<Sender.SenderOptions> = {
+      ...(config.pingInterval !== undefined ? { pingInterval: config.pingInterval } : {}),
+      ...(config.requestTimeout !== undefined ? { requestTimeout: config.requestTimeout } : {}),
+      ...(config.reconnect !== undefined ? { reconnect: config.reconnect } : {})
+    }
+    const defaultDc = config.defaultDc ?? 2
+    // The home DC, kept in memory for the hot path; storage has the persisted copy.
+    let home = (yield* storage.load).homeDc ?? defaultDc
+    const setHome = (dc: number) => Effect.zipRight(Effect.sync(() => void (home = dc)), storage.setHomeDc(dc))
+
     const pool = yield* DcPool.make({
       transport,
       storage,
@@ -109,6 +128,10 @@ export const make = (config: ClientConfig): Effect.Effect<ClientShape, never, Tr
       publicKeys: config.publicKeys,
       senderOptions,
       addresses,
+      pfs: config.pfs === true ? {} : config.pfs === false ? undefined : config.pfs,
+      // A session exported before login must know its home DC, to carry its key.
+      onKeyCreated: (dc) =>
+        Effect.flatMap(storage.load, (s) => dc === home && s.homeDc === undefined ? storage.setHomeDc(dc) : Effect.void),
       app: {
         apiId: config.apiId,
         deviceModel: config.deviceModel ?? "effect-mtproto",
@@ -119,61 +142,151 @@ export const make = (config: ClientConfig): Effect.Effect<ClientShape, never, Tr
         langCode: config.langCode ?? "en"
       }
     })
-    const policy = config.retry ?? retryPolicy({ floodSleepThreshold: config.floodSleepThreshold ?? 60 })
+    // Built on the first failure: a client whose calls succeed never needs it.
+    let retry: Schedule.Schedule<unknown, ClientError> | undefined
+    const policy = () => retry ??= config.retry ?? retryPolicy({ floodSleepThreshold: config.floodSleepThreshold ?? 60 })
 
-    const homeDc = Effect.map(storage.load, (s) => s.homeDc ?? config.defaultDc ?? 2)
+    const homeDc = Effect.sync(() => home)
 
     // Keeps the peer cache current from any result (min entries never overwrite full ones).
     const peers = makeKnownPeers(storage)
+    const rememberPeers = (result: unknown): Effect.Effect<unknown> => Effect.as(peers.remember(result), result)
 
-    const onDc = (dcId: number, method: TlMethod): Effect.Effect<unknown, ClientError> =>
-      Effect.flatMap(pool.get(dcId), (connection) => connection.invoke(method))
+    const onDc = (dcId: number, method: TlMethod): Effect.Effect<unknown, ClientError> => {
+      const open = pool.open(dcId)
+      return open !== undefined ? open.invoke(method) : Effect.flatMap(pool.get(dcId), (connection) => connection.invoke(method))
+    }
 
     // Authorizations imported into non-home DCs (FILE_MIGRATE), by DC id.
     const imported = new Set<number>()
 
     /** Makes `dcId` accept this account: auth.exportAuthorization on the home DC, import there. */
-    const importAuthorization = (dcId: number, home: number) =>
+    const importAuthorization = (dcId: number, homeId: number) =>
       Effect.gen(function*() {
-        if (imported.has(dcId) || dcId === home) return
+        if (imported.has(dcId) || dcId === homeId) return
         const session = yield* storage.load
         if (session.user !== undefined) {
-          const exported = (yield* onDc(home, { _tag: "auth.exportAuthorization", dc_id: dcId })) as Api.auth.exportedAuthorization
+          const exported = (yield* onDc(homeId, { _tag: "auth.exportAuthorization", dc_id: dcId })) as Api.auth.exportedAuthorization
           yield* onDc(dcId, { _tag: "auth.importAuthorization", id: exported.id, bytes: exported.bytes })
         }
         imported.add(dcId)
       })
 
-    /** One try: home DC, following PHONE/USER/NETWORK migrations and routing FILE/STATS ones. */
-    const route = (method: TlMethod): Effect.Effect<unknown, ClientError> =>
+    /**
+     * The key of `dcId` is gone or unusable: drop it (pool and storage). A logged-in home DC
+     * means the login is gone too (`SessionRevoked`); anywhere else a new key is made on the
+     * next try.
+     */
+    const keyLost = (dcId: number, reason: SessionRevoked["reason"], cause: ClientError) =>
       Effect.gen(function*() {
-        for (let hops = 0; hops < MAX_MIGRATIONS; hops++) {
-          const home = yield* homeDc
-          const result = yield* onDc(home, method).pipe(
-            Effect.map((value) => ({ ok: true as const, value })),
-            Effect.catchIf((e): e is Migrate => e._tag === "Migrate", (m) => Effect.succeed({ ok: false as const, migrate: m }))
-          )
-          if (result.ok) return result.value
-          const m = result.migrate
-          if (m.kind === "FILE" || m.kind === "STATS") {
-            yield* importAuthorization(m.dc, home)
-            return yield* onDc(m.dc, method)
-          }
-          yield* Effect.logInfo("migrating").pipe(Effect.annotateLogs({ from: home, to: m.dc, kind: m.kind }))
-          // Logged in already: the new home DC must know the login too (no-op before login).
-          yield* importAuthorization(m.dc, home)
-          yield* storage.setHomeDc(m.dc)
-          cachedConfig = undefined
-        }
-        return yield* new DcError({ reason: "TooManyMigrations", dc: yield* homeDc })
+        yield* Effect.logWarning("auth key dropped").pipe(Effect.annotateLogs({ dc: dcId, reason }))
+        yield* pool.dropKey(dcId)
+        imported.delete(dcId)
+        const loggedIn = (yield* storage.load).user !== undefined
+        if (dcId !== home || !loggedIn) return reason === "AuthKeyUnknown"
+        yield* storage.setUser(undefined)
+        imported.clear()
+        return yield* new SessionRevoked({ dc: dcId, reason, cause })
       })
 
-    const invokeUntyped = (method: TlMethod, options?: InvokeOptions): Effect.Effect<unknown, ClientError> =>
-      (options?.dcId !== undefined ? onDc(options.dcId, method) : route(method)).pipe(
-        Effect.retry(policy),
-        Effect.tap(peers.remember),
-        Effect.withSpan("Client.invoke", { attributes: { method: method._tag } })
+    /** One try on `dcId`, with the key lifecycle: true means "try again" (a new key is ready to be made). */
+    const attemptOn = (dcId: number, method: TlMethod) =>
+      onDc(dcId, method).pipe(
+        Effect.map((value) => ({ ok: true as const, value })),
+        Effect.catchIf(
+          (e): e is Migrate | SenderError | AuthKeyUnregistered | AuthKeyDuplicated =>
+            e._tag === "Migrate" || (e._tag === "SenderError" && e.reason === "AuthKeyUnknown") ||
+            e._tag === "AuthKeyUnregistered" || e._tag === "AuthKeyDuplicated",
+          (e) => Effect.succeed({ ok: false as const, error: e })
+        )
       )
+
+    /**
+     * One try: home DC, following PHONE/USER/NETWORK migrations, routing FILE/STATS ones, and
+     * healing a forgotten key. `first` is an error the hot path already got for this call.
+     */
+    const route = (method: TlMethod, first?: ClientError): Effect.Effect<unknown, ClientError> =>
+      Effect.gen(function*() {
+        let pendingError: ClientError | undefined = first
+        let newKeys = 0
+        for (let hops = 0; hops < MAX_MIGRATIONS;) {
+          const dcId = home
+          let error: ClientError
+          if (pendingError !== undefined) {
+            error = pendingError
+            pendingError = undefined
+          } else {
+            const result = yield* attemptOn(dcId, method)
+            if (result.ok) return result.value
+            error = result.error
+          }
+          switch (error._tag) {
+            case "Migrate": {
+              const m = error
+              if (m.kind === "FILE" || m.kind === "STATS") {
+                yield* importAuthorization(m.dc, dcId)
+                const there = yield* attemptOn(m.dc, method)
+                if (there.ok) return there.value
+                if (there.error._tag === "SenderError" && newKeys++ === 0) {
+                  yield* keyLost(m.dc, "AuthKeyUnknown", there.error)
+                  continue
+                }
+                return yield* Effect.fail(there.error)
+              }
+              yield* Effect.logInfo("migrating").pipe(Effect.annotateLogs({ from: dcId, to: m.dc, kind: m.kind }))
+              // Logged in already: the new home DC must know the login too (no-op before login).
+              yield* importAuthorization(m.dc, dcId)
+              yield* setHome(m.dc)
+              cachedConfig = undefined
+              hops++
+              continue
+            }
+            case "SenderError":
+              if (error.reason === "AuthKeyUnknown" && newKeys++ === 0 && (yield* keyLost(dcId, "AuthKeyUnknown", error))) continue
+              // A Sender that gave up on its DC stays stopped: the next call starts a new one.
+              if (error.reason === "ConnectionFailed") yield* pool.close(dcId)
+              return yield* Effect.fail(error)
+            case "AuthKeyUnregistered":
+              // Only a session we believed logged in is revoked; before login this is the plain answer.
+              if ((yield* storage.load).user !== undefined && dcId === home) yield* keyLost(dcId, "AuthKeyUnregistered", error)
+              return yield* Effect.fail(error)
+            case "AuthKeyDuplicated":
+              yield* keyLost(dcId, "AuthKeyDuplicated", error)
+              return yield* Effect.fail(error)
+            default:
+              return yield* Effect.fail(error)
+          }
+        }
+        return yield* new DcError({ reason: "TooManyMigrations", dc: home })
+      })
+
+    /** Everything that is not a plain answer: migrations, key healing, then the retry policy. */
+    const recover = (method: TlMethod, error: ClientError): Effect.Effect<unknown, ClientError> => {
+      let first: ClientError | undefined = error
+      return Effect.retry(
+        Effect.suspend(() => {
+          const e = first
+          first = undefined
+          return route(method, e)
+        }),
+        policy()
+      )
+    }
+
+    // Built on every run (`getMe` and friends are effects made once): the home DC is read then.
+    const invokeUntyped = (method: TlMethod, options?: InvokeOptions): Effect.Effect<unknown, ClientError> =>
+      Effect.suspend(() => invokeNow(method, options))
+    const invokeNow = (method: TlMethod, options?: InvokeOptions): Effect.Effect<unknown, ClientError> => {
+      if (options?.dcId !== undefined) {
+        return onDc(options.dcId, method).pipe(Effect.retry(policy()), Effect.flatMap(rememberPeers), Effect.withSpan("Client.invoke", spanOptions(method)))
+      }
+      // The hot path: one call on the open home connection, no span (a span costs as much as
+      // the rest of the call); everything else is `recover`, which has its span.
+      return Effect.matchEffect(onDc(home, method), {
+        onSuccess: rememberPeers,
+        onFailure: (e) => Effect.flatMap(recover(method, e).pipe(Effect.withSpan("Client.recover", spanOptions(method))), rememberPeers)
+      })
+    }
 
     const invoke = <M extends TlMethod>(method: M, options?: InvokeOptions) =>
       invokeUntyped(method, options) as Effect.Effect<ResultOf<M>, ClientError>
@@ -211,7 +324,7 @@ export const make = (config: ClientConfig): Effect.Effect<ClientShape, never, Tr
     const loggedIn = (user: Api.User) =>
       Effect.gen(function*() {
         yield* saveUser(user)
-        yield* storage.setHomeDc(yield* homeDc)
+        yield* setHome(home)
         yield* Effect.logInfo("logged in").pipe(Effect.annotateLogs({ user: user.id.toString() }))
         return user
       })
@@ -232,8 +345,8 @@ export const make = (config: ClientConfig): Effect.Effect<ClientShape, never, Tr
           apiId: config.apiId,
           apiHash: config.apiHash,
           updates,
-          setHomeDc: (dc) => Effect.zipRight(storage.setHomeDc(dc), Effect.sync(() => void (cachedConfig = undefined))),
-          timeOffset: Effect.flatMap(homeDc, (dc) => Effect.map(storage.load, (s) => s.dcs.get(dc)?.timeOffset ?? 0))
+          setHomeDc: (dc) => Effect.zipRight(setHome(dc), Effect.sync(() => void (cachedConfig = undefined))),
+          timeOffset: Effect.map(storage.load, (s) => s.dcs.get(home)?.timeOffset ?? 0)
         }, params)
         return yield* loggedIn(user)
       }).pipe(Effect.withSpan("Client.startQr"))
@@ -244,11 +357,11 @@ export const make = (config: ClientConfig): Effect.Effect<ClientShape, never, Tr
       imported.clear()
       cachedConfig = undefined
       yield* storage.clear
+      home = defaultDc
     })
 
     // Updates arrive on the home DC's connection.
     const updates = Effect.gen(function*() {
-      const home = yield* homeDc
       const connection = yield* pool.get(home)
       return Stream.tap(yield* connection.sender.updates, peers.remember)
     })
@@ -256,13 +369,13 @@ export const make = (config: ClientConfig): Effect.Effect<ClientShape, never, Tr
     return {
       invoke,
       start,
-      startQr,
       getMe,
       logOut,
       isAuthorized,
       homeDc,
       getConfig,
       updates,
+      startQr,
       peers
     } satisfies ClientShape
   })

@@ -1,19 +1,21 @@
 /**
- * One Sender per DC, opened on demand and closed with the client's scope. A DC's auth key
- * comes from the session storage, or from a handshake whose result is stored at once; the
- * first call on each connection is wrapped in `invokeWithLayer(initConnection(...))`.
+ * One Sender per DC, opened on demand and closed with the client's scope: an Effect `RcMap`
+ * keyed by DC id (scoped, evictable). A DC's auth key comes from the session storage, or from
+ * a handshake whose result is stored at once; the first call of every session (the Sender
+ * announces new ones) is wrapped in `invokeWithLayer(initConnection(...))`.
+ *
+ * An open connection is also kept in a plain map, so the hot path of a call needs no
+ * round trip through the pool.
  */
-import * as Deferred from "effect/Deferred"
+import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
-import * as ExecutionStrategy from "effect/ExecutionStrategy"
-import * as Exit from "effect/Exit"
-import * as FiberId from "effect/FiberId"
 import * as Option from "effect/Option"
+import * as RcMap from "effect/RcMap"
 import * as Redacted from "effect/Redacted"
-import * as Scope from "effect/Scope"
+import type * as Scope from "effect/Scope"
 import { authKeyId, type RsaPublicKey } from "../crypto/index.ts"
-import { fromConnection } from "../mtproto/channel.ts"
 import { createAuthKeyRetrying } from "../mtproto/handshake.ts"
+import * as Pfs from "../mtproto/pfs.ts"
 import * as Sender from "../mtproto/Sender.ts"
 import type { SessionStorageError, SessionStorageShape } from "../storage/index.ts"
 import { LAYER, type TlMethod } from "../tl/index.ts"
@@ -36,7 +38,7 @@ export interface AppInfo {
 export interface DcConnection {
   readonly dcId: number
   readonly sender: Sender.Sender
-  /** Sends a call, wrapping the first one of this connection in invokeWithLayer(initConnection). */
+  /** Sends a call, wrapping the first one of each session in invokeWithLayer(initConnection). */
   readonly invoke: (method: TlMethod) => Effect.Effect<unknown, ClientError>
 }
 
@@ -48,34 +50,37 @@ export interface DcPoolOptions {
   readonly testMode: boolean
   readonly senderOptions: Partial<Sender.SenderOptions>
   readonly addresses: Map<number, DcAddress>
+  /** Perfect forward secrecy: every connection runs under a bound temporary key. */
+  readonly pfs?: Pfs.PfsOptions | undefined
+  /** Told after a new auth key for `dcId` was created and stored. */
+  readonly onKeyCreated?: ((dcId: number) => Effect.Effect<void, SessionStorageError>) | undefined
 }
 
 export interface DcPool {
   /** The connection to `dcId`, opened (and its key created) on first use. */
   readonly get: (dcId: number) => Effect.Effect<DcConnection, ClientError>
+  /** An open connection to `dcId`, without any effect (the hot path); `undefined` if none. */
+  readonly open: (dcId: number) => DcConnection | undefined
+  /** Closes the connection to `dcId` (the next call opens a new one with the same key). */
+  readonly close: (dcId: number) => Effect.Effect<void>
+  /** Closes the connection to `dcId` and forgets its auth key, here and in storage. */
+  readonly dropKey: (dcId: number) => Effect.Effect<void, SessionStorageError>
   /** Closes every connection (log-out: the keys are gone). */
   readonly reset: Effect.Effect<void>
 }
 
-/** Builds the pool in the caller's scope; connections live until that scope closes or `reset`. */
+/** Builds the pool in the caller's scope; connections live until that scope closes, `dropKey` or `reset`. */
 export const make = (options: DcPoolOptions): Effect.Effect<DcPool, never, Scope.Scope> =>
   Effect.gen(function*() {
-    const scope = yield* Effect.scope
-    // Keyed by DC id; owned by `get`, which runs its check-and-insert without yielding.
-    const connections = new Map<
-      number,
-      { readonly deferred: Deferred.Deferred<DcConnection, ClientError>; scope: Scope.CloseableScope | undefined }
-    >()
+    // Open connections by DC id, for the hot path; owned by the RcMap's lookups and finalizers.
+    const live = new Map<number, DcConnection>()
 
-    const open = (dcId: number, connScope: Scope.CloseableScope) =>
+    const lookup = (dcId: number): Effect.Effect<DcConnection, ClientError, Scope.Scope> =>
       Effect.gen(function*() {
         const address = options.addresses.get(dcId)
         if (address === undefined) return yield* new DcError({ reason: "UnknownDc", dc: dcId })
         const handshakeDc = options.testMode ? 10_000 + dcId : dcId
-        const connect = Effect.flatMap(
-          options.transport.connect({ host: address.host, port: address.port, dcId: handshakeDc }),
-          fromConnection
-        )
+        const connect = options.transport.connect({ host: address.host, port: address.port, dcId: handshakeDc })
         const stored = (yield* options.storage.load).dcs.get(dcId)
         let auth: { key: Uint8Array; salt: bigint; timeOffset: number }
         if (stored?.authKey !== undefined) {
@@ -86,82 +91,80 @@ export const make = (options: DcPoolOptions): Effect.Effect<DcPool, never, Scope
           )
           auth = { key: created.authKey.key, salt: created.serverSalt, timeOffset: created.timeOffset }
           yield* storeKey(options.storage, dcId, auth)
+          if (options.onKeyCreated !== undefined) yield* options.onKeyCreated(dcId)
           yield* Effect.logInfo("auth key created").pipe(Effect.annotateLogs({ dc: dcId }))
         }
-        const sender = yield* Sender.make({
+        // The server keeps the layer and app info per session: every new session (the Sender
+        // tells us) needs initConnection again.
+        let initialized = false
+        const permanent = { key: auth.key, id: authKeyId(auth.key) }
+        const senderOptions: Sender.SenderOptions = {
           ...options.senderOptions,
-          authKey: { key: auth.key, id: authKeyId(auth.key) },
+          authKey: permanent,
           salt: auth.salt,
           timeOffset: auth.timeOffset,
-          connect
-        }).pipe(Scope.extend(connScope))
-        // The salt and clock the session learned are worth keeping for the next run.
-        yield* Scope.addFinalizer(
-          connScope,
-          Effect.flatMap(sender.state, (state) =>
-            Effect.all([options.storage.setSalt(dcId, state.salt), options.storage.setTimeOffset(dcId, state.timeOffset)])).pipe(
-              Effect.ignore
-            )
-        )
-        // The server keeps the layer and app info per session: a new session (bad_msg 32/33,
-        // destroy_session) needs initConnection again.
-        let initializedSession: bigint | undefined
+          connect,
+          onNewSession: (event) => {
+            initialized = false
+            options.senderOptions.onNewSession?.(event)
+          }
+        }
+        let sender: Sender.Sender
+        if (options.pfs === undefined) {
+          sender = yield* Sender.make(senderOptions)
+          // The salt and clock the session learned are worth keeping for the next run.
+          yield* Effect.addFinalizer(() =>
+            Effect.flatMap(sender.state, (state) =>
+              Effect.all([options.storage.setSalt(dcId, state.salt), options.storage.setTimeOffset(dcId, state.timeOffset)])).pipe(
+                Effect.ignore
+              )
+          )
+        } else {
+          // The permanent key only signs bindings; salts belong to the temporary keys (kept in memory).
+          sender = yield* Pfs.make({ ...senderOptions, dcId: handshakeDc, publicKeys: options.publicKeys, pfs: options.pfs })
+        }
+        const initConnection = (method: TlMethod) => ({
+          _tag: "invokeWithLayer",
+          layer: LAYER,
+          query: {
+            _tag: "initConnection",
+            api_id: options.app.apiId,
+            device_model: options.app.deviceModel,
+            system_version: options.app.systemVersion,
+            app_version: options.app.appVersion,
+            system_lang_code: options.app.systemLangCode,
+            lang_pack: options.app.langPack,
+            lang_code: options.app.langCode,
+            query: method
+          }
+        }) as unknown as TlMethod
         const invoke = (method: TlMethod): Effect.Effect<unknown, ClientError> =>
-          Effect.flatMap(sender.state, ({ sessionId }) => {
-            if (initializedSession === sessionId) return sender.invokeUntyped(method)
-            const wrapped = {
-              _tag: "invokeWithLayer",
-              layer: LAYER,
-              query: {
-                _tag: "initConnection",
-                api_id: options.app.apiId,
-                device_model: options.app.deviceModel,
-                system_version: options.app.systemVersion,
-                app_version: options.app.appVersion,
-                system_lang_code: options.app.systemLangCode,
-                lang_pack: options.app.langPack,
-                lang_code: options.app.langCode,
-                query: method
-              }
-            } as unknown as TlMethod
-            return Effect.tap(sender.invokeUntyped(wrapped), () => Effect.sync(() => (initializedSession = sessionId)))
-          })
-        return { dcId, sender, invoke } satisfies DcConnection
+          initialized
+            ? sender.invokeUntyped(method)
+            : Effect.tap(sender.invokeUntyped(initConnection(method)), () => void (initialized = true))
+        const connection: DcConnection = { dcId, sender, invoke }
+        live.set(dcId, connection)
+        yield* Effect.addFinalizer(() => Effect.sync(() => live.get(dcId) === connection && live.delete(dcId)))
+        return connection
       })
+
+    const map = yield* RcMap.make({ lookup, idleTimeToLive: Duration.infinity })
 
     const get = (dcId: number): Effect.Effect<DcConnection, ClientError> =>
       Effect.suspend(() => {
-        const existing = connections.get(dcId)
-        if (existing !== undefined) return Deferred.await(existing.deferred)
-        const deferred = Deferred.unsafeMake<DcConnection, ClientError>(FiberId.none)
-        const entry = { deferred, scope: undefined as Scope.CloseableScope | undefined }
-        // Registered before the first yield, so concurrent callers share one connection.
-        connections.set(dcId, entry)
-        return Effect.flatMap(Scope.fork(scope, ExecutionStrategy.sequential), (connScope) => {
-          entry.scope = connScope
-          // Opened in the pool's scope, not the caller's: the connection outlives the call.
-          return open(dcId, connScope).pipe(
-            Effect.exit,
-            Effect.flatMap((exit) => {
-              if (Exit.isFailure(exit)) {
-                connections.delete(dcId)
-                return Effect.zipRight(Scope.close(connScope, exit), Deferred.done(deferred, exit))
-              }
-              return Deferred.done(deferred, exit)
-            }),
-            Effect.forkIn(scope),
-            Effect.zipRight(Deferred.await(deferred))
-          )
-        })
+        const open = live.get(dcId)
+        return open !== undefined ? Effect.succeed(open) : Effect.scoped(RcMap.get(map, dcId))
       })
 
-    const reset = Effect.suspend(() => {
-      const all = [...connections.values()]
-      connections.clear()
-      return Effect.forEach(all, (c) => c.scope === undefined ? Effect.void : Scope.close(c.scope, Exit.void), { discard: true })
-    })
+    const dropKey = (dcId: number) =>
+      Effect.zipRight(
+        RcMap.invalidate(map, dcId),
+        options.storage.setAuthKey(dcId, Option.none())
+      )
 
-    return { get, reset }
+    const reset = Effect.flatMap(RcMap.keys(map), (keys) => Effect.forEach(keys, (k) => RcMap.invalidate(map, k), { discard: true }))
+
+    return { get, open: (dcId) => live.get(dcId), close: (dcId) => RcMap.invalidate(map, dcId), dropKey, reset }
   })
 
 const storeKey = (

@@ -55,6 +55,24 @@ export interface ClientConfig {
   readonly retry?: Schedule.Schedule<unknown, ClientError> | undefined
   /** ping_delay_disconnect interval of each connection (default 60 s). */
   readonly pingInterval?: Duration.DurationInput | undefined
+  /**
+   * Every call ends with its answer or a typed error (`SenderError` "Timeout") within this
+   * (default 60 s; `Duration.infinity` to wait as long as it takes). Retries by the `retry`
+   * policy are separate calls, each with its own timeout.
+   */
+  readonly requestTimeout?: Duration.DurationInput | undefined
+  /**
+   * Delays between failed connection attempts to a DC (default: exponential from 100 ms, capped
+   * at 5 s, jittered). A connection that carried traffic starts it over and is re-opened at
+   * once. When the schedule ends, the DC's calls fail with `SenderError` "ConnectionFailed".
+   */
+  readonly reconnect?: Schedule.Schedule<unknown, unknown> | undefined
+  /**
+   * Perfect forward secrecy (core.telegram.org/api/pfs): `true`, or `{ lifetime }` (default 24
+   * hours). Every connection then runs under a temporary key bound to the stored permanent key
+   * with `auth.bindTempAuthKey` and renewed before it expires; temporary keys are never stored.
+   */
+  readonly pfs?: boolean | { readonly lifetime?: Duration.DurationInput | undefined } | undefined
 }
 
 /**

@@ -34,6 +34,7 @@ export {
   authKeyId,
   initialServerSalt,
   messageKeyIv,
+  messageKeyIvV1,
   msgKey,
   newNonceHash,
   tmpAesKeyIv
@@ -44,6 +45,7 @@ export {
   generateRsaKeyPair,
   parseRsaPublicKeyPem,
   type RsaKeyPair,
+  rsaDecryptRaw,
   rsaFingerprint,
   rsaPadDecrypt,
   rsaPadEncrypt,

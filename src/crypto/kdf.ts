@@ -93,3 +93,22 @@ export const messageKeyIv = (authKey: Uint8Array, msgKeyBytes: Uint8Array, x: 0 
   iv.set(b.subarray(0, 8), 0), iv.set(a.subarray(8, 24), 8), iv.set(b.subarray(24, 32), 24)
   return { key, iv }
 }
+
+/**
+ * MTProto 1.0 message AES key and iv (still used for the auth.bindTempAuthKey binding message):
+ * a = SHA1(msg_key + auth_key[x:x+32]); b = SHA1(auth_key[32+x:48+x] + msg_key + auth_key[48+x:64+x]);
+ * c = SHA1(auth_key[64+x:96+x] + msg_key); d = SHA1(msg_key + auth_key[96+x:128+x]);
+ * key = a[0:8] + b[8:20] + c[4:16]; iv = a[8:20] + b[0:8] + c[16:20] + d[0:8].
+ */
+export const messageKeyIvV1 = (authKey: Uint8Array, msgKeyBytes: Uint8Array, x: 0 | 8): AesKeyIv => {
+  need("auth_key", authKey, 256)
+  need("msg_key", msgKeyBytes, 16)
+  const a = sha1Concat(msgKeyBytes, authKey.subarray(x, x + 32))
+  const b = sha1Concat(authKey.subarray(32 + x, 48 + x), msgKeyBytes, authKey.subarray(48 + x, 64 + x))
+  const c = sha1Concat(authKey.subarray(64 + x, 96 + x), msgKeyBytes)
+  const d = sha1Concat(msgKeyBytes, authKey.subarray(96 + x, 128 + x))
+  return {
+    key: concatBytes(a.subarray(0, 8), b.subarray(8, 20), c.subarray(4, 16)),
+    iv: concatBytes(a.subarray(8, 20), b.subarray(0, 8), c.subarray(16, 20), d.subarray(0, 8))
+  }
+}

@@ -141,6 +141,22 @@ const privateKeyObject = (k: RsaPrivateKeyInput): KeyObject =>
   k instanceof KeyObject ? k : createPrivateKey(typeof k === "string" ? k : k.privateKeyPem)
 
 /**
+ * Raw RSA decryption (c^d mod n) with the private key, 256 bytes big-endian: what both
+ * RSA_PAD and the older scheme (SHA1 ‖ data ‖ random, 255 bytes) put under the RSA. For the
+ * server side (TestDc). Throws {@link CryptoError} `BadDataLength` or `RsaDecryptFailed`.
+ */
+export const rsaDecryptRaw = (encrypted: Uint8Array, privateKey: RsaPrivateKeyInput): Uint8Array => {
+  if (encrypted.length !== 256) {
+    throw new CryptoError({ reason: "BadDataLength", message: `RSA ciphertext must be 256 bytes, got ${encrypted.length}` })
+  }
+  try {
+    return new Uint8Array(privateDecrypt({ key: privateKeyObject(privateKey), padding: constants.RSA_NO_PADDING }, encrypted))
+  } catch (cause) {
+    throw new CryptoError({ reason: "RsaDecryptFailed", message: `raw RSA decryption failed: ${String(cause)}` })
+  }
+}
+
+/**
  * The server side of {@link rsaPadEncrypt} (for TestDc): raw RSA decryption with the private
  * key, then undoes RSA_PAD and verifies the SHA256. Returns data_with_padding, 192 bytes:
  * the client's data followed by its random padding (a TL decoder reads the object and
@@ -151,12 +167,7 @@ export const rsaPadDecrypt = (encrypted: Uint8Array, privateKey: RsaPrivateKeyIn
   if (encrypted.length !== 256) {
     throw new CryptoError({ reason: "BadDataLength", message: `RSA_PAD ciphertext must be 256 bytes, got ${encrypted.length}` })
   }
-  let plain: Uint8Array
-  try {
-    plain = new Uint8Array(privateDecrypt({ key: privateKeyObject(privateKey), padding: constants.RSA_NO_PADDING }, encrypted))
-  } catch (cause) {
-    throw new CryptoError({ reason: "RsaDecryptFailed", message: `raw RSA decryption failed: ${String(cause)}` })
-  }
+  const plain = rsaDecryptRaw(encrypted, privateKey)
   const tempKeyXor = plain.subarray(0, 32)
   const aesEncrypted = plain.subarray(32, 256)
   const tempKey = xorBytes(tempKeyXor, sha256(aesEncrypted))

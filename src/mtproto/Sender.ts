@@ -1,43 +1,40 @@
 /**
- * The Sender: one per DC connection. It owns the encrypted session, turns `invoke` calls into
- * MTProto messages (containers, gzip, acks), dispatches everything the server sends
- * (core.telegram.org/mtproto/service_messages) and survives reconnects without losing or
- * duplicating an answer.
+ * The Sender: one per DC connection, the Effect shell around the pure session core
+ * ({@link MtpSession}). The core decides everything (what to send, what a frame means, when a
+ * call times out, when a connection is dead); this module moves bytes and completes callers:
  *
- * Shape: a write fiber drains the outbox into containers; a read fiber decrypts, checks and
- * dispatches; a pinger keeps the connection alive and notices a dead one. All three live in
- * the scope of one connection; the connection loop reconnects with a Schedule and re-sends
- * every call that has no answer yet.
+ * - `invoke` registers the caller with the core (`Effect.async`: its resume callback is the
+ *   one completion a call costs) and wakes the writer;
+ * - a writer fiber packs what the core has queued and sends it;
+ * - a reader fiber hands every frame to the core and acts on the outcomes;
+ * - a timer fiber sleeps until the core's next deadline (none while idle, but the keepalive);
+ * - the connection loop reconnects with a Schedule: a connection that carried traffic starts
+ *   the backoff over, a DC that refuses backs off.
  */
 import * as Cause from "effect/Cause"
-import * as Clock from "effect/Clock"
-import * as Deferred from "effect/Deferred"
+import * as Data from "effect/Data"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
+import * as Exit from "effect/Exit"
+import * as Fiber from "effect/Fiber"
+import * as FiberId from "effect/FiberId"
 import * as FiberSet from "effect/FiberSet"
+import * as Metric from "effect/Metric"
+import * as MetricLabel from "effect/MetricLabel"
 import * as PubSub from "effect/PubSub"
-import * as Queue from "effect/Queue"
+import * as Runtime from "effect/Runtime"
 import * as Schedule from "effect/Schedule"
 import type * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
-import { randomBytes as defaultRandomBytes, type RandomBytes } from "../crypto/index.ts"
-import {
-  type AnyObject,
-  deserialize,
-  deserializeResult,
-  type Mt,
-  type ResultOf,
-  serialize,
-  type TlMethod,
-  TlWriter
-} from "../tl/index.ts"
-import { TransportError } from "../transport/index.ts"
+import type { RandomBytes } from "../crypto/index.ts"
+import { type AnyObject, type ResultOf, serialize, type TlMethod } from "../tl/index.ts"
+import type { TransportError } from "../transport/index.ts"
 import type { FrameChannel } from "./channel.ts"
 import type { AuthKey } from "./encryptedMessage.ts"
-import { keepSaltsFresh } from "./futureSalts.ts"
-import { encodeBody, ID, MAX_CONTAINER_BYTES, MAX_CONTAINER_MESSAGES, methodName, readId, unpackGzip } from "./internal/wire.ts"
-import { type AnyRpcError, fromRpcError, SenderError } from "./rpcError.ts"
-import { SessionState } from "./sessionState.ts"
+import { encodeBody, methodName } from "./internal/wire.ts"
+import { MtpSession, type Outcome } from "./MtpSession.ts"
+import { type AnyRpcError, SenderError, type SenderErrorReason } from "./rpcError.ts"
 
 /** How to run a Sender. */
 export interface SenderOptions {
@@ -48,21 +45,45 @@ export interface SenderOptions {
   readonly timeOffset: number
   /** Opens a fresh connection to the DC; run again on every reconnect. */
   readonly connect: Effect.Effect<FrameChannel, TransportError, Scope.Scope>
-  /** Interval of `ping_delay_disconnect` (default 60 s); a connection silent for this plus `deadAfter` is dropped. */
+  /** Interval of the keepalive `ping_delay_disconnect` (default 60 s). */
   readonly pingInterval?: Duration.DurationInput | undefined
-  /** Extra silence tolerated after a ping before the connection counts as dead (default 15 s). */
+  /** Extra silence tolerated after a keepalive before the connection counts as dead (default 15 s). */
   readonly deadAfter?: Duration.DurationInput | undefined
-  /** Delay before pending acks are flushed on their own (default 500 ms). */
+  /** While calls wait, silence longer than this sends a ping at once (default 5 s, at most `pingInterval`). */
+  readonly probeAfter?: Duration.DurationInput | undefined
+  /** No answer to that ping within this: the connection is dropped and re-opened (default 10 s, at most `deadAfter`). */
+  readonly pongTimeout?: Duration.DurationInput | undefined
+  /** Delay before pending acks go out on their own (default 500 ms). */
   readonly ackDelay?: Duration.DurationInput | undefined
-  /** Reconnect policy between connection attempts (default: exponential from 100 ms, capped at 5 s, jittered). */
+  /**
+   * Delays between failed connection attempts (default: exponential from 100 ms, capped at 5 s,
+   * jittered). A connection that carried traffic starts it over and is re-opened at once. When
+   * the schedule ends, pending and later calls fail with `SenderError("ConnectionFailed")`.
+   */
   readonly reconnect?: Schedule.Schedule<unknown, unknown> | undefined
+  /** Every call ends with its answer or `SenderError("Timeout")` within this (default 60 s; `Duration.infinity` allowed). */
+  readonly requestTimeout?: Duration.DurationInput | undefined
   /** Bodies larger than this many bytes are sent gzip_packed when that makes them smaller (default 512). */
   readonly gzipThreshold?: number | undefined
-  /** Fetch future salts (`get_future_salts`) and switch to each before the current one expires (default true). */
+  /** Fetch future salts (`get_future_salts`) and switch to each in time (default true). */
   readonly rotateSalts?: boolean | undefined
   /** How often one call may be re-sent (salt, time, reconnect) before it fails (default 20). */
   readonly maxResends?: number | undefined
   readonly randomBytes?: RandomBytes | undefined
+  /**
+   * Told when the server starts a new session for us (`new_session_created`) or the Sender
+   * starts one (bad_msg 32/33): the server needs `initConnection` again, and updates may have
+   * been missed.
+   */
+  readonly onNewSession?: ((event: NewSession) => void) | undefined
+  /** Told of each batch of updates (one per frame), before they are published on `updates`. */
+  readonly onUpdates?: ((updates: ReadonlyArray<AnyObject>) => void) | undefined
+}
+
+/** A new MTProto session (see {@link SenderOptions.onNewSession}). */
+export interface NewSession {
+  readonly origin: "server" | "client"
+  readonly sessionId: bigint
 }
 
 /** What a running Sender offers. */
@@ -71,34 +92,51 @@ export interface Sender {
   readonly invoke: <M extends TlMethod>(method: M) => Effect.Effect<ResultOf<M>, AnyRpcError | SenderError>
   /** `invoke` without the result typing, for generic code (routing, wrappers). */
   readonly invokeUntyped: (method: TlMethod) => Effect.Effect<unknown, AnyRpcError | SenderError>
+  /**
+   * A call whose body names its own msg_id and session (`auth.bindTempAuthKey`): `build` makes
+   * it each time it is numbered; `method` names the call and picks the result decoder.
+   */
+  readonly invokeBuilt: (
+    method: TlMethod,
+    build: (msgId: bigint, sessionId: bigint) => TlMethod
+  ) => Effect.Effect<unknown, AnyRpcError | SenderError>
   /** Everything the server sends that is not an answer or a service message (updates), decoded. */
   readonly updates: Effect.Effect<Stream.Stream<AnyObject>, never, Scope.Scope>
   /** The session as it stands (for persistence). */
   readonly state: Effect.Effect<{ readonly salt: bigint; readonly timeOffset: number; readonly sessionId: bigint }>
   /** How many connections have been opened so far (1 after the first connect). */
   readonly connections: Effect.Effect<number>
+  /** Why the Sender stopped for good (`Closed`, `AuthKeyUnknown`, `ConnectionFailed`), if it has. */
+  readonly stopped: Effect.Effect<SenderErrorReason | undefined>
 }
 
-/** A call waiting for its answer. Mutable: its msg_id changes when it is re-sent. */
-interface Call {
-  readonly method: TlMethod
-  readonly tag: string
-  readonly body: Uint8Array
-  readonly deferred: Deferred.Deferred<unknown, AnyRpcError | SenderError>
-  msgId: bigint
-  resends: number
-  /** The caller stopped waiting: nothing more is sent for this call. */
-  dropped: boolean
+/** Why the Sender closes a connection on its own (dead link, repeated bad frames). */
+class ConnectionDropped extends Data.TaggedError("ConnectionDropped")<{ readonly reason: string; readonly detail: string }> {
+  override get message(): string {
+    return `connection dropped (${this.reason}): ${this.detail}`
+  }
 }
 
-/** A message without a caller (acks, pings, rpc_drop_answer, msgs_state_info). */
-interface Service {
-  readonly body: Uint8Array
-  readonly contentRelated: boolean
-}
+type Resume = (exit: Exit.Exit<unknown, AnyRpcError | SenderError>) => void
 
-type Outgoing = { readonly _tag: "call"; readonly call: Call } | { readonly _tag: "service"; readonly service: Service } | {
-  readonly _tag: "flush"
+/** Frames that failed a security check (counted, logged at most every 10 s). */
+const rejectedFrames = Metric.counter("mtproto_rejected_frames_total", {
+  description: "server frames and messages dropped by a security check",
+  incremental: true
+})
+const reconnects = Metric.counter("mtproto_reconnects_total", { description: "connections re-opened", incremental: true })
+const REJECT_LOG_INTERVAL_MS = 10_000
+
+/** The default reconnect policy: 100 ms, 200 ms, ... capped at 5 s, jittered. */
+export const defaultReconnect: Schedule.Schedule<unknown, unknown> = Schedule.exponential("100 millis").pipe(
+  Schedule.union(Schedule.spaced("5 seconds")),
+  Schedule.jittered
+)
+
+const millis = (d: Duration.DurationInput | undefined): number | undefined => {
+  if (d === undefined) return undefined
+  const decoded = Duration.decode(d)
+  return Duration.isFinite(decoded) ? Duration.toMillis(decoded) : Number.POSITIVE_INFINITY
 }
 
 /**
@@ -108,419 +146,259 @@ type Outgoing = { readonly _tag: "call"; readonly call: Call } | { readonly _tag
  */
 export const make = (options: SenderOptions): Effect.Effect<Sender, never, Scope.Scope> =>
   Effect.gen(function*() {
-    const random = options.randomBytes ?? defaultRandomBytes
-    const state = new SessionState({ authKey: options.authKey, salt: options.salt, timeOffset: options.timeOffset, randomBytes: random })
+    const clock = yield* Effect.clock
+    const now = () => clock.unsafeCurrentTimeMillis()
     const gzipThreshold = options.gzipThreshold ?? 512
-    const maxResends = options.maxResends ?? 20
-    const pingInterval = Duration.decode(options.pingInterval ?? Duration.seconds(60))
-    const deadAfter = Duration.decode(options.deadAfter ?? Duration.seconds(15))
-    const ackDelay = Duration.decode(options.ackDelay ?? Duration.millis(500))
-
-    // Owned by this Sender's fibers, which hand work to each other through the outbox; a
-    // connection's reader and writer never touch the maps at the same time as a step of
-    // another connection, because only one connection runs at a time.
-    const pending = new Map<bigint, Call>()
-    const containers = new Map<bigint, Array<bigint>>()
-    let acks: Array<bigint> = []
+    const core = new MtpSession<Resume>({
+      authKey: options.authKey,
+      salt: options.salt,
+      timeOffset: options.timeOffset,
+      randomBytes: options.randomBytes,
+      maxResends: options.maxResends,
+      ackDelayMs: millis(options.ackDelay),
+      pingIntervalMs: millis(options.pingInterval),
+      deadAfterMs: millis(options.deadAfter),
+      silenceMs: millis(options.probeAfter),
+      pongTimeoutMs: millis(options.pongTimeout),
+      requestTimeoutMs: millis(options.requestTimeout),
+      rotateSalts: options.rotateSalts
+    })
+    // Made by the first subscriber: with none, an update has nowhere to go anyway.
+    let hub: PubSub.PubSub<AnyObject> | undefined
     let connectionCount = 0
-    let closed = false
+    let stopped: SenderErrorReason | undefined
 
-    const outbox = yield* Queue.unbounded<Outgoing>()
-    // Unbounded costs nothing while idle (a sliding hub preallocates its ring: 65 KB at 4096) and
-    // loses no update; subscribers are expected to keep up (the updates layer consumes eagerly).
-    const hub = yield* PubSub.unbounded<AnyObject>()
+    // --- wake-ups: the writer waits for work, the timer for an earlier deadline ----------------
+    let wakeWriter: (() => void) | undefined
+    const kick = () => {
+      const wake = wakeWriter
+      if (wake !== undefined) {
+        wakeWriter = undefined
+        wake()
+      }
+    }
+    const waitForWork = Effect.async<void>((resume) => {
+      // Checked here too: work queued between the writer's last flush and this wait is not lost.
+      if (core.hasOutgoing(now())) return resume(Effect.void)
+      wakeWriter = () => resume(Effect.void)
+      return Effect.sync(() => void (wakeWriter = undefined))
+    })
 
-    const enqueue = (item: Outgoing) => Queue.offer(outbox, item)
-
-    const failCall = (call: Call, error: AnyRpcError | SenderError) =>
-      Effect.zipRight(Effect.sync(() => forget(call)), Deferred.fail(call.deferred, error))
-
-    const forget = (call: Call) => {
-      if (pending.get(call.msgId) === call) pending.delete(call.msgId)
+    // The timer: one fiber sleeping until the core's next deadline, none while there is none.
+    // A deadline that comes closer replaces the sleeping fiber (cheaper, idle, than a race).
+    const runtime = yield* Effect.runtime<never>()
+    let timerTarget = Number.POSITIVE_INFINITY
+    let timerFiber: Fiber.RuntimeFiber<void> | undefined
+    let timerSleeping = false
+    let closing = false
+    const timer: Effect.Effect<void> = Effect.gen(function*() {
+      for (;;) {
+        const at = core.nextWake()
+        timerTarget = at
+        if (at === Number.POSITIVE_INFINITY) return
+        timerSleeping = true
+        yield* Effect.sleep(Math.max(0, at - now()))
+        timerSleeping = false
+        timerTarget = Number.POSITIVE_INFINITY
+        const effect = handle(core.tick(now()))
+        if (effect !== undefined) yield* effect
+        if (core.hasOutgoing(now())) kick()
+      }
+    })
+    /** Moves the timer up when a deadline came closer than the one it sleeps for. */
+    const rearm = () => {
+      if (closing || core.nextWake() >= timerTarget) return
+      if (timerFiber !== undefined && !timerSleeping) return // it is working and will look again
+      timerFiber?.unsafeInterruptAsFork(FiberId.none)
+      timerSleeping = false
+      timerTarget = core.nextWake()
+      timerFiber = Runtime.runFork(runtime)(timer)
+    }
+    /** After any input: send what became due, and move the timer up if needed. */
+    const afterInput = () => {
+      if (core.hasOutgoing(now())) kick()
+      rearm()
     }
 
-    /** Puts a call back in the outbox to be sent with a new msg_id. */
-    const resend = (call: Call): Effect.Effect<void> =>
-      Effect.suspend(() => {
-        forget(call)
-        if (++call.resends > maxResends) {
-          return failCall(call, new SenderError({ reason: "TooManyResends", method: call.tag }))
+    // --- outcomes --------------------------------------------------------------------------
+    let dropConnection: ((e: ConnectionDropped) => void) | undefined
+    let rejectedSinceLog = 0
+    let lastRejectLog = Number.NEGATIVE_INFINITY
+    let lastRejectReason = ""
+
+    /** Acts on the core's outcomes; returns the rare effectful part (logs), if any. */
+    const handle = (outcomes: ReadonlyArray<Outcome<Resume>>): Effect.Effect<void> | undefined => {
+      let logs: Array<Effect.Effect<void>> | undefined
+      for (const o of outcomes) {
+        switch (o._tag) {
+          case "Result":
+            o.call(Exit.succeed(o.value))
+            break
+          case "Failed":
+            o.call(Exit.fail(o.error))
+            break
+          case "Updates":
+            options.onUpdates?.(o.updates)
+            if (hub !== undefined) for (const u of o.updates) hub.unsafeOffer(u)
+            break
+          case "NewSession":
+            options.onNewSession?.({ origin: o.origin, sessionId: o.sessionId })
+            ;(logs ??= []).push(Effect.logDebug("new session").pipe(Effect.annotateLogs({ origin: o.origin })))
+            break
+          case "SaltChanged":
+            break
+          case "Rejected": {
+            rejectedFrames.unsafeUpdate(1, [MetricLabel.make("reason", o.error.reason)])
+            rejectedSinceLog++
+            lastRejectReason = o.error.reason
+            const t = now()
+            // Rate-limited: whoever sends bad frames must not choose our log volume.
+            if (t - lastRejectLog >= REJECT_LOG_INTERVAL_MS) {
+              const count = rejectedSinceLog
+              rejectedSinceLog = 0
+              lastRejectLog = t
+              ;(logs ??= []).push(
+                Effect.logWarning("rejected server messages").pipe(Effect.annotateLogs({ count, reason: lastRejectReason }))
+              )
+            }
+            break
+          }
+          case "Reconnect":
+            dropConnection?.(new ConnectionDropped({ reason: o.reason, detail: o.detail }))
+            break
         }
-        return Effect.asVoid(enqueue({ _tag: "call", call }))
+      }
+      return logs === undefined ? undefined : Effect.all(logs, { discard: true })
+    }
+
+    // --- the connection --------------------------------------------------------------------
+    const writer = (channel: FrameChannel) =>
+      Effect.gen(function*() {
+        for (;;) {
+          const frame = core.flush(now())
+          if (frame === undefined) {
+            yield* waitForWork
+            continue
+          }
+          // Calls on the wire bring the dead-link deadlines.
+          rearm()
+          yield* channel.send(frame)
+        }
       })
 
-    /** The calls a msg_id stands for: the call itself, or every call of a container. */
-    const callsFor = (msgId: bigint): Array<Call> => {
-      const direct = pending.get(msgId)
-      if (direct !== undefined) return [direct]
-      const inner = containers.get(msgId)
-      if (inner === undefined) return []
-      return inner.flatMap((id) => {
-        const c = pending.get(id)
-        return c === undefined ? [] : [c]
-      })
-    }
-
-    const resendAll = (msgId: bigint) => Effect.forEach(callsFor(msgId), resend, { discard: true })
-
-    // --- outgoing -----------------------------------------------------------------------
-
-    /** Packs one batch into a frame; registers the calls under their new msg_ids. */
-    const packBatch = (batch: ReadonlyArray<Outgoing>, now: number): Uint8Array | undefined => {
-      const items: Array<{ body: Uint8Array; contentRelated: boolean; call?: Call }> = []
-      for (const item of batch) {
-        if (item._tag === "call") {
-          // A caller that went away while queued needs nothing sent.
-          if (item.call.dropped) continue
-          items.push({ body: item.call.body, contentRelated: true, call: item.call })
-        } else if (item._tag === "service") {
-          items.push({ body: item.service.body, contentRelated: item.service.contentRelated })
-        }
-      }
-      if (acks.length > 0) {
-        items.push({ body: serialize({ _tag: "msgs_ack", msg_ids: acks }), contentRelated: false })
-        acks = []
-      }
-      if (items.length === 0) return undefined
-      if (items.length === 1) {
-        const only = items[0]!
-        const packed = state.pack(only.body, only.contentRelated, now)
-        if (only.call !== undefined) register(only.call, packed.msgId)
-        return packed.frame
-      }
-      const w = new TlWriter(1024)
-      w.uint(ID.msgContainer)
-      w.int(items.length)
-      const ids: Array<bigint> = []
-      for (const item of items) {
-        const msgId = state.nextMsgId(now)
-        const seqNo = state.nextSeqNo(item.contentRelated)
-        w.long(msgId)
-        w.int(seqNo)
-        w.int(item.body.length)
-        w.raw(item.body)
-        if (item.call !== undefined) ids.push(msgId), register(item.call, msgId)
-      }
-      // The container's own msg_id is greater than those inside it; it is not content-related.
-      const container = state.pack(w.result(), false, now)
-      containers.set(container.msgId, ids)
-      if (containers.size > 4096) containers.delete(containers.keys().next().value!)
-      return container.frame
-    }
-
-    const register = (call: Call, msgId: bigint) => {
-      call.msgId = msgId
-      pending.set(msgId, call)
-    }
-
-    /** Takes what is queued (up to the container limits) without waiting for more. */
-    const takeBatch = Effect.flatMap(Queue.take(outbox), (first) =>
-      Effect.map(Queue.takeUpTo(outbox, MAX_CONTAINER_MESSAGES - 2), (rest) => {
-        const batch = [first]
-        let bytes = 0
-        for (const item of rest) batch.push(item)
-        // Over the byte limit: put the tail back for the next frame.
-        const keep: Array<Outgoing> = []
-        const back: Array<Outgoing> = []
-        for (const item of batch) {
-          const size = item._tag === "call" ? item.call.body.length : item._tag === "service" ? item.service.body.length : 0
-          if (keep.length > 0 && bytes + size > MAX_CONTAINER_BYTES) back.push(item)
-          else keep.push(item), (bytes += size + 16)
-        }
-        return { keep, back }
+    let healthy = false
+    const reader = (channel: FrameChannel) =>
+      Effect.forever(Effect.flatMap(channel.receive, (frame) => {
+        const outcomes = core.receive(frame, now())
+        if (!healthy && core.connectionHealthy) healthy = true
+        const effect = handle(outcomes)
+        afterInput()
+        return effect ?? Effect.void
       }))
 
-    const writer = (channel: FrameChannel) =>
-      Effect.forever(
-        Effect.uninterruptibleMask((restore) =>
-          Effect.gen(function*() {
-            const { back, keep } = yield* restore(takeBatch)
-            if (back.length > 0) yield* Queue.offerAll(outbox, back)
-            const now = yield* Clock.currentTimeMillis
-            const frame = packBatch(keep, now)
-            if (frame !== undefined) yield* restore(channel.send(frame))
-          })
-        )
-      )
-
-    // --- incoming -----------------------------------------------------------------------
-
-    const completeResult = (reqMsgId: bigint, result: Uint8Array) =>
-      Effect.suspend(() => {
-        const call = pending.get(reqMsgId)
-        if (call === undefined) return Effect.void // late answer to a dropped or answered call
-        pending.delete(reqMsgId)
-        try {
-          const bytes = unpackGzip(result)
-          if (readId(bytes) === ID.rpcError) {
-            const e = deserialize(bytes) as Mt.rpc_error
-            return Deferred.fail(call.deferred, fromRpcError(e.error_code, e.error_message, call.tag))
-          }
-          const value: unknown = (deserializeResult as (m: unknown, b: Uint8Array) => unknown)(call.method, bytes)
-          return Deferred.succeed(call.deferred, value)
-        } catch (cause) {
-          return Deferred.fail(call.deferred, new SenderError({ reason: "Decode", method: call.tag, cause }))
-        }
-      })
-
-    /** Completes the call waiting on `msgId` with an answer that does not come in rpc_result (pong, future_salts). */
-    const completeDirect = (msgId: bigint, value: unknown) =>
-      Effect.suspend(() => {
-        const call = pending.get(msgId)
-        if (call === undefined) return Effect.void
-        pending.delete(msgId)
-        return Deferred.succeed(call.deferred, value)
-      })
-
-    const dispatch = (msgId: bigint, seqNo: number, raw: Uint8Array): Effect.Effect<void> =>
-      Effect.suspend(() => {
-        if ((seqNo & 1) === 1) acks.push(msgId)
-        let body: Uint8Array
-        let obj: AnyObject
-        try {
-          // Inflate first: a whole message may come gzip_packed, an rpc_result included.
-          body = unpackGzip(raw)
-          if (readId(body) === ID.rpcResult) {
-            if (body.length < 12) return Effect.void
-            const reqMsgId = new DataView(body.buffer, body.byteOffset + 4, 8).getBigInt64(0, true)
-            return completeResult(reqMsgId, body.subarray(12))
-          }
-          obj = deserialize(body)
-        } catch (cause) {
-          return Effect.logDebug("undecodable server message").pipe(Effect.annotateLogs({ msgId: String(msgId), cause: String(cause) }))
-        }
-        return handleObject(msgId, obj as Mt.AnyObject | { readonly _tag: "other" })
-      })
-
-    const handleObject = (msgId: bigint, obj: Mt.AnyObject | { readonly _tag: "other" }): Effect.Effect<void> => {
-      switch (obj._tag) {
-        case "msg_container":
-          return Effect.forEach(obj.messages, (m) => dispatch(m.msg_id, m.seqno, m.body as unknown as Uint8Array), { discard: true })
-        case "new_session_created":
-          return Effect.sync(() => {
-            state.salt = obj.server_salt
-          })
-        case "bad_server_salt":
-          return Effect.zipRight(
-            Effect.sync(() => {
-              state.salt = obj.new_server_salt
-            }),
-            resendAll(obj.bad_msg_id)
-          )
-        case "bad_msg_notification":
-          return badMsg(msgId, obj)
-        case "msgs_ack":
-          return Effect.void
-        case "pong":
-          return completeDirect(obj.msg_id, obj)
-        case "future_salts":
-          return completeDirect(obj.req_msg_id, obj)
-        case "msg_detailed_info":
-          // The answer to obj.msg_id went out as answer_msg_id. A call still waiting never got
-          // it: ask for it again. Otherwise just ack it.
-          if (pending.has(obj.msg_id)) {
-            return enqueue({
-              _tag: "service",
-              service: { body: serialize({ _tag: "msg_resend_req", msg_ids: [obj.answer_msg_id] }), contentRelated: true }
-            })
-          }
-          return Effect.sync(() => {
-            acks.push(obj.answer_msg_id)
-          })
-        case "msg_new_detailed_info":
-          return Effect.sync(() => {
-            acks.push(obj.answer_msg_id)
-          })
-        case "msgs_state_req":
-          return enqueue({
-            _tag: "service",
-            service: {
-              // 1 = nothing is known about the message: we keep no record of server messages.
-              body: serialize({ _tag: "msgs_state_info", req_msg_id: msgId, info: new Uint8Array(obj.msg_ids.length).fill(1) }),
-              // Content-related, like every message but acks and containers.
-              contentRelated: true
-            }
-          })
-        case "msg_resend_req":
-          return Effect.forEach(obj.msg_ids, resendAll, { discard: true })
-        case "destroy_session_ok":
-        case "destroy_session_none": {
-          // Telegram answers destroy_session with the bare object, not in an rpc_result: hand
-          // it to the call that asked about this session.
-          for (const call of pending.values()) {
-            const method = call.method as { readonly _tag: string; readonly session_id?: bigint }
-            if (method._tag === "destroy_session" && method.session_id === obj.session_id) return completeDirect(call.msgId, obj)
-          }
-          return Effect.void
-        }
-        default:
-          return PubSub.publish(hub, obj as AnyObject)
-      }
-    }
-
-    const badMsg = (msgId: bigint, n: Mt.bad_msg_notification) =>
-      Effect.gen(function*() {
-        const now = yield* Clock.currentTimeMillis
-        switch (n.error_code) {
-          case 16: // msg_id too low
-          case 17: // msg_id too high: the clock is off; the server's msg_id carries its time
-            state.syncTime(msgId, now)
-            return yield* resendAll(n.bad_msg_id)
-          case 32: // seq_no too low
-          case 33: // seq_no too high: start a fresh session, as the spec recommends
-            state.reset()
-            return yield* resendAll(n.bad_msg_id)
-          case 48: // bad salt: the new one comes in bad_server_salt, which is handled apart
-            return yield* resendAll(n.bad_msg_id)
-          case 64: // invalid container: send the calls one by one
-            return yield* resendAll(n.bad_msg_id)
-          default:
-            return yield* Effect.forEach(
-              callsFor(n.bad_msg_id),
-              (call) => failCall(call, new SenderError({ reason: "BadMsgNotification", method: call.tag, code: n.error_code })),
-              { discard: true }
-            )
-        }
-      })
-
-    let lastReceived = 0
-    const reader = (channel: FrameChannel) =>
-      Effect.forever(
-        Effect.gen(function*() {
-          const frame = yield* channel.receive
-          const now = yield* Clock.currentTimeMillis
-          lastReceived = now
-          let inner
-          try {
-            inner = state.unpack(frame, now)
-          } catch (cause) {
-            // A tampered or replayed message is dropped; the session goes on.
-            yield* Effect.logWarning("rejected server message").pipe(Effect.annotateLogs({ reason: String((cause as { reason?: string }).reason) }))
-            return
-          }
-          yield* dispatch(inner.msgId, inner.seqNo, inner.body)
-          if (acks.length >= 16) yield* enqueue({ _tag: "flush" })
-        })
-      )
-
-    const acker = Effect.forever(
-      Effect.zipRight(Effect.sleep(ackDelay), Effect.suspend(() => acks.length > 0 ? enqueue({ _tag: "flush" }) : Effect.void))
-    )
-
-    const pinger = Effect.forever(
-      Effect.gen(function*() {
-        yield* Effect.sleep(pingInterval)
-        const now = yield* Clock.currentTimeMillis
-        if (now - lastReceived > Duration.toMillis(pingInterval) + Duration.toMillis(deadAfter)) {
-          return yield* new TransportError({ reason: "Timeout" })
-        }
-        const pingId = new DataView(random(8).buffer).getBigInt64(0, true)
-        yield* enqueue({
-          _tag: "service",
-          service: {
-            body: serialize({
-              _tag: "ping_delay_disconnect",
-              ping_id: pingId,
-              disconnect_delay: Math.ceil(Duration.toSeconds(pingInterval) + Duration.toSeconds(deadAfter))
-            }),
-            contentRelated: true
-          }
-        })
-      })
-    )
-
-    /** One connection: open it, re-send what has no answer, run the fibers until one fails. */
     const connection = Effect.scoped(
       Effect.gen(function*() {
         const channel = yield* options.connect
         connectionCount++
-        lastReceived = yield* Clock.currentTimeMillis
-        // Everything sent on the previous connection and not answered goes out again.
-        const unanswered = [...pending.values()]
-        pending.clear()
-        containers.clear()
-        acks = []
-        yield* Effect.forEach(unanswered, resend, { discard: true })
+        healthy = false
+        core.connected(now())
         // The connection's loops; the first to fail ends the connection, and the others stop
         // with its scope. (A FiberSet: joining zipped fibers costs ~100 KB per connection.)
-        const loops = yield* FiberSet.make<never, TransportError>()
-        for (const loop of [writer(channel), reader(channel), pinger, acker]) yield* FiberSet.run(loops, loop)
+        const loops = yield* FiberSet.make<never, TransportError | ConnectionDropped>()
+        const runLoop = yield* FiberSet.runtime(loops)<never>()
+        // The core's verdict (dead link, bad frames) ends the connection like a failed loop.
+        dropConnection = (e) => void runLoop(Effect.fail(e))
+        afterInput()
+        runLoop(writer(channel))
+        runLoop(reader(channel))
         return yield* FiberSet.join(loops)
       })
-    )
+    ).pipe(Effect.ensuring(Effect.sync(() => {
+      dropConnection = undefined
+      core.disconnected()
+    })))
 
-    const reconnect = options.reconnect ??
-      // 100 ms, 200 ms, ... capped at 5 s; a connection that lived a minute starts the backoff over.
-      Schedule.exponential("100 millis").pipe(
-        Schedule.union(Schedule.spaced("5 seconds")),
-        Schedule.jittered,
-        Schedule.resetAfter("1 minute")
-      )
+    /** Ends the Sender for good: every call, pending and future, fails with `reason`. */
+    const stop = (reason: SenderErrorReason) =>
+      Effect.suspend(() => {
+        if (stopped !== undefined) return Effect.void
+        stopped = reason
+        return handle(core.failAll(reason)) ?? Effect.void
+      })
 
-    const loop = connection.pipe(
-      Effect.catchAllCause((cause) =>
-        Cause.isInterruptedOnly(cause) ? Effect.failCause(cause) : Effect.logDebug("connection lost", Cause.squash(cause))
-      ),
-      Effect.repeat(reconnect)
-    )
+    const reconnect = options.reconnect ?? defaultReconnect
+    const loop = Effect.gen(function*() {
+      const driver = yield* Schedule.driver(reconnect)
+      for (;;) {
+        const exit = yield* Effect.exit(connection)
+        if (Exit.isSuccess(exit) || stopped !== undefined) return
+        const cause = exit.cause
+        if (Cause.isInterruptedOnly(cause)) return yield* Effect.failCause(cause)
+        const error = Cause.squash(cause) as { readonly _tag?: string; readonly reason?: string; readonly code?: number }
+        if (error._tag === "TransportError" && error.reason === "ServerError" && error.code === -404) {
+          // The server does not know this key: reconnecting with it is pointless.
+          yield* Effect.logWarning("auth key unknown to the server (transport error -404)")
+          return yield* stop("AuthKeyUnknown")
+        }
+        reconnects.unsafeUpdate(1, [])
+        if (healthy) {
+          // The link worked: start the backoff over and re-open at once.
+          yield* driver.reset
+          // Our own decision (a dead or hostile link) is news; the peer hanging up is routine.
+          yield* (error._tag === "ConnectionDropped" ? Effect.logInfo : Effect.logDebug)("connection lost, reconnecting").pipe(
+            Effect.annotateLogs({ cause: String(error) })
+          )
+          continue
+        }
+        yield* (error._tag === "ConnectionDropped" ? Effect.logInfo : Effect.logDebug)("connection failed").pipe(
+          Effect.annotateLogs({ cause: String(error) })
+        )
+        const next = yield* Effect.either(driver.next(undefined))
+        if (Either.isLeft(next)) {
+          yield* Effect.logWarning("giving up on the connection (reconnect schedule ended)")
+          return yield* stop("ConnectionFailed")
+        }
+      }
+    })
+
     yield* Effect.forkScoped(loop)
-    if (options.rotateSalts !== false) {
-      yield* Effect.forkScoped(keepSaltsFresh({
-        // Suspended: `invokeUntyped` is defined further down.
-        getFutureSalts: Effect.suspend(() =>
-          Effect.map(invokeUntyped({ _tag: "get_future_salts", num: 8 }), (a) => a as Mt.future_salts)
-        ),
-        serverNow: Effect.map(Clock.currentTimeMillis, (ms) => Math.floor(ms / 1000) + state.timeOffset),
-        setSalt: (salt) => Effect.sync(() => void (state.salt = salt))
-      }))
-    }
 
     yield* Effect.addFinalizer(() =>
-      Effect.gen(function*() {
-        closed = true
-        const queued = yield* Queue.takeAll(outbox)
-        const calls = [...pending.values()]
-        for (const item of queued) if (item._tag === "call") calls.push(item.call)
-        pending.clear()
-        yield* Effect.forEach(calls, (c) => Deferred.fail(c.deferred, new SenderError({ reason: "Closed", method: c.tag })), {
-          discard: true
-        })
-        yield* PubSub.shutdown(hub)
+      Effect.suspend(() => {
+        closing = true
+        const fiber = timerFiber
+        return Effect.all([
+          fiber === undefined ? Effect.void : Fiber.interrupt(fiber),
+          stopped === undefined ? stop("Closed") : Effect.void,
+          hub === undefined ? Effect.void : PubSub.shutdown(hub)
+        ], { discard: true })
       })
     )
 
-    const invokeUntyped = (method: TlMethod): Effect.Effect<unknown, AnyRpcError | SenderError> =>
-      Effect.suspend(() => {
-        if (closed) return Effect.fail(new SenderError({ reason: "Closed", method: methodName(method) }))
-        return Effect.flatMap(Deferred.make<unknown, AnyRpcError | SenderError>(), (deferred) => {
-          const call: Call = { method, tag: methodName(method), body: encodeBody(method, gzipThreshold), deferred, msgId: 0n, resends: 0, dropped: false }
-          return Effect.zipRight(
-            enqueue({ _tag: "call", call }),
-            Effect.onInterrupt(Deferred.await(deferred), () =>
-              Effect.suspend(() => {
-                const sent = pending.get(call.msgId) === call
-                call.dropped = true
-                forget(call)
-                // Tell the server we no longer want the answer (it may still be computed).
-                return sent
-                  ? enqueue({
-                    _tag: "service",
-                    service: { body: serialize({ _tag: "rpc_drop_answer", req_msg_id: call.msgId }), contentRelated: true }
-                  })
-                  : Deferred.interrupt(deferred)
-              }))
-          )
+    const send = (method: TlMethod, build?: (msgId: bigint, sessionId: bigint) => TlMethod): Effect.Effect<unknown, AnyRpcError | SenderError> =>
+      Effect.async<unknown, AnyRpcError | SenderError>((resume) => {
+        if (stopped !== undefined) return resume(Exit.fail(new SenderError({ reason: stopped, method: methodName(method) })))
+        const call = build === undefined
+          ? core.invoke(resume, method, encodeBody(method, gzipThreshold), now())
+          : core.invoke(resume, method, serialize(method), now(), (msgId, sessionId) => serialize(build(msgId, sessionId)))
+        afterInput()
+        // Interrupted: forget the call; if it was sent, tell the server we no longer want the answer.
+        return Effect.sync(() => {
+          if (core.cancel(call)) kick()
         })
       })
 
+    const invokeUntyped = (method: TlMethod) => send(method)
     // The result type follows from the method; the decoder picked by `deserializeResult` makes it so.
     const invoke = <M extends TlMethod>(method: M) => invokeUntyped(method) as Effect.Effect<ResultOf<M>, AnyRpcError | SenderError>
 
     return {
       invoke,
       invokeUntyped,
-      updates: Stream.fromPubSub(hub, { scoped: true }),
-      state: Effect.sync(() => ({ salt: state.salt, timeOffset: state.timeOffset, sessionId: state.sessionId })),
-      connections: Effect.sync(() => connectionCount)
+      invokeBuilt: send,
+      updates: Effect.suspend(() => Stream.fromPubSub(hub ??= Effect.runSync(PubSub.unbounded<AnyObject>()), { scoped: true })),
+      state: Effect.sync(() => ({ salt: core.salt, timeOffset: core.timeOffset, sessionId: core.sessionId })),
+      connections: Effect.sync(() => connectionCount),
+      stopped: Effect.sync(() => stopped)
     } satisfies Sender
   })

@@ -1,6 +1,8 @@
 /**
  * A frame channel: what the handshake and the session need from a transport connection.
- * Whole frames in, whole frames out; one reader.
+ * Whole frames in, whole frames out; one reader. A transport `Connection` is one as it is
+ * (`transport.connect(...)` is the whole seam); `fromConnection` adapts anything else that
+ * offers a frame stream.
  */
 import type * as Chunk from "effect/Chunk"
 import * as Effect from "effect/Effect"
@@ -17,8 +19,8 @@ export interface FrameChannel {
 }
 
 /**
- * Builds a channel from a connection's `send` and its single-consumer frame stream. The
- * stream is pulled chunk by chunk; frames of one chunk are handed out in order.
+ * Builds a channel from a `send` and a single-consumer frame stream (for connections that are
+ * not the transport's own). The stream is pulled chunk by chunk.
  */
 export const fromConnection = (connection: {
   readonly send: (frame: Uint8Array) => Effect.Effect<void, TransportError>

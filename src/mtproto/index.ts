@@ -23,11 +23,16 @@ export {
 } from "./handshake.ts"
 export { msgIdSeconds, nextClientMsgId, nextServerMsgId } from "./msgId.ts"
 export { MsgIdWindow } from "./msgIdWindow.ts"
+export { type Call as MtpCall, MtpSession, type MtpSessionOptions, type Outcome, type ReconnectReason } from "./MtpSession.ts"
+export * as Pfs from "./pfs.ts"
+export { authKeyIdLong, type Binding, decryptBinding, encryptBinding } from "./tempKey.ts"
 export { decodePlainMessage, encodePlainMessage, isPlainMessage, type PlainMessage } from "./plainMessage.ts"
 export {
   type AnyRpcError,
+  AuthKeyDuplicated,
   AuthKeyUnregistered,
   AuthRestart,
+  badMsgMeaning,
   FloodWait,
   fromRpcError,
   isRpcError,
@@ -37,6 +42,7 @@ export {
   PhoneCodeInvalid,
   RpcError,
   SenderError,
+  type SenderErrorReason,
   SessionPasswordNeeded,
   UserDeactivated
 } from "./rpcError.ts"

@@ -22,6 +22,16 @@ export class MsgIdWindow {
     this.capacity = capacity
   }
 
+  /** Whether `msgId` passed `check` and is still remembered. */
+  has(msgId: bigint): boolean {
+    return this.seen.has(msgId)
+  }
+
+  /** Whether `msgId` is below what is remembered (it may or may not have been seen). */
+  forgot(msgId: bigint): boolean {
+    return msgId <= this.floor
+  }
+
   /**
    * Checks `msgId` from the peer at server time `nowSeconds`. `fromServer` selects the parity
    * rule: server ids are odd, client ids divisible by 4. Records the id when it passes.

@@ -1,50 +1,18 @@
 /**
  * Errors of RPC calls: the server's `rpc_error` parsed once into tags users match with
- * `Effect.catchTag`, and the Sender's own failures.
+ * `Effect.catchTag`, and the Sender's own failures. The catalogue that explains them lives
+ * beside this module (`rpcErrors/`), so every layer from here up can describe an error.
  */
 import * as Data from "effect/Data"
 import * as Duration from "effect/Duration"
 import * as Schema from "effect/Schema"
-// The catalogue is generated data (no dependencies), shared with the client layer.
-import { describeRpcError } from "../client/errors/describe.ts"
-
-/** Any `rpc_error` the server returned: `code` (e.g. 400) and `message` (e.g. `PEER_ID_INVALID`). */
-export class RpcError extends Schema.TaggedError<RpcError>()("RpcError", {
-  code: Schema.Int,
-  message: Schema.String,
-  method: Schema.String
-}) {}
+import { describeRpcError } from "./rpcErrors/describe.ts"
 
 /** What every RPC error class offers besides its fields. */
 export interface Describable {
   /** The error's meaning, from the catalogue of known errors (or a generic text for its code). */
   describe(): string
 }
-export interface RpcError extends Describable {}
-
-/** FLOOD_WAIT_X, FLOOD_PREMIUM_WAIT_X, SLOWMODE_WAIT_X: retry after `seconds`. */
-export interface FloodWait extends Describable {}
-export class FloodWait extends Schema.TaggedError<FloodWait>()("FloodWait", {
-  code: Schema.Int,
-  message: Schema.String,
-  seconds: Schema.NonNegativeInt,
-  method: Schema.String
-}) {
-  /** How long the server asked us to wait. */
-  get duration(): Duration.Duration {
-    return Duration.seconds(this.seconds)
-  }
-}
-
-/** PHONE/NETWORK/USER/FILE/STATS_MIGRATE_X: the call belongs on DC `dc`. */
-export interface Migrate extends Describable {}
-export class Migrate extends Schema.TaggedError<Migrate>()("Migrate", {
-  code: Schema.Int,
-  message: Schema.String,
-  kind: Schema.Literal("PHONE", "NETWORK", "USER", "FILE", "STATS"),
-  dc: Schema.Int,
-  method: Schema.String
-}) {}
 
 const named = {
   code: Schema.Int,
@@ -52,27 +20,89 @@ const named = {
   method: Schema.String
 }
 
+
+/** Any `rpc_error` the server returned: `code` (e.g. 400) and `message` (e.g. `PEER_ID_INVALID`). */
+export class RpcError extends Schema.TaggedError<RpcError>()("RpcError", named) implements Describable {
+  describe(): string {
+    return describeRpcError(this.code, this.message)
+  }
+}
+
+/** FLOOD_WAIT_X, FLOOD_PREMIUM_WAIT_X, SLOWMODE_WAIT_X: retry after `seconds`. */
+export class FloodWait extends Schema.TaggedError<FloodWait>()("FloodWait", { ...named, seconds: Schema.NonNegativeInt })
+  implements Describable
+{
+  /** How long the server asked us to wait. */
+  get duration(): Duration.Duration {
+    return Duration.seconds(this.seconds)
+  }
+  describe(): string {
+    return describeRpcError(this.code, this.message)
+  }
+}
+
+/** PHONE/NETWORK/USER/FILE/STATS_MIGRATE_X: the call belongs on DC `dc`. */
+export class Migrate extends Schema.TaggedError<Migrate>()("Migrate", {
+  ...named,
+  kind: Schema.Literal("PHONE", "NETWORK", "USER", "FILE", "STATS"),
+  dc: Schema.Int
+}) implements Describable {
+  describe(): string {
+    return describeRpcError(this.code, this.message)
+  }
+}
+
 /** SESSION_PASSWORD_NEEDED: the account has 2FA; answer `auth.checkPassword` with an SRP proof. */
-export interface SessionPasswordNeeded extends Describable {}
-export class SessionPasswordNeeded extends Schema.TaggedError<SessionPasswordNeeded>()("SessionPasswordNeeded", named) {}
+export class SessionPasswordNeeded extends Schema.TaggedError<SessionPasswordNeeded>()("SessionPasswordNeeded", named) implements Describable {
+  describe(): string {
+    return describeRpcError(this.code, this.message)
+  }
+}
 /** AUTH_KEY_UNREGISTERED: the key is not logged in (or was logged out). */
-export interface AuthKeyUnregistered extends Describable {}
-export class AuthKeyUnregistered extends Schema.TaggedError<AuthKeyUnregistered>()("AuthKeyUnregistered", named) {}
+export class AuthKeyUnregistered extends Schema.TaggedError<AuthKeyUnregistered>()("AuthKeyUnregistered", named) implements Describable {
+  describe(): string {
+    return describeRpcError(this.code, this.message)
+  }
+}
+/**
+ * AUTH_KEY_DUPLICATED: the key was used from two places at once and Telegram revoked it. The
+ * client drops the key; the login on it is gone.
+ */
+export class AuthKeyDuplicated extends Schema.TaggedError<AuthKeyDuplicated>()("AuthKeyDuplicated", named) implements Describable {
+  describe(): string {
+    return describeRpcError(this.code, this.message)
+  }
+}
 /** PHONE_CODE_INVALID / PHONE_CODE_EMPTY: the login code is wrong. */
-export interface PhoneCodeInvalid extends Describable {}
-export class PhoneCodeInvalid extends Schema.TaggedError<PhoneCodeInvalid>()("PhoneCodeInvalid", named) {}
+export class PhoneCodeInvalid extends Schema.TaggedError<PhoneCodeInvalid>()("PhoneCodeInvalid", named) implements Describable {
+  describe(): string {
+    return describeRpcError(this.code, this.message)
+  }
+}
 /** PHONE_CODE_EXPIRED: the login code expired; send a new one. */
-export interface PhoneCodeExpired extends Describable {}
-export class PhoneCodeExpired extends Schema.TaggedError<PhoneCodeExpired>()("PhoneCodeExpired", named) {}
+export class PhoneCodeExpired extends Schema.TaggedError<PhoneCodeExpired>()("PhoneCodeExpired", named) implements Describable {
+  describe(): string {
+    return describeRpcError(this.code, this.message)
+  }
+}
 /** PASSWORD_HASH_INVALID: the 2FA password is wrong. */
-export interface PasswordHashInvalid extends Describable {}
-export class PasswordHashInvalid extends Schema.TaggedError<PasswordHashInvalid>()("PasswordHashInvalid", named) {}
+export class PasswordHashInvalid extends Schema.TaggedError<PasswordHashInvalid>()("PasswordHashInvalid", named) implements Describable {
+  describe(): string {
+    return describeRpcError(this.code, this.message)
+  }
+}
 /** USER_DEACTIVATED / USER_DEACTIVATED_BAN: the account is gone. */
-export interface UserDeactivated extends Describable {}
-export class UserDeactivated extends Schema.TaggedError<UserDeactivated>()("UserDeactivated", named) {}
+export class UserDeactivated extends Schema.TaggedError<UserDeactivated>()("UserDeactivated", named) implements Describable {
+  describe(): string {
+    return describeRpcError(this.code, this.message)
+  }
+}
 /** AUTH_RESTART: restart the login from auth.sendCode. */
-export interface AuthRestart extends Describable {}
-export class AuthRestart extends Schema.TaggedError<AuthRestart>()("AuthRestart", named) {}
+export class AuthRestart extends Schema.TaggedError<AuthRestart>()("AuthRestart", named) implements Describable {
+  describe(): string {
+    return describeRpcError(this.code, this.message)
+  }
+}
 
 /** The error family an RPC call can fail with. */
 export type AnyRpcError =
@@ -81,6 +111,7 @@ export type AnyRpcError =
   | Migrate
   | SessionPasswordNeeded
   | AuthKeyUnregistered
+  | AuthKeyDuplicated
   | PhoneCodeInvalid
   | PhoneCodeExpired
   | PasswordHashInvalid
@@ -90,6 +121,7 @@ export type AnyRpcError =
 const byName: Record<string, new(args: { code: number; message: string; method: string }) => AnyRpcError> = {
   SESSION_PASSWORD_NEEDED: SessionPasswordNeeded,
   AUTH_KEY_UNREGISTERED: AuthKeyUnregistered,
+  AUTH_KEY_DUPLICATED: AuthKeyDuplicated,
   PHONE_CODE_INVALID: PhoneCodeInvalid,
   PHONE_CODE_EMPTY: PhoneCodeInvalid,
   PHONE_CODE_EXPIRED: PhoneCodeExpired,
@@ -112,28 +144,66 @@ export const fromRpcError = (code: number, message: string, method: string): Any
   return new RpcError({ code, message, method })
 }
 
-/** Every RPC error explains itself from the generated catalogue (`describeRpcError`). */
-for (const ErrorClass of [RpcError, FloodWait, Migrate, ...new Set(Object.values(byName))]) {
-  Object.defineProperty(ErrorClass.prototype, "describe", {
-    value(this: { readonly code: number; readonly message: string }): string {
-      return describeRpcError(this.code, this.message)
-    }
-  })
-}
-
 /** True for every member of the RPC error family (for `Effect.catchIf` in generic code). */
 export const isRpcError = (e: unknown): e is AnyRpcError =>
   typeof e === "object" && e !== null && "_tag" in e && typeof (e as { code?: unknown }).code === "number" &&
-  typeof (e as { method?: unknown }).method === "string" && (e as { _tag: string })._tag !== "SenderError"
+  typeof (e as { method?: unknown }).method === "string" && typeof (e as { describe?: unknown }).describe === "function"
+
+/** Why a call ended without an answer from the server. */
+export type SenderErrorReason =
+  | "Closed"
+  | "BadMsgNotification"
+  | "Decode"
+  | "TooManyResends"
+  | "Timeout"
+  | "AuthKeyUnknown"
+  | "ResultUnknown"
+  | "ConnectionFailed"
+
+const senderReasons: Record<SenderErrorReason, string> = {
+  Closed: "the client was closed before the answer came",
+  BadMsgNotification: "the server rejected the message (bad_msg_notification)",
+  Decode: "the answer could not be decoded",
+  TooManyResends: "the call was re-sent too many times without an answer",
+  Timeout: "no answer within the request timeout",
+  AuthKeyUnknown: "the server does not know this auth key (transport error -404): the key was dropped",
+  ResultUnknown: "the connection was lost and the server no longer knows whether the call ran",
+  ConnectionFailed: "no connection to the DC could be opened"
+}
+
+/** What the spec says a bad_msg_notification code means (core.telegram.org/mtproto/service_messages_about_messages). */
+export const badMsgMeaning = (code: number): string => {
+  switch (code) {
+    case 16: return "msg_id too low (the client's clock is behind)"
+    case 17: return "msg_id too high (the client's clock is ahead)"
+    case 18: return "msg_id not divisible by 4"
+    case 19: return "container msg_id is the same as an earlier message's"
+    case 20: return "message too old, the server no longer knows about it"
+    case 32: return "msg_seqno too low"
+    case 33: return "msg_seqno too high"
+    case 34: return "an even msg_seqno expected, odd received"
+    case 35: return "an odd msg_seqno expected, even received"
+    case 48: return "incorrect server salt"
+    case 64: return "invalid container"
+    default: return "unknown code"
+  }
+}
 
 /**
  * Why a call ended without an answer from the server: the Sender was closed, the server
  * rejected the message itself (bad_msg_notification codes other than the ones the Sender
- * repairs), or the answer could not be decoded.
+ * repairs), the answer could not be decoded, the request timed out, or the auth key is gone.
  */
 export class SenderError extends Data.TaggedError("SenderError")<{
-  readonly reason: "Closed" | "BadMsgNotification" | "Decode" | "TooManyResends"
+  readonly reason: SenderErrorReason
   readonly method: string
   readonly code?: number
   readonly cause?: unknown
-}> {}
+}> {
+  override get message(): string {
+    const code = this.code === undefined ? "" : this.reason === "BadMsgNotification"
+      ? ` (code ${this.code}: ${badMsgMeaning(this.code)})`
+      : ` (code ${this.code})`
+    return `${this.method}: ${senderReasons[this.reason]}${code}`
+  }
+}

@@ -116,4 +116,12 @@ export class SessionState {
     this.received++
     return inner
   }
+
+  /**
+   * Checks a message inside a received container: parity, time window and replays, as for a
+   * whole message (the container itself passed `unpack`). Throws `SecurityError`.
+   */
+  checkInner(msgId: bigint, localMs: number): void {
+    this.window.check(msgId, Math.floor(localMs / 1000) + this.timeOffset, true)
+  }
 }

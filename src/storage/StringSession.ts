@@ -1,20 +1,23 @@
 /**
- * String sessions: the home DC's auth key and the logged-in user packed into one base64url
- * string a user can keep in an environment variable, and `layerString`, a memory session
- * seeded from such a string that can export its current state back.
+ * String sessions: every DC's auth key, the home DC and the logged-in user packed into one
+ * base64url string a user can keep in an environment variable, and `layerString`, a memory
+ * session seeded from such a string that can export its current state back. A string exported
+ * before login already carries the keys (and the home DC), so the next run does no handshake.
  *
- * Format, version 1 (all integers little-endian), then base64url without padding:
+ * Format, version 2 (all integers little-endian), then base64url without padding:
  *
  * | bytes | field |
  * | --- | --- |
- * | 1 | version = 1 |
- * | 1 | flags: bit 0 auth key present, bit 1 user present, bit 2 user is a bot |
+ * | 1 | version = 2 |
+ * | 1 | flags: bit 1 user present, bit 2 user is a bot |
  * | 2 | home DC id, int16 (0 = none) |
- * | 256 + 8 + 4 | if bit 0: auth key, server salt (int64), time offset (int32, seconds) |
+ * | 1 | number of keys n |
+ * | n × (2 + 256 + 8 + 4) | DC id (int16), auth key, server salt (int64), time offset (int32, seconds); home DC first |
  * | 8 | if bit 1: user id (int64) |
  *
- * A full string is 280 bytes, 374 characters. The peer cache and the update state are not
- * included: the client rebuilds them from the server.
+ * One key and a user make 283 bytes, 378 characters. Version 1 strings (the home DC's key
+ * only, flag bit 0 for it, no count) are still read. The peer cache and the update state are
+ * not included: the client rebuilds them from the server.
  *
  * @since 0.1.0
  */
@@ -33,7 +36,7 @@ import { SessionStorageError } from "./SessionStorageError.ts"
  * @since 0.1.0
  * @category constants
  */
-export const STRING_SESSION_VERSION = 1
+export const STRING_SESSION_VERSION = 2
 
 const FLAG_KEY = 1
 const FLAG_USER = 2
@@ -49,22 +52,24 @@ const USER_PART = 8
  * @category encoding
  */
 export const encodeStringSession = (data: SessionData): Redacted.Redacted<string> => {
-  const dc = data.homeDc === undefined ? undefined : data.dcs.get(data.homeDc)
-  const key = dc?.authKey === undefined ? undefined : Redacted.value(dc.authKey)
-  const flags = (key === undefined ? 0 : FLAG_KEY) |
-    (data.user === undefined ? 0 : FLAG_USER) |
-    (data.user?.bot === true ? FLAG_BOT : 0)
-  const bytes = new Uint8Array(HEADER + (key === undefined ? 0 : KEY_PART) + (data.user === undefined ? 0 : USER_PART))
+  const keyed = [...data.dcs.entries()].filter(([, dc]) => dc.authKey !== undefined)
+    // The home DC first: a reader that only wants one key takes that one.
+    .sort(([a], [b]) => (a === data.homeDc ? -1 : b === data.homeDc ? 1 : a - b))
+    .slice(0, 255)
+  const flags = (data.user === undefined ? 0 : FLAG_USER) | (data.user?.bot === true ? FLAG_BOT : 0)
+  const bytes = new Uint8Array(HEADER + 1 + keyed.length * (2 + KEY_PART) + (data.user === undefined ? 0 : USER_PART))
   const view = new DataView(bytes.buffer)
   bytes[0] = STRING_SESSION_VERSION
   bytes[1] = flags
   view.setInt16(2, data.homeDc ?? 0, true)
-  let at = HEADER
-  if (key !== undefined && dc !== undefined) {
-    bytes.set(key, at)
-    view.setBigInt64(at + AUTH_KEY_LENGTH, BigInt.asIntN(64, dc.salt), true)
-    view.setInt32(at + AUTH_KEY_LENGTH + 8, dc.timeOffset, true)
-    at += KEY_PART
+  bytes[HEADER] = keyed.length
+  let at = HEADER + 1
+  for (const [dcId, dc] of keyed) {
+    view.setInt16(at, dcId, true)
+    bytes.set(Redacted.value(dc.authKey!), at + 2)
+    view.setBigInt64(at + 2 + AUTH_KEY_LENGTH, BigInt.asIntN(64, dc.salt), true)
+    view.setInt32(at + 2 + AUTH_KEY_LENGTH + 8, dc.timeOffset, true)
+    at += 2 + KEY_PART
   }
   if (data.user !== undefined) view.setBigInt64(at, BigInt.asIntN(64, data.user.id), true)
   return Redacted.make(Buffer.from(bytes).toString("base64url"))
@@ -73,9 +78,39 @@ export const encodeStringSession = (data: SessionData): Redacted.Redacted<string
 const corrupt = (detail: string) =>
   Either.left(new SessionStorageError({ reason: "Corrupt", detail: `string session: ${detail}` }))
 
+const decodeV2 = (bytes: Uint8Array): Either.Either<SessionData, SessionStorageError> => {
+  const flags = bytes[1]!
+  if ((flags & ~(FLAG_USER | FLAG_BOT)) !== 0) return corrupt("unknown flags")
+  if ((flags & FLAG_BOT) !== 0 && (flags & FLAG_USER) === 0) return corrupt("bot flag without a user")
+  if (bytes.length < HEADER + 1) return corrupt("too short")
+  const count = bytes[HEADER]!
+  const expected = HEADER + 1 + count * (2 + KEY_PART) + ((flags & FLAG_USER) !== 0 ? USER_PART : 0)
+  if (bytes.length !== expected) return corrupt(`length ${bytes.length}, expected ${expected}`)
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength)
+  const homeDc = view.getInt16(2, true)
+  const dcs = new Map<number, DcSession>()
+  let at = HEADER + 1
+  for (let i = 0; i < count; i++) {
+    const dcId = view.getInt16(at, true)
+    if (dcId <= 0 || dcs.has(dcId)) return corrupt(`bad DC id ${dcId}`)
+    dcs.set(dcId, {
+      authKey: Redacted.make(bytes.slice(at + 2, at + 2 + AUTH_KEY_LENGTH)),
+      salt: view.getBigInt64(at + 2 + AUTH_KEY_LENGTH, true),
+      timeOffset: view.getInt32(at + 2 + AUTH_KEY_LENGTH + 8, true)
+    })
+    at += 2 + KEY_PART
+  }
+  return Either.right({
+    ...emptySession,
+    homeDc: homeDc === 0 ? undefined : homeDc,
+    dcs,
+    user: (flags & FLAG_USER) !== 0 ? { id: view.getBigInt64(at, true), bot: (flags & FLAG_BOT) !== 0 } : undefined
+  })
+}
+
 /**
  * Unpacks a string session. An empty string (or only whitespace) is an empty session; anything
- * that is not a well-formed version-1 string fails with `Corrupt` (or `UnsupportedVersion`).
+ * that is not a well-formed version-1 or version-2 string fails with `Corrupt` (or `UnsupportedVersion`).
  *
  * @since 0.1.0
  * @category encoding
@@ -89,7 +124,8 @@ export const decodeStringSession = (
   if (!/^[A-Za-z0-9_-]+$/.test(text)) return corrupt("not base64url")
   const bytes = new Uint8Array(Buffer.from(text, "base64url"))
   if (bytes.length < HEADER) return corrupt("too short")
-  if (bytes[0] !== STRING_SESSION_VERSION) {
+  if (bytes[0] === 2) return decodeV2(bytes)
+  if (bytes[0] !== 1) {
     return Either.left(
       new SessionStorageError({ reason: "UnsupportedVersion", detail: `string session version ${bytes[0]}` })
     )

@@ -116,6 +116,12 @@ export interface TestDcOptions {
   readonly world?: World | undefined
   /** Largest accepted frame in bytes (the transport's default otherwise). */
   readonly maxFrameLength?: number | undefined
+  /**
+   * Refuse what Telegram still accepts for compatibility: the pre-RSA_PAD encryption of
+   * p_q_inner_data (SHA1 ‖ data ‖ random bytes), which older clients such as @mtproto/core
+   * send. Default false.
+   */
+  readonly strict?: boolean | undefined
   readonly faults?: TestDcFaults | undefined
 }
 
@@ -207,6 +213,7 @@ export const make = (options: TestDcOptions = {}): Effect.Effect<TestDcShape, So
       // The injector's interceptor comes first: injected errors win over every handler.
       handlers: [injector.table, defaultHandlers, ...(options.handlers === undefined ? [] : [options.handlers])],
       maxFrameLength: options.maxFrameLength,
+      strict: options.strict ?? false,
       dhGenRetries: options.faults?.dhGenRetry ?? 0,
       onClientMessage: options.faults?.onClientMessage,
       onServerMessage: options.faults?.onServerMessage,

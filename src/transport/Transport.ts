@@ -5,6 +5,8 @@
  */
 import * as NodeSocket from "@effect/platform-node/NodeSocket"
 import * as Socket from "@effect/platform/Socket"
+import * as Cause from "effect/Cause"
+import * as Chunk from "effect/Chunk"
 import * as Context from "effect/Context"
 import * as Deferred from "effect/Deferred"
 import * as Duration from "effect/Duration"
@@ -77,6 +79,12 @@ export interface Connection {
    * on bad input (the connection is then closed), and ends without error after `close`.
    */
   readonly frames: Stream.Stream<Uint8Array, TransportError>
+  /**
+   * The next payload, taken straight from the connection (the same single consumer as
+   * `frames`: use one or the other). Fails with `TransportError("Closed")` after the end.
+   * With `send` this makes a `Connection` the frame channel the MTProto layer runs over.
+   */
+  readonly receive: Effect.Effect<Uint8Array, TransportError>
   /** Closes the connection; `frames` ends and `send` fails with `Closed`. Closing the scope does the same. */
   readonly close: Effect.Effect<void>
 }
@@ -217,9 +225,23 @@ export const makeWith = (openSocket: SocketFactory, options: TransportOptions = 
     yield* Effect.logDebug("transport connected").pipe(Effect.annotateLogs({ host: target.host, port: target.port }))
 
     const closeError = new TransportError({ reason: "Closed", cause: new Error("closed by the client") })
+    // Once the inbox has said how the connection ended, every later receive says it again.
+    let end: TransportError | undefined
+    const receive: Effect.Effect<Uint8Array, TransportError> = Effect.suspend(() =>
+      end !== undefined ? Effect.fail(end) : Effect.flatMap(Queue.take(inbox), (take) =>
+        Take.match(take, {
+          onSuccess: (chunk) => Effect.succeed(Chunk.unsafeHead(chunk)),
+          onEnd: () => Effect.fail(end = closeError),
+          onFailure: (cause) => {
+            const failure = Cause.failureOption(cause)
+            return Effect.fail(end = failure._tag === "Some" ? failure.value : closeError)
+          }
+        }))
+    )
     const connection: Connection = {
       send: (payload) => writeBytes(() => framing.encode(payload)),
       frames: Stream.flattenTake(Stream.fromQueue(inbox)),
+      receive,
       close: Effect.gen(function*() {
         yield* Fiber.interrupt(runner)
         yield* Deferred.fail(ended, closeError)

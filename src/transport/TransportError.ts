@@ -33,4 +33,30 @@ export class TransportError extends Data.TaggedError("TransportError")<{
   /** The server's error code when `reason` is `"ServerError"` (e.g. `-404`). */
   readonly code?: number
   readonly cause?: unknown
-}> {}
+}> {
+  override get message(): string {
+    const what = this.reason === "ServerError" ? `server error code ${this.code ?? "?"}${serverCodeMeaning(this.code)}` : reasons[this.reason]
+    const cause = this.cause instanceof Error && this.cause.message !== "" ? `: ${this.cause.message}` : ""
+    return `transport: ${what}${cause}`
+  }
+}
+
+const reasons: Record<TransportErrorReason, string> = {
+  Open: "the connection could not be opened",
+  Read: "reading from the socket failed",
+  Write: "writing to the socket failed",
+  Closed: "the connection is closed",
+  BadFrame: "the server sent bytes that are not valid framing",
+  ServerError: "server error",
+  Timeout: "the connection was not opened in time"
+}
+
+/** What Telegram's transport error codes mean (core.telegram.org/mtproto/mtproto-transports#transport-errors). */
+const serverCodeMeaning = (code: number | undefined): string => {
+  switch (code) {
+    case -404: return " (the auth key is unknown to the server, or the handshake was refused)"
+    case -429: return " (too many connections or transport flood)"
+    case -444: return " (invalid DC id)"
+    default: return ""
+  }
+}

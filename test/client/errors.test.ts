@@ -3,14 +3,14 @@ import { execFileSync } from "node:child_process"
 import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
-import { BOT_ONLY, ERRORS, THROWS, USER_ONLY } from "../../src/client/errors/catalogue.ts"
+import { BOT_ONLY, ERRORS, THROWS, USER_ONLY } from "../../src/mtproto/rpcErrors/catalogue.ts"
 import {
   describeRpcError,
   errorsOfMethod,
   isBotOnly,
   isUserOnly,
   rpcErrorInfo
-} from "../../src/client/errors/describe.ts"
+} from "../../src/mtproto/rpcErrors/describe.ts"
 
 const root = path.resolve(import.meta.dirname, "../..")
 
@@ -25,7 +25,7 @@ describe("RPC error catalogue", () => {
     assert.isAbove(Object.keys(THROWS).length, 300)
     assert.isAbove(USER_ONLY.length, 300)
     assert.isAbove(BOT_ONLY.length, 5)
-    assert.isBelow(fs.statSync(path.join(root, "src/client/errors/catalogue.ts")).size, 300_000)
+    assert.isBelow(fs.statSync(path.join(root, "src/mtproto/rpcErrors/catalogue.ts")).size, 300_000)
   })
 
   it("describes known names", () => {
@@ -89,6 +89,6 @@ describe("RPC error catalogue", () => {
     execFileSync(tsx, [generator, path.join(dir, "b.ts")], { cwd: root })
     const a = fs.readFileSync(path.join(dir, "a.ts"))
     assert.isTrue(a.equals(fs.readFileSync(path.join(dir, "b.ts"))))
-    assert.isTrue(a.equals(fs.readFileSync(path.join(root, "src/client/errors/catalogue.ts"))))
+    assert.isTrue(a.equals(fs.readFileSync(path.join(root, "src/mtproto/rpcErrors/catalogue.ts"))))
   }, 60_000)
 })

@@ -11,19 +11,18 @@ import * as Chunk from "effect/Chunk"
 import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
+import * as Logger from "effect/Logger"
+import * as Metric from "effect/Metric"
 import * as Schedule from "effect/Schedule"
 import * as Stream from "effect/Stream"
 import type { SenderError } from "../../src/mtproto/rpcError.ts"
 import type { ClientMessage, ServerMessage } from "../../src/testing/index.ts"
-import { LAYER } from "../../src/tl/index.ts"
+import { LAYER, type TlMethod } from "../../src/tl/index.ts"
 import { harness as baseHarness } from "./support/session.ts"
 
-/**
- * The harness without the Sender's salt keeper: its get_future_salts would be the first
- * content message and take the faults meant for the call under test.
- */
-const harness = (options: Parameters<typeof baseHarness>[0] = {}) =>
-  baseHarness({ ...options, sender: { rotateSalts: false, ...options.sender } })
+// The salt keeper stays on: its get_future_salts rides behind the first call, so the faults
+// meant for the call under test reach that call.
+const harness = baseHarness
 
 const getNearestDc = { _tag: "help.getNearestDc" } as const
 const fast = { reconnect: Schedule.spaced("10 millis") }
@@ -394,5 +393,62 @@ describe("Sender faults: what the client sends", () => {
       assert.isTrue(big.gzipped)
       assert.isBelow(big.bytes, 2400 / 4)
       assert.isFalse(small.gzipped)
+    }))
+})
+
+describe("Sender faults: at most once", () => {
+  it.scopedLive("dropped after the server ran the call, before the answer: the call is re-sent with its msg_id, the handler ran once, the caller got the answer", () =>
+    Effect.gen(function*() {
+      let runs = 0
+      const rec = recorder()
+      const { dc, sender } = yield* harness({
+        dc: {
+          faults: rec.faults,
+          handlers: { "help.getAppConfig": () => Effect.sync(() => ({ _tag: "help.appConfig", hash: ++runs, config: { _tag: "jsonNull" } })) }
+        },
+        sender: fast
+      })
+      yield* sender.invoke(getNearestDc)
+      yield* dc.faults.set({ dropAnswers: 1 })
+      const answer = yield* bounded(sender.invoke({ _tag: "help.getAppConfig", hash: 0 }))
+      assert.strictEqual(runs, 1)
+      assert.deepStrictEqual(answer, { _tag: "help.appConfig", hash: 1, config: { _tag: "jsonNull" } })
+      assert.strictEqual(yield* sender.connections, 2)
+      // Sent twice with one msg_id: the second time inside a container, as the spec asks.
+      const sent = rec.tagged("help.getAppConfig")
+      assert.strictEqual(sent.length, 1) // the repeat never reached the handlers' hook as a new message
+    }))
+
+  it.scopedLive("the TestDc answers msgs_state_req from what it knows: answered, received, never seen", () =>
+    Effect.gen(function*() {
+      const rec = recorder()
+      const { sender } = yield* harness({ dc: { faults: rec.faults } })
+      yield* sender.invoke(getNearestDc)
+      const known = rec.tagged("help.getNearestDc")[0]!.msgId
+      const request = { _tag: "msgs_state_req", msg_ids: [known, known - 4n] } as unknown as TlMethod
+      const info = (yield* bounded(sender.invokeUntyped(request))) as { readonly info: Uint8Array }
+      assert.deepStrictEqual([...info.info], [4 | 32 | 64, 2])
+    }))
+})
+
+describe("Sender faults: rejected frames are counted, and logged at a bounded rate", () => {
+  it.scopedLive("50 forged frames: one WARN line, every one counted in mtproto_rejected_frames_total, the session unharmed", () =>
+    Effect.gen(function*() {
+      const warnings: Array<string> = []
+      const logger = Logger.make(({ logLevel, message }) => {
+        if (logLevel._tag === "Warning") warnings.push(String(message))
+      })
+      const counted = () =>
+        Effect.map(Metric.snapshot, (pairs) =>
+          pairs.filter((p) => p.metricKey.name === "mtproto_rejected_frames_total")
+            .reduce((n, p) => n + ((p.metricState as { count?: number }).count ?? 0), 0))
+      const before = yield* counted()
+      const { dc, sender } = yield* harness().pipe(Effect.provide(Logger.replace(Logger.defaultLogger, logger)))
+      yield* sender.invoke(getNearestDc)
+      yield* dc.faults.set({ tamper: 50 })
+      for (let i = 0; i < 50; i++) assert.strictEqual((yield* bounded(sender.invoke({ _tag: "ping", ping_id: BigInt(i) }))).ping_id, BigInt(i))
+      assert.isAtLeast((yield* counted()) - before, 50)
+      assert.strictEqual(warnings.filter((w) => w.includes("rejected")).length, 1)
+      assert.strictEqual(yield* sender.connections, 1)
     }))
 })

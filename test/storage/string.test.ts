@@ -30,13 +30,13 @@ describe("StringSession", () => {
   it("round-trips the home DC, its key, salt, offset and the user", () => {
     const encoded = encodeStringSession(state)
     assert.match(Redacted.value(encoded), /^[A-Za-z0-9_-]+$/)
-    assert.strictEqual(Redacted.value(encoded).length, 374)
+    assert.strictEqual(Redacted.value(encoded).length, 378)
     const back = Either.getOrThrow(decodeStringSession(encoded))
     assert.strictEqual(back.homeDc, 4)
     assert.deepStrictEqual(Redacted.value(back.dcs.get(4)!.authKey!), keyBytes)
     assert.strictEqual(back.dcs.get(4)!.salt, -0x1234567890abcdefn)
     assert.strictEqual(back.dcs.get(4)!.timeOffset, -3)
-    assert.isFalse(back.dcs.has(2)) // only the home DC is kept
+    assert.isFalse(back.dcs.has(2)) // a DC without a key has nothing to keep
     assert.deepStrictEqual(back.user, { id: 7_000_000_123n, bot: true })
     assert.strictEqual(Redacted.value(encodeStringSession(back)), Redacted.value(encoded))
   })
@@ -56,6 +56,36 @@ describe("StringSession", () => {
     assert.deepStrictEqual(userOnly.user, { id: 1n, bot: false })
   })
 
+  it("keeps every DC's key, and a session exported before login (no home DC yet, no user) keeps its keys", () => {
+    const other = Uint8Array.from({ length: 256 }, (_, i) => (i * 7 + 1) & 255)
+    const beforeLogin: SessionData = {
+      ...emptySession,
+      dcs: new Map([[2, { authKey: Redacted.make(keyBytes), salt: 5n, timeOffset: 1 }], [4, { authKey: Redacted.make(other), salt: 6n, timeOffset: 2 }]])
+    }
+    const back = Either.getOrThrow(decodeStringSession(encodeStringSession(beforeLogin)))
+    assert.deepStrictEqual([...back.dcs.keys()].sort(), [2, 4])
+    assert.deepStrictEqual(Redacted.value(back.dcs.get(4)!.authKey!), other)
+    assert.strictEqual(back.dcs.get(2)!.salt, 5n)
+    assert.isUndefined(back.user)
+    // The string is not the empty one a keyless session makes.
+    assert.notStrictEqual(Redacted.value(encodeStringSession(beforeLogin)), Redacted.value(encodeStringSession(emptySession)))
+  })
+
+  it("still reads version 1 strings (the home DC's key only)", () => {
+    const v1 = Buffer.alloc(4 + 268 + 8)
+    v1[0] = 1
+    v1[1] = 1 | 2
+    v1.writeInt16LE(3, 2)
+    Buffer.from(keyBytes).copy(v1, 4)
+    v1.writeBigInt64LE(9n, 4 + 256)
+    v1.writeInt32LE(-2, 4 + 264)
+    v1.writeBigInt64LE(77n, 4 + 268)
+    const back = Either.getOrThrow(decode(v1.toString("base64url")))
+    assert.strictEqual(back.homeDc, 3)
+    assert.deepStrictEqual(Redacted.value(back.dcs.get(3)!.authKey!), keyBytes)
+    assert.deepStrictEqual([back.dcs.get(3)!.salt, back.dcs.get(3)!.timeOffset, back.user?.id], [9n, -2, 77n])
+  })
+
   it("rejects bad strings with a typed error", () => {
     const good = Redacted.value(encodeStringSession(state))
     const bytes = Buffer.from(good, "base64url")
@@ -70,7 +100,7 @@ describe("StringSession", () => {
       good + "AAAA",
       "AQ",
       variant((b) => { b[1] = 0xff }),
-      variant((b) => { b[2] = 0; b[3] = 0 })
+      variant((b) => { b[5] = 0; b[6] = 0 })
     ].map((s) => Either.flip(decode(s)).pipe(Either.getOrThrow).reason)
     assert.deepStrictEqual(reasons, ["Corrupt", "Corrupt", "Corrupt", "Corrupt", "Corrupt", "Corrupt"])
     assert.strictEqual(Either.getOrThrow(Either.flip(decode(variant((b) => { b[0] = 9 })))).reason, "UnsupportedVersion")

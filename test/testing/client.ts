@@ -25,7 +25,6 @@ import {
   decodePlainMessage,
   encodePlainMessage,
   type FrameChannel,
-  fromConnection,
   nextClientMsgId,
   packMessage,
   unpackMessage
@@ -46,7 +45,7 @@ export const connect = (
   codec: CodecKind = "intermediate",
   obfuscated = false
 ): Effect.Effect<FrameChannel, TransportError, Scope.Scope> =>
-  Effect.flatMap(makeNode({ codec, obfuscated }).connect({ host: dc.host, port: dc.port, dcId: dc.dcId }), fromConnection)
+  makeNode({ codec, obfuscated }).connect({ host: dc.host, port: dc.port, dcId: dc.dcId })
 
 let lastMsgId = 0n
 const msgId = () => (lastMsgId = nextClientMsgId(Date.now(), lastMsgId))

@@ -6,7 +6,7 @@ import * as Effect from "effect/Effect"
 import { spawn } from "node:child_process"
 import { createRequire } from "node:module"
 import { parseRsaPublicKeyPem } from "../../src/crypto/index.ts"
-import { createAuthKey, fromConnection, Sender } from "../../src/mtproto/index.ts"
+import { createAuthKey, Sender } from "../../src/mtproto/index.ts"
 import type { Api } from "../../src/tl/index.ts"
 import { makeNode } from "../../src/transport/index.ts"
 
@@ -51,7 +51,7 @@ describe("TestDc CLI --cluster", () => {
 
       // The demo user lives on DC 2 and has a password: code, then SESSION_PASSWORD_NEEDED.
       const publicKey = parseRsaPublicKeyPem(info.rsaPublicKeyPem)
-      const open = Effect.flatMap(makeNode({}).connect({ host: info.host, port: info.port, dcId: 2 }), fromConnection)
+      const open = makeNode({}).connect({ host: info.host, port: info.port, dcId: 2 })
       const auth = yield* Effect.scoped(Effect.flatMap(open, (ch) => createAuthKey(ch, { dcId: 2, publicKeys: [publicKey] })))
       const sender = yield* Sender.make({ authKey: auth.authKey, salt: auth.serverSalt, timeOffset: auth.timeOffset, connect: open, reconnect: undefined })
       const sent = (yield* sender.invoke({

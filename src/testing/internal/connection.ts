@@ -114,6 +114,7 @@ export const handleConnection = (state: ServerState) => (socket: Socket.Socket):
         privateKey: state.privateKey,
         fingerprint: state.fingerprint,
         randomBytes: state.randomBytes,
+        strict: state.strict,
         takeDhGenRetry: () => state.dhGenRetries > 0 && state.dhGenRetries-- > 0
       }),
       armDisconnect: (seconds) =>
@@ -165,7 +166,13 @@ export const handleConnection = (state: ServerState) => (socket: Socket.Socket):
           yield* write(framing.encode(item.payload))
           continue
         }
-        if (item.transportError !== undefined) yield* write(framing.encode(transportError(item.transportError)))
+        if (item.transportError !== undefined) {
+          // The client only sees the code; the reason is said here.
+          yield* Effect.logInfo("refusing the connection").pipe(
+            Effect.annotateLogs({ code: item.transportError, reason: item.reason })
+          )
+          yield* write(framing.encode(transportError(item.transportError)))
+        }
         return item.reason
       }
     }).pipe(
@@ -188,6 +195,10 @@ export const handleConnection = (state: ServerState) => (socket: Socket.Socket):
         if (stalled) continue
         if (outcome._tag === "Close") {
           outbox.unsafeOffer({ _tag: "End", reason: outcome.reason, transportError: outcome.transportError })
+          return
+        }
+        if (outcome.ran > 0 && takeFault(state.faults, "dropAnswers")) {
+          outbox.unsafeOffer({ _tag: "End", reason: "dropped after running, before answering (fault injection)", transportError: undefined })
           return
         }
         for (const payload of outcome.payloads) yield* emit(payload, !plain)

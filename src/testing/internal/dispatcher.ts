@@ -9,6 +9,7 @@ import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import { packMessage, unpackMessage, type InnerMessage } from "../../mtproto/encryptedMessage.ts"
 import { nextServerMsgId } from "../../mtproto/msgId.ts"
+import { authKeyIdLong, decryptBinding } from "../../mtproto/tempKey.ts"
 import { decodePlainMessage, encodePlainMessage, isPlainMessage } from "../../mtproto/plainMessage.ts"
 import { gzip } from "../../tl/gzip.ts"
 import { deserialize, GZIP_PACKED_ID, serialize, TlWriter, type AnyObject, type Api, type Mt, type TlMethod } from "../../tl/index.ts"
@@ -19,6 +20,7 @@ import {
   hex,
   newSession,
   randomLong,
+  ANSWER_MEMORY,
   SENT_MEMORY,
   type ServerMessage,
   type ServerState,
@@ -38,6 +40,8 @@ export type FrameOutcome =
     readonly payloads: ReadonlyArray<Uint8Array>
     /** What was packed, for the `onServerMessage` hook (empty when no hook is set). */
     readonly messages: ReadonlyArray<ServerMessage>
+    /** Queries this frame ran (their answers are in `payloads`). */
+    readonly ran: number
   }
   | { readonly _tag: "Close"; readonly transportError: number | undefined; readonly reason: string }
 
@@ -67,10 +71,11 @@ export interface Outgoing {
   readonly fixed?: { readonly msgId: bigint; readonly seqNo: number } | undefined
 }
 
-const send = (payloads: ReadonlyArray<Uint8Array>, messages: ReadonlyArray<ServerMessage> = []): FrameOutcome => ({
+const send = (payloads: ReadonlyArray<Uint8Array>, messages: ReadonlyArray<ServerMessage> = [], ran = 0): FrameOutcome => ({
   _tag: "Send",
   payloads,
-  messages
+  messages,
+  ran
 })
 const close = (reason: string, transportError?: number): FrameOutcome => ({ _tag: "Close", transportError, reason })
 
@@ -80,6 +85,8 @@ const MSGS_ACK_ID = 0x62d6b459
 const constructorId = (body: Uint8Array): number =>
   body.length >= 4 ? new DataView(body.buffer, body.byteOffset, 4).getUint32(0, true) : 0
 const isAck = (body: Uint8Array): boolean => constructorId(body) === MSGS_ACK_ID
+/** Constructor ids of the service messages that are not queries (their answers are not kept). */
+const NOT_QUERY_IDS = new Set([0x62d6b459, 0x9299359f, 0x04deb57d, 0x8cc0d131, 0x7d861a08, 0x8610baeb, 0xda69fb52])
 const SALT_LIFETIME_SECONDS = 3600
 
 /** Wrappers whose `query` is the real call (the schema's generic `X` methods). */
@@ -303,11 +310,16 @@ export const handleEncrypted = (conn: ConnectionContext, frame: Uint8Array, nowM
     const s = session
     conn.current = { key, session: s }
     conn.activeAt = ++state.activity
+    let ran = 0
     const reply = (outs: ReadonlyArray<Outgoing>) => {
       if (outs.length === 0) return send([])
       const report: Array<ServerMessage> | undefined = state.onServerMessage === undefined ? undefined : []
       const frame = pack(state, key, s, outs, nowMs, report)
-      return send(frame === undefined ? [] : [frame], report)
+      return send(frame === undefined ? [] : [frame], report, ran)
+    }
+    /** A query seen before: its kept answer goes out again (nothing runs twice); unknown ones are ignored. */
+    const again = (msgId: bigint, outs: Array<Outgoing>) => {
+      for (const a of s.answers.get(msgId) ?? []) outs.push({ body: a.body, content: a.content, response: true })
     }
     rollSalts(key, nowSeconds)
 
@@ -330,7 +342,10 @@ export const handleEncrypted = (conn: ConnectionContext, frame: Uint8Array, nowM
     try {
       s.window.check(message.msgId, nowSeconds, false)
     } catch {
-      return Effect.succeed(send([])) // a replay or a duplicate: ignored
+      // A replay or a repeat: answered from what was kept, never run again.
+      const kept: Array<Outgoing> = []
+      again(message.msgId, kept)
+      return Effect.succeed(reply(kept))
     }
 
     const outs: Array<Outgoing> = []
@@ -342,6 +357,12 @@ export const handleEncrypted = (conn: ConnectionContext, frame: Uint8Array, nowM
         // Acks are never acknowledged, whatever their seq_no says.
         if ((seqNo & 1) === 1 && !isAck(body)) acks.push(msgId)
         for (const o of produced) outs.push(o)
+        const answers = produced.filter((o) => o.response && o.fixed === undefined)
+        if (answers.length > 0 && !NOT_QUERY_IDS.has(constructorId(body))) {
+          ran++
+          s.answers.set(msgId, answers.map((o) => ({ body: o.body, content: o.content })))
+          if (s.answers.size > ANSWER_MEMORY) s.answers.delete(s.answers.keys().next().value!)
+        }
       })
 
     let work: Effect.Effect<void>
@@ -363,6 +384,7 @@ export const handleEncrypted = (conn: ConnectionContext, frame: Uint8Array, nowM
           s.window.check(m.msg_id, nowSeconds, false)
           return true
         } catch {
+          again(m.msg_id, outs)
           return false
         }
       })
@@ -434,8 +456,13 @@ const handleMessage = (
       case "msgs_state_info":
       case "msgs_all_info":
         return []
-      case "msg_resend_req":
       case "msg_resend_ans_req": {
+        // Answers again to the queries of these msg_ids (kept by query id).
+        const outs: Array<Outgoing> = []
+        for (const id of obj.msg_ids) for (const a of session.answers.get(id) ?? []) outs.push({ body: a.body, content: a.content, response: true })
+        return outs
+      }
+      case "msg_resend_req": {
         // Send the remembered messages again, unchanged; report the forgotten ones as unknown.
         const outs: Array<Outgoing> = []
         let missing = false
@@ -482,7 +509,7 @@ const handleMessage = (
         // Every answer goes out as soon as it is computed, so there is never one to drop.
         return [rpcResult(msgId, serialize({ _tag: "rpc_answer_unknown" }))]
       case "msgs_state_req":
-        return [answer({ _tag: "msgs_state_info", req_msg_id: msgId, info: new Uint8Array(obj.msg_ids.length).fill(1) })]
+        return [answer({ _tag: "msgs_state_info", req_msg_id: msgId, info: Uint8Array.from(obj.msg_ids, (id) => messageState(session, id, nowSeconds)) })]
       case "req_pq_multi":
       case "req_pq":
         return [rpcResult(msgId, serialize(conn.handshake.reqPq(obj)))]
@@ -490,6 +517,52 @@ const handleMessage = (
         return [yield* invoke(conn, key, session, msgId, obj, nowSeconds)]
     }
   })
+
+/**
+ * What the server knows of a client msg_id (core.telegram.org/mtproto/service_messages_about_messages):
+ * 4+32+64 answered, 4+32 received and run, 3 too new, 1 forgotten or too old, 2 never received.
+ */
+const messageState = (session: SessionState, msgId: bigint, nowSeconds: number): number => {
+  if (session.answers.has(msgId)) return 4 | 32 | 64
+  if (session.window.has(msgId)) return 4 | 32
+  const seconds = Number(msgId >> 32n)
+  if (seconds > nowSeconds + 30) return 3
+  if (seconds < nowSeconds - 300 || session.window.forgot(msgId)) return 1
+  return 2
+}
+
+/** What an unbound temporary key may call (core.telegram.org/api/pfs). */
+const UNBOUND_ALLOWED = new Set(["help.getConfig", "help.getNearestDc"])
+
+/**
+ * `auth.bindTempAuthKey` (core.telegram.org/method/auth.bindTempAuthKey): the calling key must be
+ * temporary; the binding message must decrypt under the permanent key (MTProto 1.0), carry this
+ * request's msg_id with seq_no 0, and name the same nonce, keys, session and expiry.
+ */
+const bindTempKey = (
+  state: ServerState,
+  key: StoredKey,
+  session: SessionState,
+  msgId: bigint,
+  request: Api.auth.bindTempAuthKey,
+  nowSeconds: number
+): Outgoing => {
+  if (!key.temp) return rpcError(msgId, 400, "TEMP_AUTH_KEY_EMPTY")
+  const permId = new Uint8Array(8)
+  new DataView(permId.buffer).setBigInt64(0, request.perm_auth_key_id, true)
+  const perm = state.keys.get(hex(permId))
+  const opened = perm === undefined || perm.temp ? undefined : decryptBinding(perm.authKey, request.encrypted_message)
+  const inner = opened?.inner
+  const valid = opened !== undefined && inner !== undefined && opened.msgId === msgId && opened.seqNo === 0 &&
+    inner.nonce === request.nonce && inner.perm_auth_key_id === request.perm_auth_key_id &&
+    inner.temp_auth_key_id === authKeyIdLong(key.authKey.id) && inner.temp_session_id === session.sessionId &&
+    inner.expires_at === request.expires_at && request.expires_at > nowSeconds
+  if (!valid) return rpcError(msgId, 400, "ENCRYPTED_MESSAGE_INVALID")
+  // One temporary key per permanent key: binding a new one replaces the old binding.
+  for (const other of state.keys.values()) if (other.boundTo === perm!.id && other !== key) other.boundTo = undefined
+  key.boundTo = perm!.id
+  return rpcResult(msgId, serializeResult(true))
+}
 
 /** Unwraps the generic wrappers, then runs the handler; always answers with an rpc_result. */
 const invoke = (
@@ -517,13 +590,19 @@ const invoke = (
     call = call.query
   }
   const query = call as unknown as TlMethod
+  if (query._tag === "auth.bindTempAuthKey") return Effect.succeed(bindTempKey(state, key, session, msgId, query, nowSeconds))
+  // A temporary key not bound to a permanent one may only call a few methods, as on Telegram.
+  if (key.temp && key.boundTo === undefined && !UNBOUND_ALLOWED.has(query._tag)) {
+    return Effect.succeed(rpcError(msgId, 401, "AUTH_KEY_PERM_EMPTY"))
+  }
   const handler = findHandler(state.handlers, query._tag)
   const ctx: HandlerContext = {
     dcId: state.dcId,
     host: state.host,
     port: state.port,
     world: state.world,
-    authKeyId: key.id,
+    // A bound temporary key speaks for its permanent key (the login lives there).
+    authKeyId: key.boundTo ?? key.id,
     sessionId: session.sessionId,
     msgId,
     layer: session.layer,

@@ -20,6 +20,7 @@ import {
   modPow,
   newNonceHash,
   type RandomBytes,
+  rsaDecryptRaw,
   rsaPadDecrypt,
   sha1,
   TELEGRAM_DH_PRIME,
@@ -55,6 +56,8 @@ export interface HandshakeConfig {
   readonly randomBytes: RandomBytes
   /** Called once per set_client_DH_params; `true` answers dh_gen_retry (fault injection). */
   readonly takeDhGenRetry: () => boolean
+  /** Refuse the pre-RSA_PAD encryption of p_q_inner_data (SHA1 ‖ data ‖ random), which Telegram still accepts. */
+  readonly strict?: boolean | undefined
 }
 
 /** The outcome of one plain request. */
@@ -114,6 +117,8 @@ interface PqInnerData {
   readonly newNonce: Uint8Array
   readonly dc: number | undefined
   readonly expiresIn: number | undefined
+  /** Bytes the object took (the rest is padding). */
+  readonly length: number
 }
 
 // p_q_inner_data variants share their first fields; read by hand because the 192 decrypted
@@ -132,7 +137,21 @@ const readPqInnerData = (bytes: Uint8Array): PqInnerData => {
   const newNonce = r.int256()
   const dc = withDc ? r.int() : undefined
   const expiresIn = temp ? r.int() : undefined
-  return { pq, p, q, nonce, serverNonce, newNonce, dc, expiresIn }
+  return { pq, p, q, nonce, serverNonce, newNonce, dc, expiresIn, length: r.pos }
+}
+
+/**
+ * The scheme before RSA_PAD, which Telegram still accepts (and @mtproto/core sends):
+ * RSA(SHA1(data) ‖ data ‖ random bytes, 255 bytes in all).
+ */
+const readLegacyPqInnerData = (plain: Uint8Array): PqInnerData => {
+  if (plain[0] !== 0) throw new HandshakeRejected("not the SHA1-padded scheme either")
+  const data = plain.subarray(21)
+  const inner = readPqInnerData(data)
+  if (!constantTimeEqual(sha1(data.subarray(0, inner.length)), plain.subarray(1, 21))) {
+    throw new HandshakeRejected("neither RSA_PAD nor the SHA1-padded scheme: hash check failed")
+  }
+  return inner
 }
 
 /**
@@ -177,7 +196,14 @@ export class HandshakeServer {
     try {
       inner = readPqInnerData(rsaPadDecrypt(request.encrypted_data, this.config.privateKey))
     } catch (e) {
-      throw e instanceof HandshakeRejected ? e : new HandshakeRejected(`bad encrypted_data: ${String(e)}`)
+      if (this.config.strict === true) {
+        throw e instanceof HandshakeRejected ? e : new HandshakeRejected(`bad encrypted_data: ${e instanceof Error ? e.message : String(e)}`)
+      }
+      try {
+        inner = readLegacyPqInnerData(rsaDecryptRaw(request.encrypted_data, this.config.privateKey))
+      } catch (legacy) {
+        throw legacy instanceof HandshakeRejected ? legacy : new HandshakeRejected(`bad encrypted_data: ${String(legacy)}`)
+      }
     }
     if (inner.pq !== state.pq || inner.p !== state.p || inner.q !== state.q) throw new HandshakeRejected("inner pq/p/q mismatch")
     if (!constantTimeEqual(inner.nonce, state.nonce) || !constantTimeEqual(inner.serverNonce, state.serverNonce)) {

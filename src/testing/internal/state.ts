@@ -31,10 +31,18 @@ export interface SessionState {
    * with the original message (same msg_id and seq_no). Bounded: the oldest are forgotten.
    */
   readonly sent: Map<bigint, { readonly seqNo: number; readonly body: Uint8Array }>
+  /**
+   * The answers of recent queries by the query's msg_id, as Telegram keeps them: a query that
+   * comes again with the same msg_id (a client re-sending after a lost connection) gets its
+   * answer again instead of running twice. Bounded: the oldest are forgotten.
+   */
+  readonly answers: Map<bigint, ReadonlyArray<{ readonly body: Uint8Array; readonly content: boolean }>>
 }
 
 /** How many packed messages a session keeps for msg_resend_req. */
 export const SENT_MEMORY = 512
+/** How many answers a session keeps by query msg_id. */
+export const ANSWER_MEMORY = 2048
 
 /**
  * What a test can see of an auth key the DC holds.
@@ -53,12 +61,15 @@ export interface AuthKeyInfo {
   readonly expiresAt: number | undefined
   readonly createdAt: number
   readonly sessionIds: ReadonlyArray<bigint>
+  /** For a temporary key: the permanent key (hex id) it is bound to with auth.bindTempAuthKey. */
+  readonly boundTo: string | undefined
 }
 
 /** A stored key: the public view plus what the protocol needs. */
 export interface StoredKey extends AuthKeyInfo {
   readonly authKey: AuthKey
   salt: bigint
+  boundTo: string | undefined
   futureSalts: Array<Mt.future_salt>
   readonly sessions: Map<bigint, SessionState>
 }
@@ -75,6 +86,8 @@ export interface ServerState {
   readonly keys: Map<string, StoredKey>
   readonly handlers: Array<Handlers>
   readonly maxFrameLength: number | undefined
+  /** Refuse the pre-RSA_PAD p_q_inner_data encryption. */
+  readonly strict: boolean
   dhGenRetries: number
   readonly onClientMessage: ((message: ClientMessage) => Effect.Effect<"process" | "drop">) | undefined
   readonly onServerMessage: ((message: ServerMessage) => Effect.Effect<void>) | undefined
@@ -178,6 +191,12 @@ export interface FaultKnobs {
   readonly saltLifetime?: number | undefined
   /** Answer `destroy_session` with a bare `destroy_session_ok/none` message, not in an `rpc_result`. */
   readonly destroySessionBare?: boolean | undefined
+  /**
+   * Run the next n frames that carry queries, then close the connection instead of sending
+   * their answers (the answers are kept, as Telegram keeps them: a client that sends the same
+   * msg_id again gets them without a second run).
+   */
+  readonly dropAnswers?: number | undefined
 }
 
 /** The mutable form of {@link FaultKnobs} the server consumes. */
@@ -190,7 +209,10 @@ export const toPlan = (knobs: FaultKnobs): FaultPlan => ({
 })
 
 /** Takes one use of a counted knob; true when it fires. */
-export const takeFault = (plan: FaultPlan, knob: "resendReq" | "withholdAnswers" | "newDetailedInfo" | "duplicate" | "replay" | "tamper" | "reorder"): boolean => {
+export const takeFault = (
+  plan: FaultPlan,
+  knob: "resendReq" | "withholdAnswers" | "newDetailedInfo" | "duplicate" | "replay" | "tamper" | "reorder" | "dropAnswers"
+): boolean => {
   const n = plan[knob]
   if (n === undefined || n <= 0) return false
   plan[knob] = n - 1
@@ -237,6 +259,7 @@ export const storeKey = (state: ServerState, created: CreatedKey, nowSeconds: nu
     temp: created.expiresIn !== undefined,
     expiresAt: created.expiresIn === undefined ? undefined : nowSeconds + created.expiresIn,
     createdAt: nowSeconds,
+    boundTo: undefined,
     sessions,
     get sessionIds() {
       return [...sessions.keys()]
@@ -255,5 +278,6 @@ export const newSession = (state: ServerState, sessionId: bigint): SessionState 
   contentSent: 0,
   layer: undefined,
   initConnection: undefined,
-  sent: new Map()
+  sent: new Map(),
+  answers: new Map()
 })

@@ -4,7 +4,7 @@
  */
 import * as Effect from "effect/Effect"
 import type * as Scope from "effect/Scope"
-import { type AuthKeyResult, type FrameChannel, fromConnection, Sender } from "../../../src/mtproto/index.ts"
+import { type AuthKeyResult, type FrameChannel, Sender } from "../../../src/mtproto/index.ts"
 import { type Api, LAYER } from "../../../src/tl/index.ts"
 import { makeNode, type TransportError, type TransportOptions } from "../../../src/transport/index.ts"
 
@@ -20,7 +20,7 @@ export const openChannel = (
   options: TransportOptions = { codec: "intermediate" }
 ): Effect.Effect<FrameChannel, TransportError, Scope.Scope> => {
   const transport = makeNode(options)
-  return Effect.flatMap(transport.connect({ host: target.host, port: target.port, dcId: target.dcId ?? 0 }), fromConnection)
+  return transport.connect({ host: target.host, port: target.port, dcId: target.dcId ?? 0 })
 }
 
 /**

@@ -16,6 +16,7 @@ import {
   aesIgeDecrypt,
   aesIgeEncrypt,
   authKeyAuxHash,
+  authKeyId,
   bigIntToBytes,
   bytesToBigInt,
   concatBytes,
@@ -32,7 +33,14 @@ import {
   TELEGRAM_DH_PRIME,
   tmpAesKeyIv
 } from "../../../src/crypto/index.ts"
-import { decodePlainMessage, encodePlainMessage, nextServerMsgId } from "../../../src/mtproto/index.ts"
+import {
+  decodePlainMessage,
+  encodePlainMessage,
+  isPlainMessage,
+  nextServerMsgId,
+  packMessage,
+  unpackMessage
+} from "../../../src/mtproto/index.ts"
 import { type AnyObject, deserialize, type Mt, serialize } from "../../../src/tl/index.ts"
 import { makeServerFraming } from "../../../src/transport/index.ts"
 
@@ -76,6 +84,16 @@ export type Fault =
   /** Closes the first connection when req_pq_multi arrives; later connections are served honestly. */
   | "closeFirstConnection"
 
+/**
+ * How the server treats encrypted messages once a key exists (the handshake is honest):
+ * - `honest`: answers `ping`/`ping_delay_disconnect` with pong and `help.getNearestDc` with nearestDc;
+ * - `stall`: reads everything and answers nothing, keeping the connection open;
+ * - `dieAfterOne`: answers the first frame, then closes every connection and stops listening;
+ * - `wrongAuthKeyId` / `wrongMsgKey`: answers, but every frame carries a corrupted
+ *   auth_key_id / msg_key.
+ */
+export type SessionBehaviour = "honest" | "stall" | "dieAfterOne" | "wrongAuthKeyId" | "wrongMsgKey"
+
 export interface ScriptedServer {
   readonly host: string
   readonly port: number
@@ -88,6 +106,8 @@ export interface ScriptedServer {
   readonly requests: ReadonlyArray<string>
   /** Anything that went wrong on the server side itself (a bug in the script, bad client data). */
   readonly errors: ReadonlyArray<unknown>
+  /** Encrypted messages received, by constructor name (wrappers unwrapped), in order. */
+  readonly encrypted: ReadonlyArray<string>
 }
 
 // One RSA key pair for every scripted server of the process: generating one costs 50–200 ms.
@@ -149,7 +169,7 @@ interface Handshake {
 }
 
 /** Starts a scripted server for the life of the scope. */
-export const make = (fault: Fault): Effect.Effect<ScriptedServer, never, Scope.Scope> =>
+export const make = (fault: Fault, session: SessionBehaviour = "honest"): Effect.Effect<ScriptedServer, never, Scope.Scope> =>
   Effect.gen(function*() {
     const rsa = serverKeys()
     // Drawn before any client connects: generating it can take a second.
@@ -159,7 +179,10 @@ export const make = (fault: Fault): Effect.Effect<ScriptedServer, never, Scope.S
     const requests: Array<string> = []
     const errors: Array<unknown> = []
     const sockets = new Set<net.Socket>()
+    const encrypted: Array<string> = []
     let accepted = 0
+    let answeredFrames = 0
+    let listening: net.Server | undefined
 
     const onConnection = (socket: net.Socket) => {
       const index = accepted++
@@ -262,10 +285,47 @@ export const make = (fault: Fault): Effect.Effect<ScriptedServer, never, Scope.S
         }
       }
 
+      let serverSeq = 0
+      const onEncrypted = (frame: Uint8Array) => {
+        const key = keys.at(-1)
+        if (key === undefined) throw new Error("encrypted message before any key")
+        const authKey = { key, id: authKeyId(key) }
+        const inner = unpackMessage(authKey, 0, frame)
+        const top = deserialize(inner.body) as Mt.AnyObject
+        const messages = top._tag === "msg_container"
+          ? top.messages.map((m) => ({ msgId: m.msg_id, obj: deserialize(m.body as unknown as Uint8Array) as Mt.AnyObject }))
+          : [{ msgId: inner.msgId, obj: top }]
+        const answers: Array<Uint8Array> = []
+        for (const m of messages) {
+          let obj = m.obj as { readonly _tag: string; readonly query?: unknown; readonly ping_id?: bigint }
+          while (typeof obj.query === "object" && obj.query !== null) obj = obj.query as typeof obj
+          encrypted.push(obj._tag)
+          if (obj._tag === "ping" || obj._tag === "ping_delay_disconnect") {
+            answers.push(serialize({ _tag: "pong", msg_id: m.msgId, ping_id: obj.ping_id! }))
+          } else if (obj._tag === "help.getNearestDc") {
+            const nearest = serialize({ _tag: "nearestDc", country: "XX", this_dc: 2, nearest_dc: 2 })
+            answers.push(serialize({ _tag: "rpc_result", req_msg_id: m.msgId, result: nearest } as unknown as AnyObject))
+          }
+        }
+        if (session === "stall" || answers.length === 0) return
+        for (const body of answers) {
+          lastMsgId = nextServerMsgId(Date.now(), lastMsgId, true)
+          const out = packMessage(authKey, 8, { salt: inner.salt, sessionId: inner.sessionId, msgId: lastMsgId, seqNo: 2 * serverSeq++ + 1, body }, randomBytes)
+          if (session === "wrongAuthKeyId") out[0] ^= 1
+          if (session === "wrongMsgKey") out[8] ^= 1
+          socket.write(framing.encode(out))
+        }
+        if (session === "dieAfterOne" && ++answeredFrames >= 1) {
+          listening?.close()
+          for (const s of sockets) s.destroy()
+        }
+      }
+
       socket.on("data", (chunk) => {
         try {
           framing.decode(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength), (frame) => {
-            onRequest(deserialize(decodePlainMessage(frame).body))
+            if (isPlainMessage(frame)) onRequest(deserialize(decodePlainMessage(frame).body))
+            else onEncrypted(frame)
           })
         } catch (e) {
           errors.push(e)
@@ -277,11 +337,13 @@ export const make = (fault: Fault): Effect.Effect<ScriptedServer, never, Scope.S
     const server = yield* Effect.acquireRelease(
       Effect.async<net.Server>((resume) => {
         const s = net.createServer(onConnection)
+        listening = s
         s.listen(0, "127.0.0.1", () => resume(Effect.succeed(s)))
       }),
       (s) =>
         Effect.async<void>((resume) => {
           for (const socket of sockets) socket.destroy()
+          if (!s.listening) return resume(Effect.void)
           s.close(() => resume(Effect.void))
         })
     )
@@ -293,6 +355,7 @@ export const make = (fault: Fault): Effect.Effect<ScriptedServer, never, Scope.S
       connections: () => accepted,
       keys,
       requests,
-      errors
+      errors,
+      encrypted
     }
   })

@@ -4,7 +4,6 @@
  */
 import * as Effect from "effect/Effect"
 import type * as Scope from "effect/Scope"
-import { fromConnection } from "../../../src/mtproto/channel.ts"
 import { createAuthKey } from "../../../src/mtproto/handshake.ts"
 import * as Sender from "../../../src/mtproto/Sender.ts"
 import * as TestDc from "../../../src/testing/index.ts"
@@ -18,7 +17,7 @@ export interface Harness {
 
 export const connectTo = (dc: TestDc.TestDcShape, transport: TransportOptions = {}) => {
   const t = makeNode(transport)
-  return Effect.flatMap(t.connect({ host: dc.host, port: dc.port, dcId: dc.dcId }), fromConnection)
+  return t.connect({ host: dc.host, port: dc.port, dcId: dc.dcId })
 }
 
 /** TestDc + handshake + Sender. */

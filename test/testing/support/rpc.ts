@@ -4,7 +4,7 @@
  */
 import * as Effect from "effect/Effect"
 import { toHex } from "../../../src/crypto/index.ts"
-import { createAuthKey, fromConnection, Sender } from "../../../src/mtproto/index.ts"
+import { createAuthKey, Sender } from "../../../src/mtproto/index.ts"
 import type * as TestDc from "../../../src/testing/index.ts"
 import type { TlMethod } from "../../../src/tl/index.ts"
 import { makeNode } from "../../../src/transport/index.ts"
@@ -20,7 +20,7 @@ export interface Dc {
 /** A fresh auth key on `dc` and a Sender over it, in the test's scope. */
 export const clientOn = (dc: Dc) =>
   Effect.gen(function*() {
-    const open = Effect.flatMap(makeNode({}).connect({ host: dc.host, port: dc.port, dcId: dc.dcId }), fromConnection)
+    const open = makeNode({}).connect({ host: dc.host, port: dc.port, dcId: dc.dcId })
     const auth = yield* Effect.scoped(Effect.flatMap(open, (ch) => createAuthKey(ch, { dcId: dc.dcId, publicKeys: [dc.publicKey] })))
     const sender = yield* Sender.make({
       authKey: auth.authKey,
