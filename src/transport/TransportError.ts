@@ -15,11 +15,13 @@ import * as Data from "effect/Data"
  * - `ServerError`: the server sent a 4-byte negative error code (-404, -429, -444, ...) in place of a message;
  *   the code is in `code`.
  * - `Timeout`: the connection was not opened within the configured time.
+ * - `Proxy`: the proxy in front of the DC failed (unreachable, credentials rejected, bad reply, a
+ *   fake-TLS server hello with a wrong digest); `cause` is the `ProxyError` that says which.
  *
  * @since 0.1.0
  * @category models
  */
-export type TransportErrorReason = "Open" | "Read" | "Write" | "Closed" | "BadFrame" | "ServerError" | "Timeout"
+export type TransportErrorReason = "Open" | "Read" | "Write" | "Closed" | "BadFrame" | "ServerError" | "Timeout" | "Proxy"
 
 /**
  * A failure of the transport layer. Framing decoders throw it (they are plain synchronous code);
@@ -33,4 +35,9 @@ export class TransportError extends Data.TaggedError("TransportError")<{
   /** The server's error code when `reason` is `"ServerError"` (e.g. `-404`). */
   readonly code?: number
   readonly cause?: unknown
-}> {}
+}> {
+  override get message(): string {
+    const cause = this.cause instanceof Error && this.cause.message !== "" ? `: ${this.cause.message}` : ""
+    return `${this.reason}${this.code === undefined ? "" : ` ${this.code}`}${cause}`
+  }
+}

@@ -75,6 +75,8 @@ export interface ServerState {
   readonly keys: Map<string, StoredKey>
   readonly handlers: Array<Handlers>
   readonly maxFrameLength: number | undefined
+  /** MTProxy mode: the 16-byte key obfuscated connections use (see `mtProxy.ts`). */
+  readonly mtProxyKey?: Uint8Array | undefined
   dhGenRetries: number
   readonly onClientMessage: ((message: ClientMessage) => Effect.Effect<"process" | "drop">) | undefined
   readonly onServerMessage: ((message: ServerMessage) => Effect.Effect<void>) | undefined
