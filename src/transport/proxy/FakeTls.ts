@@ -50,6 +50,9 @@ const TLS_CCS = 0x14
 const TLS_APPLICATION_DATA = 0x17
 const TLS_ALERT = 0x15
 
+/** A copy that owns its memory (`Buffer#slice` would return a view). */
+const copy = (bytes: Uint8Array): Uint8Array => new Uint8Array(bytes)
+
 /** A byte writer with nested length prefixes (TLS vectors). */
 class Writer {
   private readonly out: Array<number> = []
@@ -195,7 +198,7 @@ export const makeClientHello = (options: ClientHelloOptions): Uint8Array => {
  * The digest a server hello must carry: HMAC-SHA256(key, client random ‖ reply with its random zeroed).
  */
 const serverDigest = (key: Uint8Array, clientRandom: Uint8Array, reply: Uint8Array): Uint8Array => {
-  const zeroed = reply.slice()
+  const zeroed = copy(reply)
   zeroed.fill(0, RANDOM_OFFSET, RANDOM_OFFSET + 32)
   return hmacSha256(key, clientRandom, zeroed)
 }
@@ -314,7 +317,7 @@ export interface FakeTlsClientOptions extends ClientHelloOptions {
 export const makeFakeTlsClient = (options: FakeTlsClientOptions): StreamLayer => {
   const { endpoint, key } = options
   const hello = makeClientHello(options)
-  const clientRandom = hello.slice(RANDOM_OFFSET, RANDOM_OFFSET + 32)
+  const clientRandom = copy(hello.subarray(RANDOM_OFFSET, RANDOM_OFFSET + 32))
   const reply = new ReplyBuffer(endpoint, 5 + 16384 + 11 + MAX_RECORD_PAYLOAD)
   const records = new RecordReader(endpoint)
   let done = false
@@ -448,8 +451,8 @@ export const checkClientHello = (bytes: Uint8Array, options: ClientHelloCheckOpt
   if (bytes.length < 5 + length) return { _tag: "NeedMore" }
   const record = bytes.subarray(0, 5 + length)
   if (record[5] !== 0x01) return { _tag: "Rejected", reason: "not a ClientHello" }
-  const random = record.slice(RANDOM_OFFSET, RANDOM_OFFSET + 32)
-  const zeroed = record.slice()
+  const random = copy(record.subarray(RANDOM_OFFSET, RANDOM_OFFSET + 32))
+  const zeroed = copy(record)
   zeroed.fill(0, RANDOM_OFFSET, RANDOM_OFFSET + 32)
   const digest = hmacSha256(options.key, zeroed)
   if (!constantTimeEqual(digest.subarray(0, 28), random.subarray(0, 28))) {
@@ -465,7 +468,7 @@ export const checkClientHello = (bytes: Uint8Array, options: ClientHelloCheckOpt
   if (typeof sni !== "string") return { _tag: "Rejected", reason: sni.error }
   if (sni !== options.domain) return { _tag: "Rejected", reason: `the hello names "${sni}", not "${options.domain}"` }
   const sessionLength = record[RANDOM_OFFSET + 32]!
-  const sessionId = record.slice(RANDOM_OFFSET + 33, RANDOM_OFFSET + 33 + sessionLength)
+  const sessionId = copy(record.subarray(RANDOM_OFFSET + 33, RANDOM_OFFSET + 33 + sessionLength))
   return { _tag: "Accepted", consumed: record.length, clientRandom: random, sessionId, timestamp }
 }
 

@@ -48,13 +48,13 @@ export const decodeSecretText = (text: string): Either.Either<Uint8Array, string
  */
 export const parseMtProxySecret = (secret: string | Uint8Array): Either.Either<MtProxySecret, string> =>
   Either.flatMap(typeof secret === "string" ? decodeSecretText(secret) : Either.right(secret), (bytes): Either.Either<MtProxySecret, string> => {
-    if (bytes.length === 16) return Either.right({ _tag: "Plain", key: bytes.slice() })
-    if (bytes.length === 17 && bytes[0] === 0xdd) return Either.right({ _tag: "Padded", key: bytes.slice(1) })
+    if (bytes.length === 16) return Either.right({ _tag: "Plain", key: new Uint8Array(bytes) })
+    if (bytes.length === 17 && bytes[0] === 0xdd) return Either.right({ _tag: "Padded", key: new Uint8Array(bytes.subarray(1)) })
     if (bytes.length > 17 && bytes[0] === 0xee) {
       const domain = new TextDecoder("utf-8", { fatal: false }).decode(bytes.subarray(17))
       if (domain.length > MAX_DOMAIN) return Either.left(`the fake-TLS domain is longer than ${MAX_DOMAIN} characters`)
       if (!/^[A-Za-z0-9.-]+$/.test(domain)) return Either.left(`"${domain}" is not a domain name`)
-      return Either.right({ _tag: "FakeTls", key: bytes.slice(1, 17), domain })
+      return Either.right({ _tag: "FakeTls", key: new Uint8Array(bytes.subarray(1, 17)), domain })
     }
     if (bytes.length === 17 && bytes[0] === 0xee) return Either.left("an ee secret needs a domain after its 16-byte key")
     return Either.left(

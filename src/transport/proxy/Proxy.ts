@@ -67,7 +67,7 @@ export interface MtProxy {
   readonly _tag: "MtProxy"
   readonly host: string
   readonly port: number
-  readonly secret: Redacted.Redacted<string> | Redacted.Redacted<Uint8Array>
+  readonly secret: Redacted.Redacted<string | Uint8Array>
 }
 
 /**
@@ -131,7 +131,7 @@ export const makeProxied = (proxy: ProxyConfig, options: ProxyTransportOptions =
       )
     }
     case "MtProxy": {
-      const parsed = parseMtProxySecret(Redacted.value<string | Uint8Array>(proxy.secret))
+      const parsed = parseMtProxySecret(Redacted.value(proxy.secret))
       if (Either.isLeft(parsed)) {
         return failing(new TransportError({ reason: "Proxy", cause: proxyError(endpoint, "InvalidConfig", parsed.left) }))
       }

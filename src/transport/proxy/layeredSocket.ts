@@ -66,10 +66,10 @@ export const layeredSocket = (
       layerNow = layer
       current = layer
       const write = yield* inner.writer
-      let failed = false
+      let failed: Socket.SocketError | undefined
 
       const onChunk = (chunk: string | Uint8Array): Effect.Effect<unknown, E | Socket.SocketError, R> | void => {
-        if (failed) return
+        if (failed !== undefined) return
         if (typeof chunk === "string") return handler(chunk)
         const effects: Array<Effect.Effect<unknown, E | Socket.SocketError, R>> = []
         const deliver = (data: Uint8Array) =>
@@ -92,8 +92,10 @@ export const layeredSocket = (
             }
           }
         } catch (e) {
-          failed = true
-          effects.push(Effect.fail(asSocketError(e, endpoint)))
+          // Kept as well as returned: a proxy that answers and hangs up at once would otherwise
+          // end the run (peer closed) before the returned failure is seen.
+          failed = asSocketError(e, endpoint)
+          effects.push(Effect.fail(failed))
         }
         if (effects.length === 0) return
         // One effect per chunk, run in order: the reply goes out before the socket reports itself open.
@@ -101,7 +103,10 @@ export const layeredSocket = (
       }
 
       // A failed write of the hello fails the socket itself, which ends the run with that error.
-      yield* inner.runRaw(onChunk, { onOpen: layer.hello.length > 0 ? Effect.ignore(write(layer.hello)) : Effect.void })
+      yield* inner.runRaw(onChunk, { onOpen: layer.hello.length > 0 ? Effect.ignore(write(layer.hello)) : Effect.void }).pipe(
+        Effect.catchAll((e) => Effect.fail(failed ?? e))
+      )
+      if (failed !== undefined) return yield* Effect.fail(failed)
       // The peer ended the connection: before the handshake finished, that is the proxy's doing.
       if (!open) return yield* Effect.fail(closedEarly())
     })).pipe(
