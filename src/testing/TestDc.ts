@@ -2,7 +2,8 @@
  * TestDc: an emulated Telegram data centre, a real MTProto 2.0 server on 127.0.0.1.
  *
  * It accepts every TCP transport (abridged, intermediate, padded intermediate, full, each
- * with or without obfuscated2), creates auth keys with the DH handshake (permanent and
+ * with or without obfuscated2), on request the same over WebSockets (`webSocket`) and as an
+ * MTProxy endpoint (`mtProxy`: plain, `dd` and `ee` fake-TLS secrets), creates auth keys with the DH handshake (permanent and
  * temporary), runs encrypted sessions (new_session_created, salts, msg_id window, acks,
  * containers, service messages) and answers API calls from a handler table over an
  * emulated {@link World}. Used by the project's end-to-end tests, the offline demo, and by
