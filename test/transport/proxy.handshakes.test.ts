@@ -24,7 +24,8 @@ import {
   parseMtProxySecret,
   parseProxyLink,
   ProxyError,
-  type ProxyErrorReason
+  type ProxyErrorReason,
+  telegramWebSocketUrl
 } from "../../src/transport/index.ts"
 import { concatBytes, seededRandom } from "./helpers.ts"
 
@@ -337,5 +338,15 @@ describe("host addresses", () => {
     assert.deepStrictEqual(parseHost("[::1]"), { _tag: "IPv6", bytes: concatBytes([new Uint8Array(15), bytes(1)]) })
     assert.deepStrictEqual(parseHost("::ffff:1.2.3.4"), { _tag: "IPv6", bytes: concatBytes([new Uint8Array(10), bytes(0xff, 0xff, 1, 2, 3, 4)]) })
     for (const name of ["01.2.3.4", "1.2.3.256", "1:2:3", "example.com", "1::2::3"]) assert.strictEqual(parseHost(name)._tag, "Domain")
+  })
+})
+
+describe("Telegram's WebSocket endpoints", () => {
+  it("names the host by DC, -1 for media DCs, apiws_test for test DCs", () => {
+    assert.strictEqual(telegramWebSocketUrl(2), "wss://venus.web.telegram.org/apiws")
+    assert.strictEqual(telegramWebSocketUrl(-4), "wss://vesta-1.web.telegram.org/apiws")
+    assert.strictEqual(telegramWebSocketUrl(10001), "wss://pluto.web.telegram.org/apiws_test")
+    assert.strictEqual(telegramWebSocketUrl(-10005), "wss://flora-1.web.telegram.org/apiws_test")
+    assert.isUndefined(telegramWebSocketUrl(6))
   })
 })
