@@ -1,6 +1,7 @@
 /**
- * `effect-mtproto/transport`: framing codecs, obfuscation, server-side detection and the
- * NodeSocket `Transport` layer.
+ * `effect-mtproto/transport`: framing codecs, obfuscation, server-side detection, the
+ * NodeSocket and WebSocket `Transport` layers, and proxies (SOCKS5, HTTP CONNECT, MTProxy with
+ * fake TLS, proxy links).
  *
  * @since 0.1.0
  */
