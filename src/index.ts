@@ -20,3 +20,5 @@ export * from "./client/index.ts"
 export * as SessionStorage from "./storage/index.ts"
 export * as Text from "./client/Text.ts"
 export type { Api, ResultOf } from "./tl/index.ts"
+// `ClientConfig.proxy`: the proxy forms, the link parser and the proxy's error.
+export { parseProxyLink, type ProxyConfig, ProxyError, ProxyLinkError } from "./transport/index.ts"

@@ -21,7 +21,7 @@ import * as Stream from "effect/Stream"
 import type * as Sender from "../mtproto/Sender.ts"
 import { SessionStorage, type SessionStorageError, type SessionStorageShape } from "../storage/index.ts"
 import type { AnyObject, Api, ResultOf, TlMethod } from "../tl/index.ts"
-import { layerNode, Transport } from "../transport/index.ts"
+import { layerNode, layerProxied, Transport } from "../transport/index.ts"
 import { botLogin, type LoginFailure, type LoginParams, userLogin } from "./auth/login.ts"
 import { type QrLogin, qrLogin, type QrLoginFailure } from "./auth/qr.ts"
 import { type ClientConfig, clientConfig, type DcAddress, PRODUCTION_DCS, TEST_DCS } from "./config.ts"
@@ -384,9 +384,12 @@ export const make = (config: ClientConfig): Effect.Effect<ClientShape, never, Tr
 export const layerWith = (config: ClientConfig): Layer.Layer<Client, never, Transport | SessionStorage> =>
   Layer.scoped(Client, make(config))
 
-/** The Client over TCP (NodeSocket, default transport options) and the given SessionStorage. */
+/**
+ * The Client over TCP (NodeSocket, default transport options), through `config.proxy` when
+ * set, and the given SessionStorage.
+ */
 export const layer = (config: ClientConfig): Layer.Layer<Client, never, SessionStorage> =>
-  layerWith(config).pipe(Layer.provide(layerNode()))
+  layerWith(config).pipe(Layer.provide(config.proxy === undefined ? layerNode() : layerProxied(config.proxy)))
 
 /** `layer` with its config read from the environment (`TELEGRAM_API_ID`, `TELEGRAM_API_HASH`, ...). */
 export const layerConfig: Layer.Layer<Client, ConfigError.ConfigError, SessionStorage> = Layer.unwrapEffect(

@@ -2,10 +2,14 @@
  * Client configuration: plain values, or read from the environment with Effect `Config`.
  */
 import * as Config from "effect/Config"
+import * as ConfigError from "effect/ConfigError"
 import type * as Duration from "effect/Duration"
-import type * as Redacted from "effect/Redacted"
+import * as Either from "effect/Either"
+import * as Option from "effect/Option"
+import * as Redacted from "effect/Redacted"
 import type * as Schedule from "effect/Schedule"
 import type { RsaPublicKey } from "../crypto/index.ts"
+import { parseProxyLink, type ProxyConfig } from "../transport/index.ts"
 import type { ClientError } from "./errors.ts"
 
 /** Where a DC listens. */
@@ -73,15 +77,31 @@ export interface ClientConfig {
    * with `auth.bindTempAuthKey` and renewed before it expires; temporary keys are never stored.
    */
   readonly pfs?: boolean | { readonly lifetime?: Duration.DurationInput | undefined } | undefined
+  /**
+   * Reach every DC (API and media) through this proxy: SOCKS5, HTTP CONNECT or MTProxy
+   * (`parseProxyLink` reads `tg://proxy`, `tg://socks` and `t.me` links into one). Used by
+   * `Client.layer`; with `Client.layerWith` the given Transport decides.
+   */
+  readonly proxy?: ProxyConfig | undefined
 }
+
+/** An optional proxy link (`tg://proxy?…`, `socks5://…`), read as a secret: it may hold one. */
+const proxyLink = (name: string): Config.Config<ProxyConfig | undefined> =>
+  Config.option(Config.redacted(name)).pipe(
+    Config.mapOrFail(Option.match({
+      onNone: () => Either.right(undefined),
+      onSome: (link) => Either.mapLeft(parseProxyLink(Redacted.value(link)), (e) => ConfigError.InvalidData([name], e.message))
+    }))
+  )
 
 /**
  * Reads `TELEGRAM_API_ID`, `TELEGRAM_API_HASH` (redacted), and optionally `TELEGRAM_DC`
- * (the default DC) and `TELEGRAM_TEST_MODE` from the environment.
+ * (the default DC), `TELEGRAM_TEST_MODE` and `TELEGRAM_PROXY` (a proxy link) from the environment.
  */
 export const clientConfig: Config.Config<ClientConfig> = Config.all({
   apiId: Config.integer("TELEGRAM_API_ID"),
   apiHash: Config.redacted("TELEGRAM_API_HASH"),
   defaultDc: Config.integer("TELEGRAM_DC").pipe(Config.withDefault(2)),
-  testMode: Config.boolean("TELEGRAM_TEST_MODE").pipe(Config.withDefault(false))
+  testMode: Config.boolean("TELEGRAM_TEST_MODE").pipe(Config.withDefault(false)),
+  proxy: proxyLink("TELEGRAM_PROXY")
 })

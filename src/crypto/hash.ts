@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { createHash, pbkdf2Sync } from "node:crypto"
+import { createHash, createHmac, pbkdf2Sync } from "node:crypto"
 
 const digest = (algo: string, parts: ReadonlyArray<Uint8Array>): Uint8Array => {
   const h = createHash(algo)
@@ -26,6 +26,14 @@ export const sha512 = (data: Uint8Array): Uint8Array => digest("sha512", [data])
 export const sha1Concat = (...parts: ReadonlyArray<Uint8Array>): Uint8Array => digest("sha1", parts)
 /** SHA-256 of the concatenation of `parts`, without building the concatenation. */
 export const sha256Concat = (...parts: ReadonlyArray<Uint8Array>): Uint8Array => digest("sha256", parts)
+
+/** HMAC-SHA256 of the concatenation of `parts` under `key` (32 bytes; the MTProxy fake-TLS digests). */
+export const hmacSha256 = (key: Uint8Array, ...parts: ReadonlyArray<Uint8Array>): Uint8Array => {
+  const h = createHmac("sha256", key)
+  for (const p of parts) h.update(p)
+  const out = h.digest()
+  return new Uint8Array(out.buffer, out.byteOffset, out.byteLength)
+}
 
 /** PBKDF2-HMAC-SHA512 with a 64-byte output (the SRP password KDF; native, ~80 ms for 100k). */
 export const pbkdf2Sha512 = (password: Uint8Array, salt: Uint8Array, iterations: number): Uint8Array => {

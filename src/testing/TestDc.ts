@@ -2,7 +2,8 @@
  * TestDc: an emulated Telegram data centre, a real MTProto 2.0 server on 127.0.0.1.
  *
  * It accepts every TCP transport (abridged, intermediate, padded intermediate, full, each
- * with or without obfuscated2), creates auth keys with the DH handshake (permanent and
+ * with or without obfuscated2), on request the same over WebSockets (`webSocket`) and as an
+ * MTProxy endpoint (`mtProxy`: plain, `dd` and `ee` fake-TLS secrets), creates auth keys with the DH handshake (permanent and
  * temporary), runs encrypted sessions (new_session_created, salts, msg_id window, acks,
  * containers, service messages) and answers API calls from a handler table over an
  * emulated {@link World}. Used by the project's end-to-end tests, the offline demo, and by
@@ -19,19 +20,23 @@
  *
  * @since 0.1.0
  */
-import type * as SocketServer from "@effect/platform/SocketServer"
+import type * as Socket from "@effect/platform/Socket"
+import * as SocketServer from "@effect/platform/SocketServer"
 import * as NodeSocketServer from "@effect/platform-node/NodeSocketServer"
 import * as Clock from "effect/Clock"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
 import * as Layer from "effect/Layer"
 import type * as Scope from "effect/Scope"
 import { createPrivateKey } from "node:crypto"
 import { authKeyId, generateRsaKeyPair, randomBytes, type RsaKeyPair, type RsaPublicKey } from "../crypto/index.ts"
 import { defaultHandlers, type Handlers, type InjectedError, makeInjector } from "./handlers.ts"
+import { formatMtProxySecret, parseMtProxySecret } from "../transport/proxy/MtProxySecret.ts"
 import { handleConnection } from "./internal/connection.ts"
 import { runPushes } from "./internal/pushes.ts"
 import { runLoginTokenPushes } from "./internal/keyPushes.ts"
+import { fakeTlsServerSocket } from "./internal/mtProxy.ts"
 import {
   type AuthKeyInfo,
   type ClientMessage,
@@ -123,6 +128,18 @@ export interface TestDcOptions {
    */
   readonly strict?: boolean | undefined
   readonly faults?: TestDcFaults | undefined
+  /**
+   * MTProxy mode: clients that obfuscate with this secret (hex or base64url text, or bytes; `dd`
+   * and `ee` + domain forms too) are accepted, fake-TLS ones for an `ee` secret. A connection
+   * the secret does not open is treated as plain traffic, as MTProxy does: plain TCP clients
+   * still work, clients with a wrong secret are cut off.
+   */
+  readonly mtProxy?: { readonly secret: string | Uint8Array } | undefined
+  /**
+   * Also accept WebSocket connections (`ws://host:port/apiws`, binary messages, the same
+   * framings) on a second port (`true`: any free port). See {@link TestDcShape.webSocketUrl}.
+   */
+  readonly webSocket?: boolean | { readonly port?: number | undefined } | undefined
 }
 
 /**
@@ -141,6 +158,10 @@ export interface TestDcShape {
   readonly fingerprint: bigint
   /** n, e and fingerprint, for the client's handshake. */
   readonly publicKey: RsaPublicKey
+  /** The WebSocket endpoint (`ws://host:port/apiws`) when started with `webSocket`. */
+  readonly webSocketUrl: string | undefined
+  /** A `tg://proxy` link to this DC when started in MTProxy mode (the secret in hex). */
+  readonly mtProxyLink: string | undefined
   /** Live view of the auth keys the DC holds, by auth_key_id in hex (wire order). */
   readonly authKeys: ReadonlyMap<string, AuthKeyInfo>
   /** The emulated state handlers work on. */
@@ -199,6 +220,7 @@ export const make = (options: TestDcOptions = {}): Effect.Effect<TestDcShape, So
     const server = yield* NodeSocketServer.make({ host, port: options.port ?? 0 })
     const address = server.address
     const port = address._tag === "TcpAddress" ? address.port : 0
+    const proxySecret = options.mtProxy === undefined ? undefined : yield* parseProxySecret(options.mtProxy.secret)
     const keys = new Map<string, StoredKey>()
     const injector = makeInjector()
     const state: ServerState = {
@@ -214,6 +236,7 @@ export const make = (options: TestDcOptions = {}): Effect.Effect<TestDcShape, So
       handlers: [injector.table, defaultHandlers, ...(options.handlers === undefined ? [] : [options.handlers])],
       maxFrameLength: options.maxFrameLength,
       strict: options.strict ?? false,
+      mtProxyKey: proxySecret?.key,
       dhGenRetries: options.faults?.dhGenRetry ?? 0,
       onClientMessage: options.faults?.onClientMessage,
       onServerMessage: options.faults?.onServerMessage,
@@ -222,13 +245,21 @@ export const make = (options: TestDcOptions = {}): Effect.Effect<TestDcShape, So
       nextConnectionId: 1,
       activity: 0
     }
-    yield* server.run(handleConnection(state)).pipe(
+    const handle = handleConnection(state)
+    const endpoint = { proxy: "MtProxy" as const, address: `${host}:${port}` }
+    const accept = proxySecret?._tag === "FakeTls"
+      ? (socket: Socket.Socket) => handle(fakeTlsServerSocket(socket, proxySecret, randomBytes, endpoint))
+      : handle
+    yield* server.run(accept).pipe(
       Effect.catchAllCause((cause) => Effect.logError("TestDc server stopped", cause)),
       Effect.annotateLogs({ testdc: dcId }),
       Effect.forkScoped
     )
     // The World's changes reach this DC's logged-in sessions as pushes.
     yield* runPushes(state)
+    const webSocketUrl = options.webSocket === undefined || options.webSocket === false
+      ? undefined
+      : yield* startWebSocket(host, options.webSocket === true ? 0 : options.webSocket.port ?? 0, handle)
     yield* Effect.logDebug("TestDc listening").pipe(Effect.annotateLogs({ host, port, dcId }))
     // A QR login token this DC exported was accepted: its key gets updateLoginToken.
     yield* runLoginTokenPushes(state)
@@ -244,6 +275,10 @@ export const make = (options: TestDcOptions = {}): Effect.Effect<TestDcShape, So
       rsaPublicKeyPem: rsa.publicKeyPem,
       fingerprint: rsa.publicKey.fingerprint,
       publicKey: rsa.publicKey,
+      webSocketUrl,
+      mtProxyLink: proxySecret === undefined
+        ? undefined
+        : `tg://proxy?server=${encodeURIComponent(host)}&port=${port}&secret=${formatMtProxySecret(proxySecret)}`,
       authKeys: keys,
       world: state.world,
       connections: Effect.sync(() => state.connections.size),
@@ -282,6 +317,20 @@ export const make = (options: TestDcOptions = {}): Effect.Effect<TestDcShape, So
       }
     })
   })
+
+const parseProxySecret = (secret: string | Uint8Array) =>
+  Either.match(parseMtProxySecret(secret), {
+    onLeft: (reason) => Effect.dieMessage(`TestDc mtProxy.secret: ${reason}`),
+    onRight: Effect.succeed
+  })
+
+/** The WebSocket server is loaded only when asked for (its HTTP stack costs ~250 ms to import). */
+const startWebSocket = (host: string, port: number, handle: (socket: Socket.Socket) => Effect.Effect<void>) =>
+  Effect.promise(() => import("./internal/webSocket.ts")).pipe(
+    Effect.flatMap(({ serveWebSocket }) => serveWebSocket(host, port, handle)),
+    Effect.mapError((cause) => new SocketServer.SocketServerError({ reason: "Open", cause })),
+    Effect.map((wsPort) => `ws://${host.includes(":") ? `[${host}]` : host}:${wsPort}/apiws`)
+  )
 
 /** The fault knobs of the options, without the hooks. */
 const knobsOf = ({ dhGenRetry: _d, onClientMessage: _c, onServerMessage: _s, ...knobs }: TestDcFaults): FaultKnobs => knobs

@@ -1,6 +1,9 @@
 /**
- * `npm run testdc -- [--port N] [--dc N] [--host H] [--cluster]`: runs a TestDc (or, with
- * `--cluster`, DCs 1, 2 and 3 sharing one World and key) until SIGINT/SIGTERM.
+ * `npm run testdc -- [--port N] [--dc N] [--host H] [--cluster] [--mtproxy SECRET] [--websocket]`:
+ * runs a TestDc (or, with `--cluster`, DCs 1, 2 and 3 sharing one World and key) until
+ * SIGINT/SIGTERM. `--mtproxy` (hex or base64url; `dd`/`ee` forms too) puts a single DC in
+ * MTProxy mode and adds `"mtProxyLink"` (a `tg://proxy` link) to the JSON line; `--websocket`
+ * opens its WebSocket endpoint and adds `"webSocketUrl"`.
  *
  * The first stdout line is one JSON object `{"host","port","dcId","rsaPublicKeyPem","fingerprint"}`
  * (PEM in PKCS#1 form, fingerprint as a signed decimal string) so that other processes
@@ -31,7 +34,9 @@ const { values: args } = parseArgs({
     port: { type: "string", default: "0" },
     dc: { type: "string", default: "2" },
     host: { type: "string", default: "127.0.0.1" },
-    cluster: { type: "boolean", default: false }
+    cluster: { type: "boolean", default: false },
+    mtproxy: { type: "string" },
+    websocket: { type: "boolean", default: false }
   }
 })
 
@@ -51,7 +56,18 @@ const program = Effect.gen(function*() {
   world.addBot({ ...SEED_BOT, homeDc })
 
   let dcs: ReadonlyArray<{ readonly id: number; readonly port: number }>
-  let main: { readonly host: string; readonly port: number; readonly dcId: number; readonly rsaPublicKeyPem: string; readonly fingerprint: bigint }
+  let main: {
+    readonly host: string
+    readonly port: number
+    readonly dcId: number
+    readonly rsaPublicKeyPem: string
+    readonly fingerprint: bigint
+    readonly mtProxyLink?: string | undefined
+    readonly webSocketUrl?: string | undefined
+  }
+  if (args.cluster && (args.mtproxy !== undefined || args.websocket)) {
+    return yield* Effect.dieMessage("--mtproxy and --websocket apply to a single DC, not --cluster")
+  }
   if (args.cluster) {
     if (!CLUSTER_DCS.includes(dcId)) return yield* Effect.dieMessage(`--dc must be one of ${CLUSTER_DCS.join(", ")} with --cluster`)
     const ports = Object.fromEntries(CLUSTER_DCS.map((id) => [id, basePort === 0 ? 0 : basePort + id - 1]))
@@ -59,7 +75,14 @@ const program = Effect.gen(function*() {
     main = cluster.dc(dcId)
     dcs = cluster.dcOptions.map((o) => ({ id: o.id, port: o.port }))
   } else {
-    main = yield* make({ dcId, port: basePort, host: args.host, world })
+    main = yield* make({
+      dcId,
+      port: basePort,
+      host: args.host,
+      world,
+      ...(args.mtproxy === undefined ? {} : { mtProxy: { secret: args.mtproxy } }),
+      ...(args.websocket ? { webSocket: true } : {})
+    })
     dcs = []
   }
   const line = JSON.stringify({
@@ -68,7 +91,9 @@ const program = Effect.gen(function*() {
     dcId: main.dcId,
     rsaPublicKeyPem: main.rsaPublicKeyPem,
     fingerprint: main.fingerprint.toString(),
-    ...(args.cluster ? { dcs } : {})
+    ...(args.cluster ? { dcs } : {}),
+    ...(main.mtProxyLink === undefined ? {} : { mtProxyLink: main.mtProxyLink }),
+    ...(main.webSocketUrl === undefined ? {} : { webSocketUrl: main.webSocketUrl })
   })
   yield* say(line)
   yield* say(

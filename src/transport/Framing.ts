@@ -135,6 +135,21 @@ export type Detection =
 export interface ServerFramingOptions extends CodecOptions {
   /** The MTProxy secret clients must use for obfuscated connections. */
   readonly secret?: Uint8Array | undefined
+  /**
+   * With `secret`: an obfuscation header the secret does not open is tried without it, as an
+   * MTProxy treats traffic that does not match its secret as plain (default `false`: rejected).
+   */
+  readonly unkeyedFallback?: boolean | undefined
+}
+
+/** Reads an obfuscation header with the secret, then (if allowed) without one. */
+const acceptHeader = (header: Uint8Array, options: ServerFramingOptions) => {
+  if (options.secret === undefined || options.unkeyedFallback !== true) return acceptObfuscation(header, { secret: options.secret })
+  try {
+    return acceptObfuscation(header, { secret: options.secret })
+  } catch {
+    return acceptObfuscation(header)
+  }
 }
 
 const plainServerCodec = (codec: CodecKind, options: ServerFramingOptions): ServerCodec => {
@@ -178,7 +193,7 @@ export const detectTransport = (firstBytes: Uint8Array, options: ServerFramingOp
     return { _tag: "Detected", consumed: 0, codec: plainServerCodec("full", options) }
   }
   if (n < 64) return { _tag: "NeedMore", atLeast: 64 }
-  const obf = acceptObfuscation(firstBytes.subarray(0, 64), { secret: options.secret })
+  const obf = acceptHeader(firstBytes.subarray(0, 64), options)
   const inner = makeCodec(obf.codec, "server", options)
   return {
     _tag: "Detected",

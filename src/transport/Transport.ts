@@ -20,6 +20,7 @@ import * as Stream from "effect/Stream"
 import * as Take from "effect/Take"
 import type { CodecKind } from "./Codec.ts"
 import { makeClientFraming } from "./Framing.ts"
+import { ProxyError } from "./proxy/ProxyError.ts"
 import { TransportError, type TransportErrorReason } from "./TransportError.ts"
 
 /**
@@ -120,6 +121,8 @@ export class Transport extends Context.Tag("effect-mtproto/Transport")<Transport
 export type SocketFactory = (options: ConnectOptions) => Effect.Effect<Socket.Socket>
 
 const fromSocketError = (e: Socket.SocketError): TransportError => {
+  // A proxy's failure (see `proxy/layeredSocket.ts`) keeps its own typed error.
+  if (e.cause instanceof ProxyError) return new TransportError({ reason: "Proxy", cause: e.cause })
   const reason: TransportErrorReason = e.reason === "Open" ? "Open" : e.reason === "Write" ? "Write" : e.reason === "Close" ? "Closed" : "Read"
   return new TransportError({ reason, cause: e })
 }

@@ -15,11 +15,13 @@ import * as Data from "effect/Data"
  * - `ServerError`: the server sent a 4-byte negative error code (-404, -429, -444, ...) in place of a message;
  *   the code is in `code`.
  * - `Timeout`: the connection was not opened within the configured time.
+ * - `Proxy`: the proxy in front of the DC failed (unreachable, credentials rejected, bad reply, a
+ *   fake-TLS server hello with a wrong digest); `cause` is the `ProxyError` that says which.
  *
  * @since 0.1.0
  * @category models
  */
-export type TransportErrorReason = "Open" | "Read" | "Write" | "Closed" | "BadFrame" | "ServerError" | "Timeout"
+export type TransportErrorReason = "Open" | "Read" | "Write" | "Closed" | "BadFrame" | "ServerError" | "Timeout" | "Proxy"
 
 /**
  * A failure of the transport layer. Framing decoders throw it (they are plain synchronous code);
@@ -48,7 +50,8 @@ const reasons: Record<TransportErrorReason, string> = {
   Closed: "the connection is closed",
   BadFrame: "the server sent bytes that are not valid framing",
   ServerError: "server error",
-  Timeout: "the connection was not opened in time"
+  Timeout: "the connection was not opened in time",
+  Proxy: "the proxy in front of the DC failed"
 }
 
 /** What Telegram's transport error codes mean (core.telegram.org/mtproto/mtproto-transports#transport-errors). */

@@ -61,7 +61,11 @@ export const handleConnection = (state: ServerState) => (socket: Socket.Socket):
   return Effect.scoped(Effect.gen(function*() {
     // Completed with the reason the connection ends, by whichever side decides first.
     const done = yield* Deferred.make<string>()
-    const framing = makeServerFraming(state.maxFrameLength === undefined ? {} : { maxFrameLength: state.maxFrameLength })
+    const framing = makeServerFraming({
+      ...(state.maxFrameLength === undefined ? {} : { maxFrameLength: state.maxFrameLength }),
+      // MTProxy mode: keyed obfuscation, anything else treated as plain traffic.
+      ...(state.mtProxyKey === undefined ? {} : { secret: state.mtProxyKey, unkeyedFallback: true })
+    })
     const frames = yield* Queue.unbounded<Uint8Array>()
     // One writer fiber writes everything, in queue order: the framing (obfuscation counters)
     // must see frames in the order they go out, and pushes must not interleave with answers.

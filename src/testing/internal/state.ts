@@ -88,6 +88,8 @@ export interface ServerState {
   readonly maxFrameLength: number | undefined
   /** Refuse the pre-RSA_PAD p_q_inner_data encryption. */
   readonly strict: boolean
+  /** MTProxy mode: the 16-byte key obfuscated connections use (see `mtProxy.ts`). */
+  readonly mtProxyKey?: Uint8Array | undefined
   dhGenRetries: number
   readonly onClientMessage: ((message: ClientMessage) => Effect.Effect<"process" | "drop">) | undefined
   readonly onServerMessage: ((message: ServerMessage) => Effect.Effect<void>) | undefined
