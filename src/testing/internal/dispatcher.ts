@@ -11,7 +11,19 @@ import { packMessage, unpackMessage, type InnerMessage } from "../../mtproto/enc
 import { nextServerMsgId } from "../../mtproto/msgId.ts"
 import { decodePlainMessage, encodePlainMessage, isPlainMessage } from "../../mtproto/plainMessage.ts"
 import { gzip } from "../../tl/gzip.ts"
-import { deserialize, GZIP_PACKED_ID, serialize, TlWriter, type AnyObject, type Api, type Mt, type TlMethod } from "../../tl/index.ts"
+import {
+  type AnyObject,
+  type Api,
+  deserialize,
+  deserializeOneOf,
+  GZIP_PACKED_ID,
+  type InflateBudget,
+  makeInflateBudget,
+  type Mt,
+  serialize,
+  type TlMethod,
+  TlWriter
+} from "../../tl/index.ts"
 import { findHandler, type HandlerContext, RpcFailure } from "../handlers.ts"
 import { HandshakeRejected, type HandshakeServer } from "./handshake.ts"
 import { serializeResult } from "./result.ts"
@@ -98,6 +110,9 @@ const WRAPPERS = new Set([
 // ---------------------------------------------------------------------------------------------
 // Plain messages: the handshake
 
+/** What a client may send before it has a key; nothing else is even decoded. */
+const PLAIN_REQUESTS: ReadonlySet<string> = new Set(["req_pq_multi", "req_pq", "req_DH_params", "set_client_DH_params"])
+
 /** Handles an unencrypted frame (auth_key_id = 0): one step of auth key creation. */
 export const handlePlain = (conn: ConnectionContext, frame: Uint8Array, nowMs: number): FrameOutcome => {
   const nowSeconds = Math.floor(nowMs / 1000)
@@ -105,7 +120,8 @@ export const handlePlain = (conn: ConnectionContext, frame: Uint8Array, nowMs: n
   let request: AnyObject
   try {
     body = decodePlainMessage(frame).body
-    request = deserialize(body)
+    // No gzip_packed anywhere: an unauthenticated peer gets no inflating done for it.
+    request = deserializeOneOf(body, PLAIN_REQUESTS, makeInflateBudget(0, 0))
   } catch (e) {
     return close(`undecodable plain message: ${String(e)}`, TRANSPORT_ERROR_NOT_FOUND)
   }
@@ -333,9 +349,11 @@ export const handleEncrypted = (conn: ConnectionContext, frame: Uint8Array, nowM
     const outs: Array<Outgoing> = []
     const acks: Array<bigint> = []
     let firstMsgId = message.msgId
+    // One inflate budget for everything this frame carries, however it is split up.
+    const budget = makeInflateBudget()
 
     const one = (msgId: bigint, seqNo: number, body: Uint8Array) =>
-      Effect.map(handleMessage(conn, key, s, msgId, seqNo, body, nowSeconds), (produced) => {
+      Effect.map(handleMessage(conn, key, s, msgId, seqNo, body, nowSeconds, budget), (produced) => {
         // Acks are never acknowledged, whatever their seq_no says.
         if ((seqNo & 1) === 1 && !isAck(body)) acks.push(msgId)
         for (const o of produced) outs.push(o)
@@ -345,7 +363,7 @@ export const handleEncrypted = (conn: ConnectionContext, frame: Uint8Array, nowM
     if (constructorId(message.body) === MSG_CONTAINER_ID) {
       let container: Mt.msg_container
       try {
-        container = deserialize(message.body) as Mt.msg_container
+        container = deserialize(message.body, budget) as Mt.msg_container
       } catch {
         return Effect.succeed(reply([badMsg(message.msgId, message.seqNo, 64)])) // invalid container
       }
@@ -391,14 +409,15 @@ const handleMessage = (
   msgId: bigint,
   seqNo: number,
   body: Uint8Array,
-  nowSeconds: number
+  nowSeconds: number,
+  budget: InflateBudget
 ): Effect.Effect<ReadonlyArray<Outgoing>> =>
   Effect.gen(function*() {
     const state = conn.state
     let obj: AnyObject
     const gzipped = constructorId(body) === GZIP_PACKED_ID
     try {
-      obj = deserialize(body)
+      obj = deserialize(body, budget)
     } catch {
       return [rpcError(msgId, 400, `INPUT_METHOD_INVALID_${constructorId(body).toString(16).padStart(8, "0")}`)]
     }
