@@ -277,9 +277,9 @@ const HANDLED = -1
 /**
  * First allocation for a frame that does not arrive whole, unless its announced length is smaller.
  * The buffer then doubles as bytes arrive: a peer that announces 16 MiB and sends 10 bytes costs
- * 64 KiB, not 16 MiB, and copying stays linear in the frame size.
+ * 16 KiB, not 16 MiB, and copying stays linear in the frame size.
  */
-const INITIAL_BODY_CAPACITY = 64 * 1024
+const INITIAL_BODY_CAPACITY = 16 * 1024
 
 class StreamDecoder implements FrameDecoder {
   private readonly head = new Uint8Array(8)
@@ -470,8 +470,11 @@ const fullSpec = (side: Side, options: CodecOptions): DecoderSpec => {
  * The streaming decoder of `kind` for one side of a connection (`"client"` decodes what the server
  * sends, `"server"` what the client sends).
  *
- * The padded codec can't tell payload from padding: its frames include the 0–15 padding bytes, and
- * the MTProto layer ignores bytes after the message it reads (MTProto messages carry their own length).
+ * The padded codec can't tell payload from padding: its frames include the 0–15 padding bytes. The
+ * connection framing (`makeClientFraming`, `makeServerFraming`) removes them, knowing MTProto's shapes.
+ *
+ * A frame's buffer is never allocated from its announced length: it starts small and grows with the
+ * bytes that arrive, so a peer announcing the maximum and sending nothing costs 16 KiB.
  *
  * @since 0.1.0
  * @category constructors
