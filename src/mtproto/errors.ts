@@ -23,6 +23,7 @@ export type HandshakeFailure =
   | "Timeout"
   | "BadPlainMessage"
   | "Transport"
+  | "Crypto"
 
 /** @category errors */
 export class HandshakeError extends Data.TaggedError("HandshakeError")<{

@@ -24,6 +24,7 @@ export {
 export { msgIdSeconds, nextClientMsgId, nextServerMsgId } from "./msgId.ts"
 export { MsgIdWindow } from "./msgIdWindow.ts"
 export { decodePlainMessage, encodePlainMessage, isPlainMessage, type PlainMessage } from "./plainMessage.ts"
+export { factorServerPq, MAX_PQ_BYTES, MAX_PQ_FACTOR_BITS, MIN_PQ_FACTOR_BITS, type PqFactors } from "./resPq.ts"
 export {
   type AnyRpcError,
   AuthKeyUnregistered,

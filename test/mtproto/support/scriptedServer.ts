@@ -148,8 +148,14 @@ interface Handshake {
   retryId: bigint
 }
 
+/** What a hostile server puts in resPQ instead of an honest value. */
+export interface ScriptOptions {
+  /** The pq bytes of resPQ (an honest product of two 31-bit primes when absent). */
+  readonly pq?: Uint8Array | undefined
+}
+
 /** Starts a scripted server for the life of the scope. */
-export const make = (fault: Fault): Effect.Effect<ScriptedServer, never, Scope.Scope> =>
+export const make = (fault: Fault, options: ScriptOptions = {}): Effect.Effect<ScriptedServer, never, Scope.Scope> =>
   Effect.gen(function*() {
     const rsa = serverKeys()
     // Drawn before any client connects: generating it can take a second.
@@ -189,7 +195,7 @@ export const make = (fault: Fault): Effect.Effect<ScriptedServer, never, Scope.S
               _tag: "resPQ",
               nonce: fault === "nonce" ? flip(request.nonce) : request.nonce,
               server_nonce: hs.serverNonce,
-              pq: bigIntToBytes(p * q),
+              pq: options.pq ?? bigIntToBytes(p * q),
               server_public_key_fingerprints: [fault === "fingerprint" ? rsa.publicKey.fingerprint ^ 1n : rsa.publicKey.fingerprint]
             }))
           }
