@@ -23,6 +23,7 @@ import type * as SocketServer from "@effect/platform/SocketServer"
 import * as NodeSocketServer from "@effect/platform-node/NodeSocketServer"
 import * as Clock from "effect/Clock"
 import * as Context from "effect/Context"
+import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import type * as Scope from "effect/Scope"
@@ -30,6 +31,7 @@ import { createPrivateKey } from "node:crypto"
 import { authKeyId, generateRsaKeyPair, randomBytes, type RsaKeyPair, type RsaPublicKey } from "../crypto/index.ts"
 import { defaultHandlers, type Handlers, type InjectedError, makeInjector } from "./handlers.ts"
 import { handleConnection } from "./internal/connection.ts"
+import { DEFAULT_LIMITS, RejectionLog, type RejectionKind } from "./internal/limits.ts"
 import {
   type AuthKeyInfo,
   type ClientMessage,
@@ -45,6 +47,7 @@ import { type AnyObject, serialize } from "../tl/index.ts"
 import { makeWorld, type World } from "./World.ts"
 
 export type { AuthKeyInfo, ClientMessage, FaultKnobs, ServerMessage } from "./internal/state.ts"
+export { type RejectionKind, rejections as rejectionsMetric } from "./internal/limits.ts"
 
 /**
  * Knobs for fault injection, for client tests.
@@ -114,6 +117,18 @@ export interface TestDcOptions {
   readonly world?: World | undefined
   /** Largest accepted frame in bytes (the transport's default otherwise). */
   readonly maxFrameLength?: number | undefined
+  /**
+   * Time a connection gets to create an auth key, or to send a valid message under a known
+   * one, before it is closed (default 30 seconds; `Duration.infinity`: no deadline).
+   */
+  readonly handshakeTimeout?: Duration.DurationInput | undefined
+  /**
+   * A connection that sends no complete frame for this long is closed; bytes of an unfinished
+   * frame don't count (default 5 minutes; `Duration.infinity`: never).
+   */
+  readonly idleTimeout?: Duration.DurationInput | undefined
+  /** Connections open at once; more are closed as soon as they are accepted (default 1,024). */
+  readonly maxConnections?: number | undefined
   readonly faults?: TestDcFaults | undefined
 }
 
@@ -139,6 +154,12 @@ export interface TestDcShape {
   readonly world: World
   /** Number of open client connections. */
   readonly connections: Effect.Effect<number>
+  /**
+   * What the DC refused so far, by kind: frames (`transport`, `handshake`, `auth_key`,
+   * `decrypt`) and connections (`connection_cap`, `handshake_deadline`, `idle`). The same counts
+   * go to the process-wide `rejectionsMetric`; WARN lines about them are rate-limited.
+   */
+  readonly rejections: Effect.Effect<ReadonlyMap<RejectionKind, number>>
   /** Adds handlers; they take precedence over earlier ones. */
   readonly addHandlers: (handlers: Handlers) => Effect.Effect<void>
   /**
@@ -210,7 +231,15 @@ export const make = (options: TestDcOptions = {}): Effect.Effect<TestDcShape, So
       onServerMessage: options.faults?.onServerMessage,
       faults: toPlan(knobsOf(options.faults ?? {})),
       connections: new Map(),
-      nextConnectionId: 1
+      nextConnectionId: 1,
+      limits: {
+        handshakeTimeoutMs: millisOf(options.handshakeTimeout, DEFAULT_LIMITS.handshakeTimeoutMs),
+        idleTimeoutMs: millisOf(options.idleTimeout, DEFAULT_LIMITS.idleTimeoutMs),
+        maxConnections: options.maxConnections ?? DEFAULT_LIMITS.maxConnections
+      },
+      openConnections: 0,
+      rejected: new Map(),
+      rejectionLog: new RejectionLog()
     }
     yield* server.run(handleConnection(state)).pipe(
       Effect.catchAllCause((cause) => Effect.logError("TestDc server stopped", cause)),
@@ -233,6 +262,7 @@ export const make = (options: TestDcOptions = {}): Effect.Effect<TestDcShape, So
       authKeys: keys,
       world: state.world,
       connections: Effect.sync(() => state.connections.size),
+      rejections: Effect.sync(() => new Map(state.rejected)),
       addHandlers: (handlers) => Effect.sync(() => void state.handlers.push(handlers)),
       rotateSalt: (authKeyId) =>
         Effect.sync(() => {
@@ -268,6 +298,10 @@ export const make = (options: TestDcOptions = {}): Effect.Effect<TestDcShape, So
       }
     })
   })
+
+/** A duration option in milliseconds (`Infinity` for `Duration.infinity`). */
+const millisOf = (input: Duration.DurationInput | undefined, fallback: number): number =>
+  input === undefined ? fallback : Duration.toMillis(Duration.decode(input))
 
 /** The fault knobs of the options, without the hooks. */
 const knobsOf = ({ dhGenRetry: _d, onClientMessage: _c, onServerMessage: _s, ...knobs }: TestDcFaults): FaultKnobs => knobs

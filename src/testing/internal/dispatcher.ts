@@ -26,6 +26,7 @@ import {
 } from "../../tl/index.ts"
 import { findHandler, type HandlerContext, RpcFailure } from "../handlers.ts"
 import { HandshakeRejected, type HandshakeServer } from "./handshake.ts"
+import type { RejectionKind } from "./limits.ts"
 import { serializeResult } from "./result.ts"
 import {
   hex,
@@ -51,7 +52,13 @@ export type FrameOutcome =
     /** What was packed, for the `onServerMessage` hook (empty when no hook is set). */
     readonly messages: ReadonlyArray<ServerMessage>
   }
-  | { readonly _tag: "Close"; readonly transportError: number | undefined; readonly reason: string }
+  | {
+    readonly _tag: "Close"
+    readonly transportError: number | undefined
+    readonly reason: string
+    /** What kind of frame the server refused (for the rejection metric and log). */
+    readonly kind: RejectionKind
+  }
 
 /** Per-connection state the dispatcher needs. */
 export interface ConnectionContext {
@@ -62,6 +69,8 @@ export interface ConnectionContext {
   lastPlainMsgId: bigint
   /** The key and session this connection last spoke with (for pushes by later issues). */
   current: { readonly key: StoredKey; readonly session: SessionState } | undefined
+  /** A key was created on this connection, or a message under a known key decrypted (the handshake deadline stops). */
+  authenticated: boolean
 }
 
 /** A message the server is about to pack. */
@@ -82,7 +91,12 @@ const send = (payloads: ReadonlyArray<Uint8Array>, messages: ReadonlyArray<Serve
   payloads,
   messages
 })
-const close = (reason: string, transportError?: number): FrameOutcome => ({ _tag: "Close", transportError, reason })
+const close = (kind: RejectionKind, reason: string, transportError?: number): FrameOutcome => ({
+  _tag: "Close",
+  transportError,
+  reason,
+  kind
+})
 
 const MSG_CONTAINER_ID = 0x73f1f8dc
 const MSGS_ACK_ID = 0x62d6b459
@@ -123,7 +137,7 @@ export const handlePlain = (conn: ConnectionContext, frame: Uint8Array, nowMs: n
     // No gzip_packed anywhere: an unauthenticated peer gets no inflating done for it.
     request = deserializeOneOf(body, PLAIN_REQUESTS, makeInflateBudget(0, 0))
   } catch (e) {
-    return close(`undecodable plain message: ${String(e)}`, TRANSPORT_ERROR_NOT_FOUND)
+    return close("handshake", `undecodable plain message: ${String(e)}`, TRANSPORT_ERROR_NOT_FOUND)
   }
   let reply: Uint8Array
   try {
@@ -137,16 +151,19 @@ export const handlePlain = (conn: ConnectionContext, frame: Uint8Array, nowMs: n
         break
       case "set_client_DH_params": {
         const step = conn.handshake.setClientDhParams(request)
-        if (step._tag === "KeyCreated") storeKey(conn.state, step.key, nowSeconds)
+        if (step._tag === "KeyCreated") {
+          storeKey(conn.state, step.key, nowSeconds)
+          conn.authenticated = true
+        }
         reply = step.body
         break
       }
       default:
-        return close(`unexpected plain message ${request._tag}`, TRANSPORT_ERROR_NOT_FOUND)
+        return close("handshake", `unexpected plain message ${request._tag}`, TRANSPORT_ERROR_NOT_FOUND)
     }
   } catch (e) {
-    if (e instanceof HandshakeRejected) return close(`handshake: ${e.reason}`, TRANSPORT_ERROR_NOT_FOUND)
-    return close(`handshake failure: ${String(e)}`, TRANSPORT_ERROR_NOT_FOUND)
+    if (e instanceof HandshakeRejected) return close("handshake", `handshake: ${e.reason}`, TRANSPORT_ERROR_NOT_FOUND)
+    return close("handshake", `handshake failure: ${String(e)}`, TRANSPORT_ERROR_NOT_FOUND)
   }
   conn.lastPlainMsgId = nextServerMsgId(nowMs, conn.lastPlainMsgId, true)
   return send([encodePlainMessage(conn.lastPlainMsgId, reply)])
@@ -295,19 +312,19 @@ export const handleEncrypted = (conn: ConnectionContext, frame: Uint8Array, nowM
   Effect.suspend(() => {
     const state = conn.state
     const nowSeconds = Math.floor(nowMs / 1000)
-    if (frame.length < 8) return Effect.succeed(close("frame shorter than an auth_key_id", TRANSPORT_ERROR_NOT_FOUND))
+    if (frame.length < 8) return Effect.succeed(close("auth_key", "frame shorter than an auth_key_id", TRANSPORT_ERROR_NOT_FOUND))
     const key = state.keys.get(hex(frame.subarray(0, 8)))
-    if (key === undefined) return Effect.succeed(close("unknown auth_key_id", TRANSPORT_ERROR_NOT_FOUND))
+    if (key === undefined) return Effect.succeed(close("auth_key", "unknown auth_key_id", TRANSPORT_ERROR_NOT_FOUND))
     if (key.expiresAt !== undefined && nowSeconds >= key.expiresAt) {
       state.keys.delete(key.id)
-      return Effect.succeed(close("temporary auth key expired", TRANSPORT_ERROR_NOT_FOUND))
+      return Effect.succeed(close("auth_key", "temporary auth key expired", TRANSPORT_ERROR_NOT_FOUND))
     }
     let message: InnerMessage
     try {
       message = unpackMessage(key.authKey, 0, frame)
     } catch (e) {
       // Like Telegram: a message that fails the msg_key check is not answered; the connection goes.
-      return Effect.succeed(close(`undecryptable message: ${String(e)}`))
+      return Effect.succeed(close("decrypt", `undecryptable message: ${String(e)}`))
     }
     let session = key.sessions.get(message.sessionId)
     if (session === undefined) {
@@ -316,6 +333,7 @@ export const handleEncrypted = (conn: ConnectionContext, frame: Uint8Array, nowM
     }
     const s = session
     conn.current = { key, session: s }
+    conn.authenticated = true
     const reply = (outs: ReadonlyArray<Outgoing>) => {
       if (outs.length === 0) return send([])
       const report: Array<ServerMessage> | undefined = state.onServerMessage === undefined ? undefined : []
