@@ -31,7 +31,11 @@ export class HandshakeError extends Data.TaggedError("HandshakeError")<{
   readonly step?: "req_pq_multi" | "req_DH_params" | "set_client_DH_params"
   readonly detail?: string
   readonly cause?: unknown
-}> {}
+}> {
+  override get message(): string {
+    return `handshake failed: ${this.reason}${this.step === undefined ? "" : ` at ${this.step}`}${this.detail === undefined ? "" : ` (${this.detail})`}`
+  }
+}
 
 /**
  * Why an encrypted MTProto message was rejected (security guidelines of the spec).
@@ -54,4 +58,8 @@ export type SecurityFailure =
 export class SecurityError extends Data.TaggedError("SecurityError")<{
   readonly reason: SecurityFailure
   readonly detail?: string
-}> {}
+}> {
+  override get message(): string {
+    return `message rejected: ${this.reason}${this.detail === undefined ? "" : ` (${this.detail})`}`
+  }
+}

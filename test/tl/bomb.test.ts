@@ -12,41 +12,11 @@ import {
   MAX_INFLATED_SIZE,
   serialize,
   TlDecodeError,
-  TlWriter,
-  VECTOR_ID
+  TlWriter
 } from "../../src/tl/index.ts"
+import { bigChat, bomb25KB, chats, nestedBomb, packed, sixteenMiBMember, vectorOf } from "./support/bombs.ts"
 
 const gz = (b: Uint8Array) => new Uint8Array(gzipSync(b, { level: 9 }))
-
-/** `gzip_packed` around serialized bytes. */
-const packed = (inner: Uint8Array): Uint8Array => {
-  const data = gz(inner)
-  const w = new TlWriter(data.length + 8)
-  w.uint(GZIP_PACKED_ID)
-  w.bytes(data)
-  return w.result()
-}
-
-/** A boxed `Vector<T>` whose elements are the given encodings. */
-const vectorOf = (items: ReadonlyArray<Uint8Array>): Uint8Array => {
-  const w = new TlWriter(8 + items.reduce((n, i) => n + i.length, 0))
-  w.uint(VECTOR_ID)
-  w.int(items.length)
-  for (const i of items) w.raw(i)
-  return w.result()
-}
-
-/** `messages.chats chats:Vector<Chat>` (0x64ff9fd5) around a vector encoding. */
-const chats = (vector: Uint8Array): Uint8Array => {
-  const w = new TlWriter(vector.length + 4)
-  w.uint(0x64ff9fd5)
-  w.raw(vector)
-  return w.result()
-}
-
-/** A `Chat` of about `size` bytes (a chatForbidden with a long title). */
-const bigChat = (size: number): Uint8Array =>
-  serialize({ _tag: "chatForbidden", id: 1n, title: "x".repeat(size) } as never)
 
 const expectDecodeError = (f: () => unknown, reason?: RegExp): TlDecodeError => {
   try {
@@ -71,12 +41,9 @@ const measure = (f: () => void) => {
 }
 
 describe("decompression bombs", () => {
-  // 1,000 members that each inflate to just under 16 MiB, twice packed: 16 GB demanded.
-  const member = packed(bigChat(MAX_INFLATED_SIZE - 64))
-  const nested = packed(packed(chats(vectorOf(Array.from({ length: 1000 }, () => member)))))
-
-  it("a ~25 KB nested message demanding 16 GB fails fast", () => {
-    assert.isBelow(nested.length, 64 * 1024)
+  it("a 25 KB message demanding 16 GB fails fast, and packed once more (800 bytes) too", () => {
+    const nested = nestedBomb()
+    assert.isBelow(nested.length, 1024)
     let error: TlDecodeError | undefined
     const { ms } = measure(() => {
       error = expectDecodeError(() => deserialize(nested))
@@ -85,14 +52,15 @@ describe("decompression bombs", () => {
     // At most one budget of inflating: tens of milliseconds, seconds on a loaded machine.
     assert.isBelow(ms, 5_000)
     // The same members packed once: the budget, not the depth, stops it.
-    const once = packed(chats(vectorOf(Array.from({ length: 1000 }, () => member))))
+    const once = bomb25KB()
+    assert.isBelow(once.length, 32 * 1024)
     const { ms: ms2 } = measure(() => void expectDecodeError(() => deserialize(once), /inflate budget/))
     assert.isBelow(ms2, 5_000)
   })
 
   it("a ~400-byte message inflating to 128 MB fails within one budget", () => {
     // Eight 16 MiB members inside one packed vector: each alone fits the old per-member cap.
-    const sixteen = packed(bigChat(MAX_INFLATED_SIZE - 64))
+    const sixteen = sixteenMiBMember()
     const bomb = packed(packed(chats(vectorOf(Array.from({ length: 8 }, () => sixteen)))))
     assert.isBelow(bomb.length, 1_024)
     const e = expectDecodeError(() => deserialize(bomb))
