@@ -121,8 +121,11 @@ const main = async () => {
   try {
     await Effect.runPromise(Effect.gen(function*() {
       const stored = yield* storedSession(dc)
-      if (only === undefined || only === "cycles") yield* cycles(dc, stored)
-      if (only === undefined || only === "idle") yield* idle(dc, stored)
+      // Each section in a fiber of its own: what one leaves in its caller's fiber (see the
+      // cycles' growth) does not count against the next.
+      const alone = <E>(section: Effect.Effect<void, E>) => Effect.flatMap(Effect.fork(section), (f) => f.await)
+      if (only === undefined || only === "cycles") yield* alone(cycles(dc, stored))
+      if (only === undefined || only === "idle") yield* alone(idle(dc, stored))
     }).pipe(Logger.withMinimumLogLevel(LogLevel.Warning)))
   } finally {
     child.kill("SIGTERM")
