@@ -1,5 +1,5 @@
-import { gzipSync } from "fflate"
-import { crc32, gunzipSync } from "node:zlib"
+import { gzipSync, Inflate } from "fflate"
+import { crc32 } from "node:zlib"
 import { TlDecodeError } from "./errors.ts"
 
 /**
@@ -54,35 +54,77 @@ const refuse = (offset: number, reason: string): TlDecodeError => {
 }
 
 /**
+ * Where the deflate data of a gzip member starts (RFC 1952: the fixed header, then the optional
+ * extra field, file name, comment and header CRC the flags announce), or -1 if the header runs
+ * past the trailer.
+ */
+const deflateStart = (data: Uint8Array): number => {
+  const flags = data[3]!
+  const end = data.length - 8
+  let p = 10
+  if (flags & 4) p += 2 + (data[10]! | (data[11]! << 8))
+  if (flags & 8) while (p < end && data[p++] !== 0);
+  if (flags & 16) while (p < end && data[p++] !== 0);
+  if (flags & 2) p += 2
+  return p <= end ? p : -1
+}
+
+/**
+ * Compressed bytes inflated per step. Deflate expands at most ~1032:1, so one step yields at most
+ * ~4 MiB before the size is checked again: a member that lies about its size costs at most that
+ * much beyond what it announced, however long it is.
+ */
+const STEP = 4 * 1024
+
+/**
  * Inflates one gzip member, charging its size to `budget` (a number is a fresh budget of that
- * many bytes). Throws {@link TlDecodeError} for data that is not one valid gzip member, or
- * whose inflated size would exceed what is left.
+ * many bytes). Throws {@link TlDecodeError} for data that is not one valid gzip member (bad
+ * header, broken deflate data, CRC32 or size mismatch), or whose inflated size would exceed what
+ * is left.
  *
  * Bounded in memory and time by what is left: a trailer that announces more is refused before
- * any work, and node:zlib stops inflating at the limit (`maxOutputLength`), so a lying trailer
- * costs no more than an honest one. (fflate, which we used before, writes past a lying ISIZE
- * into nothing and keeps inflating: 16 MiB of gzip took ~30 s of CPU to yield 16 bytes.)
+ * any work, and the deflate data is inflated a few KiB at a time, stopping as soon as the output
+ * passes the announced size. (A one-shot inflate trusts the data's end, not its size: fflate's
+ * `gunzipSync` kept inflating 16 MiB of data into nothing for ~30 s to yield 16 bytes. node:zlib's
+ * sync API stops at `maxOutputLength` but leaks ~16 KiB of native memory per invalid input.)
  */
 export const inflateCapped = (data: Uint8Array, offset: number, budget: InflateBudget | number = MAX_INFLATED_SIZE): Uint8Array => {
   const b = typeof budget === "number" ? makeInflateBudget(budget) : budget
   const n = data.length
-  if (n < 18 || data[0] !== 0x1f || data[1] !== 0x8b) throw refuse(offset, "not gzip data")
+  if (n < 18 || data[0] !== 0x1f || data[1] !== 0x8b || data[2] !== 8) throw refuse(offset, "not gzip data")
   const isize = (data[n - 4]! | (data[n - 3]! << 8) | (data[n - 2]! << 16) | (data[n - 1]! << 24)) >>> 0
   if (isize > b.left) throw refuse(offset, `inflated size ${isize} exceeds the ${b.left} bytes left of the message's inflate budget`)
-  let out: Uint8Array
+  const start = deflateStart(data)
+  if (start < 0) throw refuse(offset, "truncated gzip header")
+  const deflated = data.subarray(start, n - 8)
+  const chunks: Array<Uint8Array> = []
+  let total = 0
+  const inflater = new Inflate((chunk) => {
+    total += chunk.length
+    if (total <= isize) chunks.push(chunk)
+  })
   try {
-    // One byte over the trailer's size: enough to notice a trailer that lies low.
-    out = gunzipSync(data, { maxOutputLength: Math.max(isize + 1, 1) })
+    for (let at = 0; ; at += STEP) {
+      const end = Math.min(deflated.length, at + STEP)
+      inflater.push(deflated.subarray(at, end), end === deflated.length)
+      if (total > isize) throw refuse(offset, "inflates past its declared size")
+      if (end === deflated.length) break
+    }
   } catch (e) {
-    const code = (e as { code?: unknown }).code
-    throw refuse(offset, code === "ERR_BUFFER_TOO_LARGE" ? "inflates past its declared size" : e instanceof Error ? e.message : String(e))
+    throw e instanceof TlDecodeError ? e : refuse(offset, e instanceof Error ? e.message : String(e))
   }
-  // zlib checked the member's CRC32 and ISIZE; a second member would make the sizes differ.
-  if (out.length !== isize || crc32(out) >>> 0 !== ((data[n - 8]! | (data[n - 7]! << 8) | (data[n - 6]! << 16) | (data[n - 5]! << 24)) >>> 0)) {
-    throw refuse(offset, "size or CRC32 mismatch")
+  const out = chunks.length === 1 ? chunks[0]! : new Uint8Array(total)
+  if (chunks.length !== 1) {
+    let p = 0
+    for (const c of chunks) {
+      out.set(c, p)
+      p += c.length
+    }
   }
+  const crc = (data[n - 8]! | (data[n - 7]! << 8) | (data[n - 6]! << 16) | (data[n - 5]! << 24)) >>> 0
+  if (total !== isize || crc32(out) >>> 0 !== crc) throw refuse(offset, "size or CRC32 mismatch")
   b.left -= isize
-  return new Uint8Array(out.buffer, out.byteOffset, out.byteLength)
+  return out
 }
 
 /** Gzip-compresses a serialized body for `gzip_packed`. */
