@@ -2,6 +2,8 @@
 // here used to demand gigabytes (16 MiB per gzip_packed member, multiplied by nesting and
 // repetition); now each fails with TlDecodeError after at most one budget of inflating.
 import { assert, describe, it } from "@effect/vitest"
+import v8 from "node:v8"
+import vm from "node:vm"
 import { gzipSync } from "node:zlib"
 import {
   deserialize,
@@ -128,5 +130,34 @@ describe("decompression bombs", () => {
     const sneaky = new Uint8Array([...resPq.subarray(0, resPq.length - 16), ...packed(vec)])
     expectDecodeError(() => deserializeOneOf(sneaky, new Set(["resPQ"]), makeInflateBudget(0, 0)), /not allowed here/)
     assert.strictEqual(deserializeOneOf(sneaky, new Set(["resPQ"]))._tag, "resPQ")
+  })
+
+  it("invalid gzip members leave no memory behind (node:zlib's sync API leaked 16 KiB each)", () => {
+    v8.setFlagsFromString("--expose-gc")
+    const gc = vm.runInNewContext("gc") as () => void
+    const wrap = (data: Uint8Array) => {
+      const w = new TlWriter(data.length + 8)
+      w.uint(GZIP_PACKED_ID)
+      w.bytes(data)
+      return w.result()
+    }
+    const member = gz(serialize({ _tag: "ping", ping_id: 7n }))
+    const corrupt = member.slice()
+    corrupt[10] ^= 0xff // the first byte of the deflate data: an invalid block type
+    const broken = wrap(corrupt)
+    const truncated = wrap(member.subarray(0, member.length - 12))
+    const external = () => {
+      gc()
+      const m = process.memoryUsage()
+      return m.external + m.arrayBuffers
+    }
+    for (let i = 0; i < 200; i++) expectDecodeError(() => deserialize(broken))
+    const before = external()
+    for (let i = 0; i < 10_000; i++) {
+      expectDecodeError(() => deserialize(broken))
+      expectDecodeError(() => deserialize(truncated))
+    }
+    // 20,000 refusals: 320 MiB of native memory with node:zlib, nothing now.
+    assert.isBelow(external() - before, 32 * 1024 * 1024)
   })
 })
