@@ -1,4 +1,4 @@
-import { gzipSync, Inflate } from "fflate"
+import { gzipSync, Inflate, inflateSync } from "fflate"
 import { crc32 } from "node:zlib"
 import { TlDecodeError } from "./errors.ts"
 
@@ -70,11 +70,14 @@ const deflateStart = (data: Uint8Array): number => {
 }
 
 /**
- * Compressed bytes inflated per step. Deflate expands at most ~1032:1, so one step yields at most
- * ~4 MiB before the size is checked again: a member that lies about its size costs at most that
- * much beyond what it announced, however long it is.
+ * Deflate expands at most ~1032:1. Members with up to ONE_CALL bytes of deflate data are inflated
+ * in one call into a buffer one byte longer than announced (a lie shows as that byte written; the
+ * work is bounded by the short input: ~64 MiB of output at worst). Longer ones are inflated STEP
+ * bytes at a time, stopping once the output passes the announced size: at most ~16 MiB beyond it,
+ * however long the member.
  */
-const STEP = 4 * 1024
+const ONE_CALL = 64 * 1024
+const STEP = 16 * 1024
 
 /**
  * Inflates one gzip member, charging its size to `budget` (a number is a fresh budget of that
@@ -83,10 +86,11 @@ const STEP = 4 * 1024
  * is left.
  *
  * Bounded in memory and time by what is left: a trailer that announces more is refused before
- * any work, and the deflate data is inflated a few KiB at a time, stopping as soon as the output
- * passes the announced size. (A one-shot inflate trusts the data's end, not its size: fflate's
- * `gunzipSync` kept inflating 16 MiB of data into nothing for ~30 s to yield 16 bytes. node:zlib's
- * sync API stops at `maxOutputLength` but leaks ~16 KiB of native memory per invalid input.)
+ * any work, and inflating stops one step after the output passes the announced size; a member
+ * refused after inflating is charged what it produced. (A one-shot inflate of the whole data
+ * trusts the data's end, not its size: fflate's `gunzipSync` kept inflating 16 MiB of data into
+ * nothing for ~30 s to yield 16 bytes. node:zlib's sync API stops at `maxOutputLength` but leaks
+ * ~16 KiB of native memory per invalid input.)
  */
 export const inflateCapped = (data: Uint8Array, offset: number, budget: InflateBudget | number = MAX_INFLATED_SIZE): Uint8Array => {
   const b = typeof budget === "number" ? makeInflateBudget(budget) : budget
@@ -97,33 +101,42 @@ export const inflateCapped = (data: Uint8Array, offset: number, budget: InflateB
   const start = deflateStart(data)
   if (start < 0) throw refuse(offset, "truncated gzip header")
   const deflated = data.subarray(start, n - 8)
+  let out: Uint8Array
+  try {
+    out = deflated.length <= ONE_CALL ? inflateSync(deflated, { out: new Uint8Array(isize + 1) }) : inflateSteps(deflated, isize)
+  } catch (e) {
+    throw e instanceof TlDecodeError ? e : refuse(offset, e instanceof Error ? e.message : String(e))
+  }
+  if (out.length > isize) {
+    b.left = Math.max(0, b.left - out.length)
+    throw refuse(offset, "inflates past its declared size")
+  }
+  const crc = (data[n - 8]! | (data[n - 7]! << 8) | (data[n - 6]! << 16) | (data[n - 5]! << 24)) >>> 0
+  if (out.length !== isize || crc32(out) >>> 0 !== crc) throw refuse(offset, "size or CRC32 mismatch")
+  b.left -= isize
+  return out
+}
+
+/** Streaming inflate, a step at a time; stops (returning more than `isize` bytes) once the output passes `isize`. */
+const inflateSteps = (deflated: Uint8Array, isize: number): Uint8Array => {
   const chunks: Array<Uint8Array> = []
   let total = 0
   const inflater = new Inflate((chunk) => {
     total += chunk.length
-    if (total <= isize) chunks.push(chunk)
+    chunks.push(chunk)
   })
-  try {
-    for (let at = 0; ; at += STEP) {
-      const end = Math.min(deflated.length, at + STEP)
-      inflater.push(deflated.subarray(at, end), end === deflated.length)
-      if (total > isize) throw refuse(offset, "inflates past its declared size")
-      if (end === deflated.length) break
-    }
-  } catch (e) {
-    throw e instanceof TlDecodeError ? e : refuse(offset, e instanceof Error ? e.message : String(e))
+  for (let at = 0; total <= isize; at += STEP) {
+    const end = Math.min(deflated.length, at + STEP)
+    inflater.push(deflated.subarray(at, end), end === deflated.length)
+    if (end === deflated.length) break
   }
-  const out = chunks.length === 1 ? chunks[0]! : new Uint8Array(total)
-  if (chunks.length !== 1) {
-    let p = 0
-    for (const c of chunks) {
-      out.set(c, p)
-      p += c.length
-    }
+  if (chunks.length === 1) return chunks[0]!
+  const out = new Uint8Array(total)
+  let p = 0
+  for (const c of chunks) {
+    out.set(c, p)
+    p += c.length
   }
-  const crc = (data[n - 8]! | (data[n - 7]! << 8) | (data[n - 6]! << 16) | (data[n - 5]! << 24)) >>> 0
-  if (total !== isize || crc32(out) >>> 0 !== crc) throw refuse(offset, "size or CRC32 mismatch")
-  b.left -= isize
   return out
 }
 
