@@ -15,7 +15,17 @@
  * never looks inside it.
  */
 import { randomBytes as defaultRandomBytes, type RandomBytes } from "../crypto/index.ts"
-import { type AnyObject, deserialize, deserializeResult, type Mt, serialize, type TlMethod, TlWriter } from "../tl/index.ts"
+import {
+  type AnyObject,
+  deserialize,
+  deserializeResult,
+  type InflateBudget,
+  makeInflateBudget,
+  type Mt,
+  serialize,
+  type TlMethod,
+  TlWriter
+} from "../tl/index.ts"
 import type { AuthKey } from "./encryptedMessage.ts"
 import { SecurityError } from "./errors.ts"
 import { ID, MAX_CONTAINER_BYTES, MAX_CONTAINER_MESSAGES, methodName, readId, unpackGzip } from "./internal/wire.ts"
@@ -401,7 +411,8 @@ export class MtpSession<C> {
     this.lastReceived = nowMs
     this.probeSentAt = undefined
     const updates: Array<AnyObject> = []
-    this.dispatch(inner.msgId, inner.seqNo, inner.body, nowMs, out, updates, false)
+    // One inflate budget for the whole frame: its gzip_packed parts together may not exceed it.
+    this.dispatch(inner.msgId, inner.seqNo, inner.body, nowMs, out, updates, false, makeInflateBudget())
     if (updates.length > 0) out.push({ _tag: "Updates", updates })
     return out
   }
@@ -418,20 +429,21 @@ export class MtpSession<C> {
     nowMs: number,
     out: Array<Outcome<C>>,
     updates: Array<AnyObject>,
-    inContainer: boolean
+    inContainer: boolean,
+    budget: InflateBudget
   ): void {
     if ((seqNo & 1) === 1) this.ack(msgId, nowMs)
     let body: Uint8Array
     let obj: Mt.AnyObject | { readonly _tag: "other" }
     try {
       // Inflate first: a whole message may come gzip_packed, an rpc_result included.
-      body = unpackGzip(raw)
+      body = unpackGzip(raw, budget)
       if (readId(body) === ID.rpcResult) {
         if (body.length < 12) return
         const reqMsgId = new DataView(body.buffer, body.byteOffset + 4, 8).getBigInt64(0, true)
-        return this.result(reqMsgId, body.subarray(12), out)
+        return this.result(reqMsgId, body.subarray(12), out, budget)
       }
-      obj = deserialize(body) as Mt.AnyObject | { readonly _tag: "other" }
+      obj = deserialize(body, budget) as Mt.AnyObject | { readonly _tag: "other" }
     } catch {
       // An authenticated message we cannot read (a newer layer): nothing to do with it.
       return
@@ -446,7 +458,7 @@ export class MtpSession<C> {
             if (e instanceof SecurityError) out.push({ _tag: "Rejected", error: e, inContainer: true })
             continue
           }
-          this.dispatch(m.msg_id, m.seqno, m.body as unknown as Uint8Array, nowMs, out, updates, true)
+          this.dispatch(m.msg_id, m.seqno, m.body as unknown as Uint8Array, nowMs, out, updates, true, budget)
         }
         return
       case "new_session_created":
@@ -508,18 +520,18 @@ export class MtpSession<C> {
   }
 
   /** An rpc_result for `reqMsgId`. */
-  private result(reqMsgId: bigint, result: Uint8Array, out: Array<Outcome<C>>): void {
+  private result(reqMsgId: bigint, result: Uint8Array, out: Array<Outcome<C>>, budget: InflateBudget): void {
     const call = this.pending.get(reqMsgId)
     if (call === undefined || call.done) return // late answer to a dropped or answered call
     this.pending.delete(reqMsgId)
     let value: unknown
     try {
-      const bytes = unpackGzip(result)
+      const bytes = unpackGzip(result, budget)
       if (readId(bytes) === ID.rpcError) {
-        const e = deserialize(bytes) as Mt.rpc_error
+        const e = deserialize(bytes, budget) as Mt.rpc_error
         return this.fail(call, fromRpcError(e.error_code, e.error_message, call.tag), out)
       }
-      value = (deserializeResult as (m: unknown, b: Uint8Array) => unknown)(call.method, bytes)
+      value = (deserializeResult as (m: unknown, b: Uint8Array, budget: InflateBudget) => unknown)(call.method, bytes, budget)
     } catch (cause) {
       return this.fail(call, new SenderError({ reason: "Decode", method: call.tag, cause }), out)
     }

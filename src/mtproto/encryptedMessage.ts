@@ -63,15 +63,19 @@ export const packMessage = (
 export const frameAuthKeyId = (frame: Uint8Array): Uint8Array => frame.subarray(0, 8)
 
 /**
- * Decrypts and checks one message: auth_key_id, length, msg_key (constant time), the inner
- * length and the padding bounds. The session id and msg_id checks need session state and
+ * Decrypts and checks one message: auth_key_id, length (24 bytes plus whole AES blocks, nothing
+ * after them), msg_key (constant time), the inner length and the padding bounds. The session id and msg_id checks need session state and
  * are the caller's (see `MsgIdWindow`).
  */
 export const unpackMessage = (authKey: AuthKey, x: 0 | 8, frame: Uint8Array): InnerMessage => {
   if (frame.length < 24 + 48) throw new SecurityError({ reason: "Truncated", detail: `encrypted frame of ${frame.length} bytes` })
   if (!constantTimeEqual(frame.subarray(0, 8), authKey.id)) throw new SecurityError({ reason: "AuthKeyIdMismatch" })
-  // Padded intermediate may add 0..15 bytes after the message: only whole blocks are ciphertext.
-  const cipherLength = (frame.length - 24) & ~15
+  // Exact on every framing: padded intermediate's 0..15 extra bytes are removed by the
+  // connection framing before frames get here, so a stray byte is an error, not padding.
+  if ((frame.length - 24) % 16 !== 0) {
+    throw new SecurityError({ reason: "BadLength", detail: `${(frame.length - 24) % 16} bytes after the last whole AES block` })
+  }
+  const cipherLength = frame.length - 24
   const key = frame.subarray(8, 24)
   const { iv, key: aesKey } = messageKeyIv(authKey.key, key, x)
   const plain = aesIgeDecrypt(frame.subarray(24, 24 + cipherLength), aesKey, iv)

@@ -23,6 +23,7 @@ export type HandshakeFailure =
   | "Timeout"
   | "BadPlainMessage"
   | "Transport"
+  | "Crypto"
 
 const handshakeReasons: Record<HandshakeFailure, string> = {
   NonceMismatch: "the server's answer carries another nonce",
@@ -40,7 +41,8 @@ const handshakeReasons: Record<HandshakeFailure, string> = {
   TooManyRetries: "the server answered dh_gen_retry too often",
   Timeout: "the server did not answer in time",
   BadPlainMessage: "the server's plain message could not be read",
-  Transport: "the connection failed"
+  Transport: "the connection failed",
+  Crypto: "a cryptographic step failed on the server's values"
 }
 
 /** @category errors */

@@ -20,7 +20,6 @@ import {
   checkDhPrime,
   checkGA,
   constantTimeEqual,
-  factorizePq,
   initialServerSalt,
   modPow,
   newNonceHash,
@@ -41,6 +40,7 @@ import type { AuthKey } from "./encryptedMessage.ts"
 import { HandshakeError, type HandshakeFailure } from "./errors.ts"
 import { nextClientMsgId } from "./msgId.ts"
 import { decodePlainMessage, encodePlainMessage } from "./plainMessage.ts"
+import { factorServerPq } from "./resPq.ts"
 
 /** How to create the key. */
 export interface HandshakeOptions {
@@ -111,6 +111,14 @@ export const makePlainSession = (channel: FrameChannel, timeout: Duration.Durati
 
 const same = (a: Uint8Array, b: Uint8Array) => constantTimeEqual(a, b)
 
+/**
+ * Runs a synchronous crypto step; whatever it throws (a CryptoError on input the checks before
+ * it should have caught, a key the caller supplied that RSA_PAD can't use) is a typed
+ * `HandshakeError("Crypto")`, never a defect.
+ */
+const crypto = <A>(step: Step, what: string, run: () => A): Effect.Effect<A, HandshakeError> =>
+  Effect.try({ try: run, catch: (cause) => fail("Crypto", step, `${what}: ${cause instanceof Error ? cause.message : String(cause)}`, cause) })
+
 const defaultKeys = [...TELEGRAM_RSA_KEYS.production, ...TELEGRAM_RSA_KEYS.test]
 
 /** Step 1: `req_pq_multi` → `resPQ`, nonce checked. */
@@ -153,11 +161,9 @@ export const reqDhParams = (
       try: () => selectRsaKey(resPq.server_public_key_fingerprints, options.publicKeys ?? defaultKeys),
       catch: (cause) => fail("UnknownFingerprint", step, resPq.server_public_key_fingerprints.join(","), cause)
     })
-    const pq = bytesToBigInt(resPq.pq)
-    const [p, q] = yield* Effect.try({
-      try: () => factorizePq(pq),
-      catch: (cause) => fail("BadPq", step, `pq = ${pq}`, cause)
-    })
+    const factors = factorServerPq(resPq.pq)
+    if (factors._tag === "Refused") return yield* fail("BadPq", step, factors.detail)
+    const { p, q } = factors
     const newNonce = random(32)
     const common = {
       pq: resPq.pq,
@@ -171,7 +177,7 @@ export const reqDhParams = (
     const inner = options.tempKeyExpiresIn === undefined
       ? serialize({ _tag: "p_q_inner_data_dc", ...common })
       : serialize({ _tag: "p_q_inner_data_temp_dc", ...common, expires_in: options.tempKeyExpiresIn })
-    const encrypted = rsaPadEncrypt(inner, key, random)
+    const encrypted = yield* crypto(step, "RSA_PAD", () => rsaPadEncrypt(inner, key, random))
     const answer = yield* session.call(
       serialize({
         _tag: "req_DH_params",
@@ -194,7 +200,7 @@ export const reqDhParams = (
     const { iv: tmpIv, key: tmpKey } = tmpAesKeyIv(resPq.server_nonce, newNonce)
     const data = params.encrypted_answer
     if (data.length % 16 !== 0 || data.length < 20 + 16) return yield* fail("BadAnswerHash", step, `answer of ${data.length} bytes`)
-    const plain = aesIgeDecrypt(data, tmpKey, tmpIv)
+    const plain = yield* crypto(step, "AES-IGE", () => aesIgeDecrypt(data, tmpKey, tmpIv))
     const innerBytes = findHashed(plain)
     if (innerBytes === undefined) return yield* fail("BadAnswerHash", step)
     const decoded = yield* Effect.try({
@@ -249,45 +255,34 @@ export const setClientDhParams = (session: PlainSession, dh: DhParams, options: 
     const step = "set_client_DH_params" as const
     let retryId = 0n
     for (let attempt = 0; attempt <= (options.maxDhRetries ?? 5); attempt++) {
-      let b = 0n
-      let gB = 0n
-      // A b whose g_b falls outside the safe range is drawn again (probability ~2^-64).
-      for (;;) {
-        b = bytesToBigInt(random(256))
-        gB = modPow(BigInt(dh.g), b, dh.dhPrime)
-        try {
-          checkGA(gB, dh.dhPrime, "g_b")
-          break
-        } catch {
-          continue
-        }
-      }
-      const inner = serialize({
-        _tag: "client_DH_inner_data",
-        nonce: dh.nonce,
-        server_nonce: dh.serverNonce,
-        retry_id: retryId,
-        g_b: bigIntToBytes(gB)
-      })
-      const hashed = new Uint8Array((20 + inner.length + 15) & ~15)
-      hashed.set(sha1(inner), 0)
-      hashed.set(inner, 20)
-      hashed.set(random(hashed.length - 20 - inner.length), 20 + inner.length)
-      const answer = yield* session.call(
-        serialize({
+      const { b, request } = yield* crypto(step, "client_DH_inner_data", () => {
+        const { b, gB } = drawB(dh, random)
+        const inner = serialize({
+          _tag: "client_DH_inner_data",
+          nonce: dh.nonce,
+          server_nonce: dh.serverNonce,
+          retry_id: retryId,
+          g_b: bigIntToBytes(gB)
+        })
+        const hashed = new Uint8Array((20 + inner.length + 15) & ~15)
+        hashed.set(sha1(inner), 0)
+        hashed.set(inner, 20)
+        hashed.set(random(hashed.length - 20 - inner.length), 20 + inner.length)
+        const request = serialize({
           _tag: "set_client_DH_params",
           nonce: dh.nonce,
           server_nonce: dh.serverNonce,
           encrypted_data: aesIgeEncrypt(hashed, dh.tmpKey, dh.tmpIv)
-        }),
-        step
-      )
+        })
+        return { b, request }
+      })
+      const answer = yield* session.call(request, step)
       if (answer._tag !== "dh_gen_ok" && answer._tag !== "dh_gen_retry" && answer._tag !== "dh_gen_fail") {
         return yield* fail("UnexpectedAnswer", step, answer._tag)
       }
       if (!same(answer.nonce, dh.nonce)) return yield* fail("NonceMismatch", step)
       if (!same(answer.server_nonce, dh.serverNonce)) return yield* fail("ServerNonceMismatch", step)
-      const authKey = bigIntToBytes(modPow(dh.gA, b, dh.dhPrime), 256)
+      const authKey = yield* crypto(step, "auth key", () => bigIntToBytes(modPow(dh.gA, b, dh.dhPrime), 256))
       const n = answer._tag === "dh_gen_ok" ? 1 : answer._tag === "dh_gen_retry" ? 2 : 3
       const hashField = answer._tag === "dh_gen_ok"
         ? answer.new_nonce_hash1
@@ -301,6 +296,24 @@ export const setClientDhParams = (session: PlainSession, dh: DhParams, options: 
     }
     return yield* fail("TooManyRetries", step)
   })
+
+/**
+ * A secret b whose g_b is in the safe range. A bad draw has probability ~2^-64; a few in a row
+ * mean the random source is broken, which must end the handshake rather than loop forever.
+ */
+const drawB = (dh: DhParams, random: RandomBytes): { readonly b: bigint; readonly gB: bigint } => {
+  for (let i = 0; i < 8; i++) {
+    const b = bytesToBigInt(random(256))
+    const gB = modPow(BigInt(dh.g), b, dh.dhPrime)
+    try {
+      checkGA(gB, dh.dhPrime, "g_b")
+      return { b, gB }
+    } catch {
+      continue
+    }
+  }
+  throw new Error("no b with a safe g_b in 8 draws: the random source is broken")
+}
 
 const bytesToBigIntLE = (bytes: Uint8Array): bigint => new DataView(bytes.buffer, bytes.byteOffset, 8).getBigInt64(0, true)
 

@@ -27,6 +27,7 @@ export { type Call as MtpCall, MtpSession, type MtpSessionOptions, type Outcome,
 export * as Pfs from "./pfs.ts"
 export { authKeyIdLong, type Binding, decryptBinding, encryptBinding } from "./tempKey.ts"
 export { decodePlainMessage, encodePlainMessage, isPlainMessage, type PlainMessage } from "./plainMessage.ts"
+export { factorServerPq, MAX_PQ_BYTES, MAX_PQ_FACTOR_BITS, MIN_PQ_FACTOR_BITS, type PqFactors } from "./resPq.ts"
 export {
   type AnyRpcError,
   AuthKeyDuplicated,

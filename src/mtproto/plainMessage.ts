@@ -21,8 +21,8 @@ export interface PlainMessage {
 }
 
 /**
- * Reads a plain message, checking auth_key_id = 0 and the declared length against what
- * arrived (trailing bytes are allowed: padded intermediate adds up to 15).
+ * Reads a plain message, checking auth_key_id = 0 and that the declared length is exactly what
+ * arrived (padded intermediate's padding is removed by the connection framing before this).
  */
 export const decodePlainMessage = (frame: Uint8Array): PlainMessage => {
   if (frame.length < 20) throw new SecurityError({ reason: "Truncated", detail: `plain message of ${frame.length} bytes` })
@@ -30,7 +30,7 @@ export const decodePlainMessage = (frame: Uint8Array): PlainMessage => {
   if (view.getBigUint64(0, true) !== 0n) throw new SecurityError({ reason: "AuthKeyIdMismatch", detail: "plain message with a non-zero auth_key_id" })
   const msgId = view.getBigInt64(8, true)
   const length = view.getInt32(16, true)
-  if (length < 0 || length > frame.length - 20) {
+  if (length < 0 || length !== frame.length - 20) {
     throw new SecurityError({ reason: "BadLength", detail: `declared ${length}, have ${frame.length - 20}` })
   }
   return { msgId, body: frame.subarray(20, 20 + length) }

@@ -15,11 +15,12 @@ import * as Schema from "effect/Schema"
  * - `UnsupportedVersion`: our marker with a format version this build does not know.
  * - `Io`: the file system failed (permissions, disk full, ...).
  * - `Locked`: another client (this process or another one) holds the session file.
+ * - `Symlink`: the session path is a symbolic link (refused: saving would replace the link).
  *
  * @since 0.1.0
  * @category models
  */
-export const SessionStorageErrorReason = Schema.Literal("Corrupt", "Foreign", "UnsupportedVersion", "Io", "Locked")
+export const SessionStorageErrorReason = Schema.Literal("Corrupt", "Foreign", "UnsupportedVersion", "Io", "Locked", "Symlink")
 
 /**
  * @since 0.1.0

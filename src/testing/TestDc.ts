@@ -25,6 +25,7 @@ import * as SocketServer from "@effect/platform/SocketServer"
 import * as NodeSocketServer from "@effect/platform-node/NodeSocketServer"
 import * as Clock from "effect/Clock"
 import * as Context from "effect/Context"
+import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Layer from "effect/Layer"
@@ -37,6 +38,7 @@ import { handleConnection } from "./internal/connection.ts"
 import { runPushes } from "./internal/pushes.ts"
 import { runLoginTokenPushes } from "./internal/keyPushes.ts"
 import { fakeTlsServerSocket } from "./internal/mtProxy.ts"
+import { DEFAULT_LIMITS, RejectionLog, type RejectionKind } from "./internal/limits.ts"
 import {
   type AuthKeyInfo,
   type ClientMessage,
@@ -52,6 +54,7 @@ import { type AnyObject, serialize } from "../tl/index.ts"
 import { makeWorld, type World } from "./World.ts"
 
 export type { AuthKeyInfo, ClientMessage, FaultKnobs, ServerMessage } from "./internal/state.ts"
+export { type RejectionKind, rejections as rejectionsMetric } from "./internal/limits.ts"
 
 /**
  * Knobs for fault injection, for client tests.
@@ -127,6 +130,18 @@ export interface TestDcOptions {
    * send. Default false.
    */
   readonly strict?: boolean | undefined
+  /**
+   * Time a connection gets to create an auth key, or to send a valid message under a known
+   * one, before it is closed (default 30 seconds; `Duration.infinity`: no deadline).
+   */
+  readonly handshakeTimeout?: Duration.DurationInput | undefined
+  /**
+   * A connection that sends no complete frame for this long is closed; bytes of an unfinished
+   * frame don't count (default 5 minutes; `Duration.infinity`: never).
+   */
+  readonly idleTimeout?: Duration.DurationInput | undefined
+  /** Connections open at once; more are closed as soon as they are accepted (default 1,024). */
+  readonly maxConnections?: number | undefined
   readonly faults?: TestDcFaults | undefined
   /**
    * MTProxy mode: clients that obfuscate with this secret (hex or base64url text, or bytes; `dd`
@@ -168,6 +183,12 @@ export interface TestDcShape {
   readonly world: World
   /** Number of open client connections. */
   readonly connections: Effect.Effect<number>
+  /**
+   * What the DC refused so far, by kind: frames (`transport`, `handshake`, `auth_key`,
+   * `decrypt`) and connections (`connection_cap`, `handshake_deadline`, `idle`). The same counts
+   * go to the process-wide `rejectionsMetric`; WARN lines about them are rate-limited.
+   */
+  readonly rejections: Effect.Effect<ReadonlyMap<RejectionKind, number>>
   /** Adds handlers; they take precedence over earlier ones. */
   readonly addHandlers: (handlers: Handlers) => Effect.Effect<void>
   /**
@@ -243,7 +264,15 @@ export const make = (options: TestDcOptions = {}): Effect.Effect<TestDcShape, So
       faults: toPlan(knobsOf(options.faults ?? {})),
       connections: new Map(),
       nextConnectionId: 1,
-      activity: 0
+      activity: 0,
+      limits: {
+        handshakeTimeoutMs: millisOf(options.handshakeTimeout, DEFAULT_LIMITS.handshakeTimeoutMs),
+        idleTimeoutMs: millisOf(options.idleTimeout, DEFAULT_LIMITS.idleTimeoutMs),
+        maxConnections: options.maxConnections ?? DEFAULT_LIMITS.maxConnections
+      },
+      openConnections: 0,
+      rejected: new Map(),
+      rejectionLog: new RejectionLog()
     }
     const handle = handleConnection(state)
     const endpoint = { proxy: "MtProxy" as const, address: `${host}:${port}` }
@@ -282,6 +311,7 @@ export const make = (options: TestDcOptions = {}): Effect.Effect<TestDcShape, So
       authKeys: keys,
       world: state.world,
       connections: Effect.sync(() => state.connections.size),
+      rejections: Effect.sync(() => new Map(state.rejected)),
       addHandlers: (handlers) => Effect.sync(() => void state.handlers.push(handlers)),
       rotateSalt: (authKeyId) =>
         Effect.sync(() => {
@@ -331,6 +361,10 @@ const startWebSocket = (host: string, port: number, handle: (socket: Socket.Sock
     Effect.mapError((cause) => new SocketServer.SocketServerError({ reason: "Open", cause })),
     Effect.map((wsPort) => `ws://${host.includes(":") ? `[${host}]` : host}:${wsPort}/apiws`)
   )
+
+/** A duration option in milliseconds (`Infinity` for `Duration.infinity`). */
+const millisOf = (input: Duration.DurationInput | undefined, fallback: number): number =>
+  input === undefined ? fallback : Duration.toMillis(Duration.decode(input))
 
 /** The fault knobs of the options, without the hooks. */
 const knobsOf = ({ dhGenRetry: _d, onClientMessage: _c, onServerMessage: _s, ...knobs }: TestDcFaults): FaultKnobs => knobs

@@ -20,8 +20,9 @@
  *   with the raw serialized body.
  * - `rpc_result` → `{ req_msg_id, result: Uint8Array }` (raw); decode `result` with
  *   {@link deserializeResult}, which knows the expected type from the request.
- * - `gzip_packed` is inflated transparently wherever a boxed object or vector is read
- *   (capped at 16 MiB); {@link serializeGzipped} writes one.
+ * - `gzip_packed` is inflated transparently wherever a boxed object or vector is read,
+ *   within one inflate budget per decode (16 MiB in all, two levels deep by default; pass one
+ *   {@link InflateBudget} to every decode of the same message); {@link serializeGzipped} writes one.
  * - `message` exists in both schemas: `_tag: "message"` means `Api.message` for
  *   `serialize`/`deserialize`; `Mt.message` only appears inside `msg_container`.
  *
@@ -31,13 +32,13 @@ import * as Effect from "effect/Effect"
 import { TlDecodeError, TlEncodeError } from "./errors.ts"
 import { LAYER as GENERATED_LAYER, NAMES, READERS, readObject, RESULT_READERS, writeObject } from "./generated/codec.ts"
 import type { AnyObject, GenericMethodTag, Methods, TlMethod } from "./generated/types.ts"
-import { gzip } from "./gzip.ts"
+import { gzip, type InflateBudget, makeInflateBudget } from "./gzip.ts"
 import { TlReader } from "./reader.ts"
 import { TlWriter } from "./writer.ts"
 
 export type { AnyObject, Api, Methods, Mt, TlMethod } from "./generated/types.ts"
 export { TlDecodeError, TlEncodeError } from "./errors.ts"
-export { MAX_INFLATED_SIZE } from "./gzip.ts"
+export { type InflateBudget, makeInflateBudget, MAX_GZIP_DEPTH, MAX_INFLATED_SIZE } from "./gzip.ts"
 export { BOOL_FALSE_ID, BOOL_TRUE_ID, GZIP_PACKED_ID, TlReader, VECTOR_ID } from "./reader.ts"
 export { TlWriter } from "./writer.ts"
 export { walkObjects } from "./walk.ts"
@@ -110,8 +111,8 @@ const guard = <A>(r: TlReader, read: (r: TlReader) => A): A => {
   }
 }
 
-const whole = <A>(bytes: Uint8Array, read: (r: TlReader) => A): A => {
-  const r = new TlReader(bytes)
+const whole = <A>(bytes: Uint8Array, read: (r: TlReader) => A, budget?: InflateBudget): A => {
+  const r = new TlReader(bytes, 0, bytes.length, budget)
   const value = guard(r, read)
   if (r.pos !== r.end) throw new TlDecodeError({ offset: r.pos, reason: `${r.end - r.pos} trailing bytes after the object` })
   return value
@@ -119,11 +120,29 @@ const whole = <A>(bytes: Uint8Array, read: (r: TlReader) => A): A => {
 
 /**
  * Deserializes one boxed object (constructor or method of either schema) that must fill
- * `bytes` exactly. `gzip_packed` is inflated transparently.
+ * `bytes` exactly. `gzip_packed` is inflated transparently, charged to `budget` (default: a
+ * fresh {@link makeInflateBudget}; share one across the decodes of one message).
  *
  * @throws TlDecodeError
  */
-export const deserialize = (bytes: Uint8Array): AnyObject => whole(bytes, readObject)
+export const deserialize = (bytes: Uint8Array, budget?: InflateBudget): AnyObject => whole(bytes, readObject, budget)
+
+/**
+ * Deserializes one boxed object that must be one of the constructors named in `tags` and fill
+ * `bytes` exactly; anything else fails before a field is read. For input that may only be a
+ * few known messages (the handshake's plain messages: pass `makeInflateBudget(0, 0)` so that
+ * no `gzip_packed` is accepted anywhere inside).
+ *
+ * @throws TlDecodeError
+ */
+export const deserializeOneOf = (bytes: Uint8Array, tags: ReadonlySet<string>, budget?: InflateBudget): AnyObject =>
+  whole<AnyObject>(bytes, (r: TlReader): AnyObject => {
+    const id = r.uint()
+    const name = NAMES.get(id)
+    const read: ((r: TlReader) => unknown) | undefined = READERS.get(id)
+    if (name === undefined || read === undefined || !tags.has(name)) return r.unknown(id, [...tags].join(" | "))
+    return read(r) as AnyObject
+  }, budget)
 
 const resultReader = (method: TlMethod | string): ((r: TlReader) => unknown) => {
   let m: TlMethod | string = method
@@ -150,10 +169,10 @@ const resultReader = (method: TlMethod | string): ((r: TlReader) => unknown) => 
  *
  * @throws TlDecodeError
  */
-export function deserializeResult<M extends TlMethod>(method: M, bytes: Uint8Array): ResultOf<M>
-export function deserializeResult<K extends keyof Methods>(method: K, bytes: Uint8Array): Methods[K]["result"]
-export function deserializeResult(method: TlMethod | string, bytes: Uint8Array): unknown {
-  return whole(bytes, resultReader(method))
+export function deserializeResult<M extends TlMethod>(method: M, bytes: Uint8Array, budget?: InflateBudget): ResultOf<M>
+export function deserializeResult<K extends keyof Methods>(method: K, bytes: Uint8Array, budget?: InflateBudget): Methods[K]["result"]
+export function deserializeResult(method: TlMethod | string, bytes: Uint8Array, budget?: InflateBudget): unknown {
+  return whole(bytes, resultReader(method), budget)
 }
 
 /** Effect form of {@link serialize}; an unserializable object is a defect. */

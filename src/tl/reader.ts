@@ -1,5 +1,5 @@
 import { TlDecodeError } from "./errors.ts"
-import { inflateCapped } from "./gzip.ts"
+import { inflateCapped, type InflateBudget, makeInflateBudget } from "./gzip.ts"
 
 /** `vector#1cb5c415`. */
 export const VECTOR_ID = 0x1cb5c415
@@ -46,12 +46,20 @@ export class TlReader {
   pos: number
   /** End of the readable region (exclusive). */
   readonly end: number
+  // Shared with the readers of inflated gzip_packed contents; made on the first member.
+  private inflate: InflateBudget | undefined
 
-  constructor(bytes: Uint8Array, start = 0, end = bytes.length) {
+  /**
+   * `budget` bounds what `gzip_packed` members may inflate to, across this reader and every
+   * reader of their contents (default: a fresh {@link makeInflateBudget} on first use). Pass
+   * one budget to every decode of the same message.
+   */
+  constructor(bytes: Uint8Array, start = 0, end = bytes.length, budget?: InflateBudget) {
     this.buf = bytes
     this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength)
     this.pos = start
     this.end = end
+    this.inflate = budget
   }
 
   /** Bytes left to read. */
@@ -232,17 +240,33 @@ export class TlReader {
 
   /**
    * Reads the `packed_data:bytes` of a `gzip_packed` whose id was just consumed, inflates
-   * it (capped, see `inflateCapped`) and reads the packed object with `read`. Errors inside
-   * are reported at this reader's offset with the inner offset in the reason.
+   * it (charged to the inflate budget, see `inflateCapped`; nesting bounded by its `maxDepth`)
+   * and reads the packed object with `read`. Errors inside are reported at this reader's
+   * offset with the inner offset in the reason.
    */
   gunzip<T>(read: (r: TlReader) => T): T {
     const at = this.pos - 4
-    const inflated = inflateCapped(this.bytes(), at)
+    const budget = (this.inflate ??= makeInflateBudget())
+    if (budget.depth >= budget.maxDepth) {
+      throw decodeError(
+        at,
+        budget.maxDepth === 0 ? "gzip_packed is not allowed here" : `gzip_packed nested deeper than ${budget.maxDepth} levels`,
+        GZIP_PACKED_ID
+      )
+    }
+    const inflated = inflateCapped(this.bytes(), at, budget)
+    budget.depth++
     try {
-      return read(new TlReader(inflated))
+      const inner = new TlReader(inflated, 0, inflated.length, budget)
+      const value = read(inner)
+      // One object per member: bytes after it are padding a bomb could hide in.
+      if (inner.pos !== inner.end) inner.fail(`${inner.end - inner.pos} trailing bytes after the packed object`)
+      return value
     } catch (e) {
       if (e instanceof TlDecodeError) throw decodeError(at, `in gzip_packed at inner offset ${e.offset}: ${e.reason}`, e.constructorId)
       throw e
+    } finally {
+      budget.depth--
     }
   }
 }

@@ -274,12 +274,21 @@ interface DecoderSpec {
 
 const HANDLED = -1
 
+/**
+ * First allocation for a frame that does not arrive whole, unless its announced length is smaller.
+ * The buffer then doubles as bytes arrive: a peer that announces 16 MiB and sends 10 bytes costs
+ * 16 KiB, not 16 MiB, and copying stays linear in the frame size.
+ */
+const INITIAL_BODY_CAPACITY = 16 * 1024
+
 class StreamDecoder implements FrameDecoder {
   private readonly head = new Uint8Array(8)
   private readonly headView = new DataView(this.head.buffer)
   private headNeed = 0
   private headLen = 0
+  /** The body of the frame in progress; its length grows towards `bodyNeed`. */
   private body: Uint8Array | undefined = undefined
+  private bodyNeed = 0
   private bodyLen = 0
   private failure: unknown = undefined
   private readonly spec: DecoderSpec
@@ -320,18 +329,35 @@ class StreamDecoder implements FrameDecoder {
           this.headLen = 0
           continue
         }
-        this.body = new Uint8Array(length)
+        if (chunk.length - off >= length) {
+          // The whole body is here (the common case): one exact copy.
+          const body = chunk.slice(off, off + length)
+          off += length
+          this.headLen = 0
+          spec.finish(this.head, this.headView, body, onFrame)
+          continue
+        }
+        // Never allocate from the announced length alone: start small, grow with what arrives.
+        this.body = new Uint8Array(Math.min(length, Math.max(INITIAL_BODY_CAPACITY, chunk.length - off)))
+        this.bodyNeed = length
         this.bodyLen = 0
       }
-      const body = this.body
-      const take = Math.min(body.length - this.bodyLen, chunk.length - off)
+      const need = this.bodyNeed
+      const take = Math.min(need - this.bodyLen, chunk.length - off)
+      let body = this.body
+      if (this.bodyLen + take > body.length) {
+        const grown = new Uint8Array(Math.min(need, Math.max(body.length * 2, this.bodyLen + take)))
+        grown.set(body.subarray(0, this.bodyLen))
+        this.body = body = grown
+      }
       body.set(chunk.subarray(off, off + take), this.bodyLen)
       this.bodyLen += take
       off += take
-      if (this.bodyLen < body.length) return
+      if (this.bodyLen < need) return
       this.body = undefined
       this.bodyLen = 0
       this.headLen = 0
+      // Capacity never passes `need`, so the buffer is exactly the frame.
       spec.finish(this.head, this.headView, body, onFrame)
     }
   }
@@ -444,8 +470,11 @@ const fullSpec = (side: Side, options: CodecOptions): DecoderSpec => {
  * The streaming decoder of `kind` for one side of a connection (`"client"` decodes what the server
  * sends, `"server"` what the client sends).
  *
- * The padded codec can't tell payload from padding: its frames include the 0–15 padding bytes, and
- * the MTProto layer ignores bytes after the message it reads (MTProto messages carry their own length).
+ * The padded codec can't tell payload from padding: its frames include the 0–15 padding bytes. The
+ * connection framing (`makeClientFraming`, `makeServerFraming`) removes them, knowing MTProto's shapes.
+ *
+ * A frame's buffer is never allocated from its announced length: it starts small and grows with the
+ * bytes that arrive, so a peer announcing the maximum and sending nothing costs 16 KiB.
  *
  * @since 0.1.0
  * @category constructors

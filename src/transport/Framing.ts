@@ -10,10 +10,12 @@ import {
   type CodecOptions,
   DEFAULT_MAX_FRAME_LENGTH,
   type FrameCallback,
+  type FrameDecoder,
   makeCodec
 } from "./Codec.ts"
 import { acceptObfuscation, forbiddenFirstInts, makeClientObfuscation } from "./Obfuscation.ts"
 import { badFrame } from "./internal/errors.ts"
+import { trimmingPadding } from "./internal/padding.ts"
 import { TransportError } from "./TransportError.ts"
 
 /**
@@ -57,6 +59,7 @@ export interface ClientFraming {
  */
 export const makeClientFraming = (options: ClientFramingOptions): ClientFraming => {
   const codec = makeCodec(options.codec, "client", options)
+  const decodeFrames = framesOf(options.codec, codec.decoder)
   const obfuscation = options.obfuscation
   if (obfuscation === undefined) {
     return {
@@ -64,7 +67,7 @@ export const makeClientFraming = (options: ClientFramingOptions): ClientFraming 
       obfuscated: false,
       init: codec.init,
       encode: codec.encoder.encode,
-      decode: codec.decoder.decode.bind(codec.decoder)
+      decode: decodeFrames
     }
   }
   if (options.codec === "full") {
@@ -81,9 +84,18 @@ export const makeClientFraming = (options: ClientFramingOptions): ClientFraming 
     obfuscated: true,
     init: obf.header,
     encode: (payload, quickAck) => obf.encrypt(codec.encoder.encode(payload, quickAck)),
-    decode: (chunk, onFrame) => codec.decoder.decode(obf.decrypt(chunk), onFrame)
+    decode: (chunk, onFrame) => decodeFrames(obf.decrypt(chunk), onFrame)
   }
 }
+
+/**
+ * A connection's frame decoder: the codec's, except that padded intermediate's random padding
+ * is removed (see `internal/padding.ts`), so MTProto payloads arrive exact on every codec.
+ */
+const framesOf = (kind: CodecKind, decoder: FrameDecoder): FrameDecoder["decode"] =>
+  kind === "padded"
+    ? (chunk, onFrame) => decoder.decode(chunk, trimmingPadding(onFrame))
+    : decoder.decode.bind(decoder)
 
 /**
  * What the server learnt about a client connection.
@@ -156,7 +168,7 @@ const plainServerCodec = (codec: CodecKind, options: ServerFramingOptions): Serv
   const c = makeCodec(codec, "server", options)
   return {
     info: { codec, obfuscated: false, dcId: undefined },
-    decode: c.decoder.decode.bind(c.decoder),
+    decode: framesOf(codec, c.decoder),
     encode: (payload) => c.encoder.encode(payload),
     encodeQuickAck: c.encodeQuickAck
   }
@@ -195,12 +207,13 @@ export const detectTransport = (firstBytes: Uint8Array, options: ServerFramingOp
   if (n < 64) return { _tag: "NeedMore", atLeast: 64 }
   const obf = acceptHeader(firstBytes.subarray(0, 64), options)
   const inner = makeCodec(obf.codec, "server", options)
+  const decodeFrames = framesOf(obf.codec, inner.decoder)
   return {
     _tag: "Detected",
     consumed: 64,
     codec: {
       info: { codec: obf.codec, obfuscated: true, dcId: obf.dcId },
-      decode: (chunk, onFrame) => inner.decoder.decode(obf.decrypt(chunk), onFrame),
+      decode: (chunk, onFrame) => decodeFrames(obf.decrypt(chunk), onFrame),
       encode: (payload) => obf.encrypt(inner.encoder.encode(payload)),
       encodeQuickAck: (token) => obf.encrypt(inner.encodeQuickAck(token))
     }

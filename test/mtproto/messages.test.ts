@@ -54,9 +54,11 @@ describe("plain messages", () => {
     assert.deepStrictEqual(decoded.body, body)
   })
 
-  it("ignores trailing bytes after the declared length (padded intermediate)", () => {
-    const frame = concatBytes(encodePlainMessage(msgId, body), randomBytes(13))
-    assert.deepStrictEqual(decodePlainMessage(frame).body, body)
+  it("rejects any byte after the declared length (the framing removes padded intermediate's padding)", () => {
+    for (const extra of [1, 4, 13, 15]) {
+      const frame = concatBytes(encodePlainMessage(msgId, body), randomBytes(extra))
+      assert.strictEqual(reasonOf(() => decodePlainMessage(frame)), "BadLength")
+    }
   })
 
   it("rejects a truncated message", () => {
@@ -216,9 +218,11 @@ describe("encrypted messages", () => {
     assert.strictEqual(reasonOf(() => unpackMessage(authKey, 8, packMessage(authKey, 0, message, randomBytes))), "MsgKeyMismatch")
   })
 
-  it("tolerates padded-intermediate bytes after the last block", () => {
-    const frame = concatBytes(packMessage(authKey, 8, message, randomBytes), randomBytes(7))
-    assert.deepStrictEqual(unpackMessage(authKey, 8, frame), message)
+  it("rejects 1..15 bytes after the last block (the framing removes padded intermediate's padding)", () => {
+    for (let extra = 1; extra < 16; extra++) {
+      const frame = concatBytes(packMessage(authKey, 8, message, randomBytes), randomBytes(extra))
+      assert.strictEqual(reasonOf(() => unpackMessage(authKey, 8, frame)), "BadLength", `${extra} extra bytes`)
+    }
   })
 
   it("tampered msg_key, ciphertext or auth_key_id; another key", () => {

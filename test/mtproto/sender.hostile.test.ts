@@ -18,7 +18,7 @@ const getNearestDc = { _tag: "help.getNearestDc" } as const
 /** An honest handshake with the scripted server, then a Sender on the session behaviour under test. */
 const senderOn = (behaviour: Scripted.SessionBehaviour, options: Partial<Sender.SenderOptions> = {}) =>
   Effect.gen(function*() {
-    const server = yield* Scripted.make("none", behaviour)
+    const server = yield* Scripted.make("none", { session: behaviour })
     const open = openChannel(server)
     const auth = yield* Effect.scoped(Effect.flatMap(open, (channel) => createAuthKey(channel, { dcId: 2, publicKeys: [server.publicKey] })))
     const sender = yield* Sender.make({

@@ -4,38 +4,12 @@ import { assert, describe, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Schedule from "effect/Schedule"
-import * as Net from "node:net"
 import { randomBytes } from "../../src/crypto/index.ts"
 import { encodePlainMessage, nextClientMsgId } from "../../src/mtproto/index.ts"
 import * as TestDc from "../../src/testing/index.ts"
 import { serialize } from "../../src/tl/index.ts"
 import { connect, handshake, session } from "./client.ts"
-
-/** A raw TCP socket, destroyed with the scope. */
-const raw = (port: number) =>
-  Effect.acquireRelease(
-    Effect.async<Net.Socket>((resume) => {
-      const s = Net.connect(port, "127.0.0.1", () => resume(Effect.succeed(s)))
-      s.on("error", () => {})
-    }),
-    (s) => Effect.sync(() => s.destroy())
-  )
-
-/** Waits until the server closes the socket; yields what it sent before. */
-const closedByServer = (s: Net.Socket) =>
-  Effect.async<Buffer>((resume) => {
-    const got: Array<Buffer> = []
-    s.on("data", (d) => got.push(d))
-    s.once("close", () => resume(Effect.succeed(Buffer.concat(got))))
-  }).pipe(Effect.timeoutFail({ duration: "5 seconds", onTimeout: () => new Error("server did not close the connection") }))
-
-const le32 = (n: number) => {
-  const b = Buffer.alloc(4)
-  b.writeInt32LE(n)
-  return b
-}
-const intermediate = (payload: Uint8Array) => Buffer.concat([le32(payload.length), payload])
-const INTERMEDIATE_TAG = Buffer.from([0xee, 0xee, 0xee, 0xee])
+import { closedByServer, intermediate, INTERMEDIATE_TAG, le32, raw } from "./support/rawSocket.ts"
 
 /** Waits (up to 5 s) until the server has no open connection left. */
 const allCleanedUp = (dc: TestDc.TestDcShape) =>

@@ -31,8 +31,12 @@ const assertTransportError = (e: unknown, reason: TransportError["reason"]) => {
 const ctr = (key: Uint8Array, iv: Uint8Array, data: Uint8Array) =>
   new Uint8Array(NodeCrypto.createCipheriv("aes-256-ctr", key, iv).update(data))
 
-const assertPayload = (codec: CodecKind, frame: Uint8Array, payload: Uint8Array) =>
-  assert.deepStrictEqual(codec === "padded" ? frame.subarray(0, payload.length) : frame, payload)
+// The connection framing delivers MTProto payloads exactly, padded intermediate included (its
+// padding is removed): payloads here are shaped like encrypted messages (24 + 16k bytes).
+const assertPayload = (_codec: CodecKind, frame: Uint8Array, payload: Uint8Array) => assert.deepStrictEqual(frame, payload)
+
+/** A payload shaped like an encrypted message: 24 + 16·`blocks` bytes. */
+const messageOf = (blocks: number, fill: number) => payloadOf(6 + 4 * blocks, fill)
 
 const secret = Uint8Array.from({ length: 16 }, (_, i) => i * 17)
 
@@ -54,13 +58,13 @@ describe("obfuscation", () => {
               })
               assert.strictEqual(client.init.length, 64)
               const server = makeServerFraming({ secret: withSecret ? secret : undefined, randomBytes: seededRandom(~seed) })
-              const up = sizes.map((w, i) => payloadOf(w, i))
+              const up = sizes.map((w, i) => messageOf(w, i))
               const wire = concatBytes([client.init, ...up.map((p) => client.encode(p))])
               const received = collect(server.decode, chunked(wire, chunks))
               assert.deepStrictEqual(server.info, { codec, obfuscated: true, dcId })
               assert.strictEqual(received.length, up.length)
               received.forEach((f, i) => assertPayload(codec, f, up[i]))
-              const down = sizes.map((w, i) => payloadOf(w, 100 + i))
+              const down = sizes.map((w, i) => messageOf(w, 100 + i))
               const back = collect(client.decode, chunked(concatBytes(down.map((p) => server.encode(p))), chunks))
               assert.strictEqual(back.length, down.length)
               back.forEach((f, i) => assertPayload(codec, f, down[i]))
@@ -159,7 +163,7 @@ describe("detectTransport", () => {
           randomBytes: seededRandom(3),
           ...(obfuscated ? { obfuscation: { dcId: 4 } } : {})
         })
-        const wire = concatBytes([client.init, client.encode(payloadOf(10, 1)), client.encode(payloadOf(300, 2))])
+        const wire = concatBytes([client.init, client.encode(messageOf(1, 1)), client.encode(messageOf(74, 2))])
         // Pure detection on growing prefixes: never needs more than 64 bytes.
         let n = 0
         for (;;) {
@@ -177,10 +181,10 @@ describe("detectTransport", () => {
         assertTransportError(thrown(() => server.encode(payloadOf(1, 0))), "Write")
         const frames = collect(server.decode, chunked(wire, [1]))
         assert.strictEqual(frames.length, 2)
-        assertPayload(codec, frames[1], payloadOf(300, 2))
+        assertPayload(codec, frames[1], messageOf(74, 2))
         assert.deepStrictEqual(server.info, { codec, obfuscated, dcId: obfuscated ? 4 : undefined })
         // Server → client, including a server error code at the end.
-        const down = concatBytes([server.encode(payloadOf(6, 3)), server.encode(le32(-404))])
+        const down = concatBytes([server.encode(messageOf(0, 3)), server.encode(le32(-404))])
         const got: Array<Uint8Array> = []
         const err = thrown(() => client.decode(down, (f) => got.push(f)))
         assert.strictEqual(got.length, 1)
@@ -217,5 +221,40 @@ describe("detectTransport", () => {
     server2.decode(concatBytes([client2.init, client2.encode(payloadOf(5, 0), true)]), () => {})
     client2.decode(server2.encodeQuickAck(0x1234), () => assert.fail("a quick ACK is not a frame"))
     assert.deepStrictEqual(acks, [0x80001234])
+  })
+})
+
+describe("padded intermediate: the connection framing removes the padding", () => {
+  const plain = (bodyWords: number) => {
+    const p = payloadOf(5 + bodyWords, 9)
+    p.fill(0, 0, 8) // auth_key_id = 0
+    new DataView(p.buffer).setInt32(16, bodyWords * 4, true)
+    return p
+  }
+  for (const obfuscated of [false, true]) {
+    it(`plain and encrypted messages arrive exact, both directions${obfuscated ? ", obfuscated" : ""}`, () => {
+      fc.assert(
+        fc.property(fc.integer({ min: 0, max: 40 }), fc.integer({ min: 0, max: 40 }), fc.integer(), (words, blocks, seed) => {
+          const client = makeClientFraming({ codec: "padded", randomBytes: seededRandom(seed), ...(obfuscated ? { obfuscation: { dcId: 2 } } : {}) })
+          const server = makeServerFraming({ randomBytes: seededRandom(~seed) })
+          const up = [plain(words), messageOf(blocks, 1)]
+          const got = collect(server.decode, [concatBytes([client.init, ...up.map((p) => client.encode(p))])])
+          assert.deepStrictEqual(got, up)
+          const down = [messageOf(blocks, 2), plain(words)]
+          assert.deepStrictEqual(collect(client.decode, [concatBytes(down.map((p) => server.encode(p)))]), down)
+        }),
+        { numRuns: 50 }
+      )
+    })
+  }
+
+  it("a frame that is no MTProto message is left whole for the layer above to reject", () => {
+    const server = makeServerFraming()
+    const lying = plain(2)
+    new DataView(lying.buffer).setInt32(16, 400, true) // says 400 bytes, has 8
+    const short = payloadOf(3, 1)
+    const client = makeClientFraming({ codec: "padded", randomBytes: () => new Uint8Array(16) })
+    const got = collect(server.decode, [concatBytes([client.init, client.encode(lying), client.encode(short)])])
+    assert.deepStrictEqual(got, [lying, short])
   })
 })

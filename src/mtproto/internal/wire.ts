@@ -2,7 +2,7 @@
  * Wire-level helpers of the Sender: constructor ids it dispatches on, container limits,
  * gzip_packed on the way in and out, and how a call is named.
  */
-import { gzip, inflateCapped } from "../../tl/gzip.ts"
+import { gzip, type InflateBudget, inflateCapped } from "../../tl/gzip.ts"
 import { GZIP_PACKED_ID, serialize, type TlMethod, TlReader, TlWriter } from "../../tl/index.ts"
 
 export const ID = {
@@ -28,11 +28,11 @@ export const MAX_CONTAINER_BYTES = 1 << 20
 export const readId = (bytes: Uint8Array): number =>
   bytes.length >= 4 ? new DataView(bytes.buffer, bytes.byteOffset, 4).getUint32(0, true) : -1
 
-/** Inflates a `gzip_packed` body, or returns the body as it is. */
-export const unpackGzip = (bytes: Uint8Array): Uint8Array => {
+/** Inflates a `gzip_packed` body (charging `budget`, the whole frame's), or returns the body as it is. */
+export const unpackGzip = (bytes: Uint8Array, budget?: InflateBudget): Uint8Array => {
   if (readId(bytes) !== ID.gzipPacked) return bytes
   const r = new TlReader(bytes, 4)
-  return inflateCapped(r.bytes(), 0)
+  return inflateCapped(r.bytes(), 0, budget)
 }
 
 /** Serializes a call, as gzip_packed when the body is over `threshold` bytes and that makes it smaller. */

@@ -6,16 +6,22 @@
  * The frame-level faults live here (drop after n frames or bytes, duplicate, replay, tamper,
  * reorder, delay, stall); the message-level ones are the dispatcher's.
  */
+import * as NodeSocket from "@effect/platform-node/NodeSocket"
 import type * as Socket from "@effect/platform/Socket"
 import * as Clock from "effect/Clock"
 import * as Deferred from "effect/Deferred"
+import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
+import * as Metric from "effect/Metric"
+import * as Option from "effect/Option"
 import * as Queue from "effect/Queue"
-import { makeServerFraming } from "../../transport/index.ts"
+import type * as Net from "node:net"
+import { DEFAULT_MAX_FRAME_LENGTH, makeServerFraming } from "../../transport/index.ts"
 import { type ConnectionContext, handleEncrypted, handlePlain, isPlain, pack } from "./dispatcher.ts"
 import { HandshakeServer } from "./handshake.ts"
+import { type RejectionKind, rejections } from "./limits.ts"
 import { type FaultPlan, type ServerMessage, type ServerState, takeFault } from "./state.ts"
 
 const transportError = (code: number): Uint8Array => {
@@ -55,10 +61,54 @@ const dropsAt = (plan: FaultPlan, length: number): boolean => {
   return false
 }
 
+/**
+ * Counts a refused frame or connection (per TestDc, and in the process-wide metric) and logs it
+ * at WARN, at most a few lines per window: a peer must not choose the log volume.
+ */
+export const reject = (state: ServerState, kind: RejectionKind, reason: string): Effect.Effect<void> =>
+  Effect.gen(function*() {
+    state.rejected.set(kind, (state.rejected.get(kind) ?? 0) + 1)
+    yield* Metric.increment(rejections).pipe(Effect.tagMetrics({ kind, dc: String(state.dcId) }))
+    const suppressed = state.rejectionLog.note(yield* Clock.currentTimeMillis)
+    if (suppressed === undefined) return
+    yield* Effect.logWarning("TestDc refused a peer").pipe(
+      Effect.annotateLogs({ kind, reason, ...(suppressed > 0 ? { suppressedSinceLastWarning: suppressed } : {}) })
+    )
+  })
+
+/** The raw socket, when the server is Node's (to pause, and to destroy one that never drains). */
+const netSocket = Effect.map(Effect.serviceOption(NodeSocket.NetSocket), Option.getOrUndefined)
+
+/**
+ * A peer that does not read keeps a closing socket's writes pending, and `destroySoon` waits
+ * for them forever; give it a moment to flush, then destroy it.
+ */
+const destroyLater = (socket: Net.Socket | undefined): Effect.Effect<void> =>
+  Effect.sync(() => {
+    if (socket === undefined || socket.destroyed) return
+    setTimeout(() => socket.destroy(), 2_000).unref()
+  })
+
 /** The per-connection handler given to `SocketServer.run`. Never fails. */
-export const handleConnection = (state: ServerState) => (socket: Socket.Socket): Effect.Effect<void> => {
+export const handleConnection = (state: ServerState) => (socket: Socket.Socket): Effect.Effect<void> =>
+  Effect.suspend(() => {
+    if (state.openConnections >= state.limits.maxConnections) {
+      // Refused before a byte is read: closed at once, without a framing to send an error in.
+      return Effect.flatMap(netSocket, (net) =>
+        Effect.zipRight(
+          reject(state, "connection_cap", `${state.limits.maxConnections} connections open`),
+          Effect.sync(() => net?.destroy())
+        ))
+    }
+    state.openConnections++
+    return serve(state, socket).pipe(Effect.ensuring(Effect.sync(() => void state.openConnections--)))
+  })
+
+const serve = (state: ServerState, socket: Socket.Socket): Effect.Effect<void> => {
   const id = state.nextConnectionId++
   return Effect.scoped(Effect.gen(function*() {
+    const net = yield* netSocket
+    yield* Effect.addFinalizer(() => destroyLater(net))
     // Completed with the reason the connection ends, by whichever side decides first.
     const done = yield* Deferred.make<string>()
     const framing = makeServerFraming({
@@ -133,7 +183,8 @@ export const handleConnection = (state: ServerState) => (socket: Socket.Socket):
         }),
       lastPlainMsgId: 0n,
       current: undefined,
-      activeAt: 0
+      activeAt: 0,
+      authenticated: false
     }
 
     state.connections.set(id, {
@@ -185,9 +236,23 @@ export const handleConnection = (state: ServerState) => (socket: Socket.Socket):
     )
     yield* Effect.forkScoped(writer)
 
+    // Flow control: frames cut but not yet processed are bounded; past that, reading pauses.
+    const highWater = 2 * (state.maxFrameLength ?? DEFAULT_MAX_FRAME_LENGTH)
+    let queuedBytes = 0
+    let paused = false
+    const limits = state.limits
+    const openedAt = yield* Clock.currentTimeMillis
+    let lastFrameAt = openedAt
+
     const processor = Effect.gen(function*() {
       for (;;) {
         const frame = yield* Queue.take(frames)
+        queuedBytes -= frame.length
+        if (paused && queuedBytes <= highWater / 2) {
+          paused = false
+          net?.resume()
+        }
+        lastFrameAt = yield* Clock.currentTimeMillis
         if (stalled) continue
         if (dropsAt(state.faults, frame.length)) {
           outbox.unsafeOffer({ _tag: "End", reason: "dropped by fault injection", transportError: undefined })
@@ -198,6 +263,7 @@ export const handleConnection = (state: ServerState) => (socket: Socket.Socket):
         const outcome = plain ? handlePlain(conn, frame, now) : yield* handleEncrypted(conn, frame, now)
         if (stalled) continue
         if (outcome._tag === "Close") {
+          yield* reject(state, outcome.kind, outcome.reason)
           outbox.unsafeOffer({ _tag: "End", reason: outcome.reason, transportError: outcome.transportError })
           return
         }
@@ -213,22 +279,46 @@ export const handleConnection = (state: ServerState) => (socket: Socket.Socket):
     )
     yield* Effect.forkScoped(processor)
 
+    // The handshake deadline (until a key is made or used) and the idle timeout (since the last
+    // complete frame: a slowloris peer dribbling bytes of one frame is idle).
+    const watchdog = Effect.gen(function*() {
+      for (;;) {
+        const now = yield* Clock.currentTimeMillis
+        const handshakeLeft = conn.authenticated ? Infinity : openedAt + limits.handshakeTimeoutMs - now
+        const idleLeft = lastFrameAt + limits.idleTimeoutMs - now
+        if (handshakeLeft <= 0) return ["handshake_deadline", "no auth key within the handshake deadline"] as const
+        if (idleLeft <= 0) return ["idle", "no frame within the idle timeout"] as const
+        const wait = Math.min(handshakeLeft, idleLeft)
+        if (wait === Infinity) return yield* Effect.never
+        yield* Effect.sleep(Duration.millis(wait))
+      }
+    }).pipe(Effect.flatMap(([kind, reason]) => Effect.zipRight(reject(state, kind, reason), Deferred.succeed(done, reason))))
+    yield* Effect.forkScoped(watchdog)
+
     yield* Effect.logDebug("connection opened")
+    let badTransport: string | undefined
     const reading = socket.runRaw((chunk) => {
       // Synchronous on purpose: frames are cut in the order bytes arrive.
       if (typeof chunk === "string") return
       try {
         framing.decode(chunk, (frame) => {
+          queuedBytes += frame.length
           frames.unsafeOffer(frame)
         })
       } catch (e) {
-        Deferred.unsafeDone(done, Exit.succeed(`bad transport data: ${e instanceof Error ? e.message : String(e)}`))
+        badTransport = `bad transport data: ${e instanceof Error ? e.message : String(e)}`
+        Deferred.unsafeDone(done, Exit.succeed(badTransport))
+      }
+      if (!paused && queuedBytes > highWater && net !== undefined) {
+        paused = true
+        net.pause()
       }
     }).pipe(
       Effect.exit,
       Effect.map((exit) => Exit.isSuccess(exit) ? "closed by the client" : "socket error")
     )
     const reason = yield* Effect.raceFirst(reading, Deferred.await(done))
+    if (badTransport !== undefined && reason === badTransport) yield* reject(state, "transport", badTransport)
     const info = framing.info
     yield* Effect.logDebug("connection closed").pipe(
       Effect.annotateLogs({

@@ -12,9 +12,22 @@ import { nextServerMsgId } from "../../mtproto/msgId.ts"
 import { authKeyIdLong, decryptBinding } from "../../mtproto/tempKey.ts"
 import { decodePlainMessage, encodePlainMessage, isPlainMessage } from "../../mtproto/plainMessage.ts"
 import { gzip } from "../../tl/gzip.ts"
-import { deserialize, GZIP_PACKED_ID, serialize, TlWriter, type AnyObject, type Api, type Mt, type TlMethod } from "../../tl/index.ts"
+import {
+  type AnyObject,
+  type Api,
+  deserialize,
+  deserializeOneOf,
+  GZIP_PACKED_ID,
+  type InflateBudget,
+  makeInflateBudget,
+  type Mt,
+  serialize,
+  type TlMethod,
+  TlWriter
+} from "../../tl/index.ts"
 import { findHandler, type HandlerContext, RpcFailure } from "../handlers.ts"
 import { HandshakeRejected, type HandshakeServer } from "./handshake.ts"
+import type { RejectionKind } from "./limits.ts"
 import { serializeResult } from "./result.ts"
 import {
   hex,
@@ -43,7 +56,13 @@ export type FrameOutcome =
     /** Queries this frame ran (their answers are in `payloads`). */
     readonly ran: number
   }
-  | { readonly _tag: "Close"; readonly transportError: number | undefined; readonly reason: string }
+  | {
+    readonly _tag: "Close"
+    readonly transportError: number | undefined
+    readonly reason: string
+    /** What kind of frame the server refused (for the rejection metric and log). */
+    readonly kind: RejectionKind
+  }
 
 /** Per-connection state the dispatcher needs. */
 export interface ConnectionContext {
@@ -56,6 +75,8 @@ export interface ConnectionContext {
   current: { readonly key: StoredKey; readonly session: SessionState } | undefined
   /** {@link ServerState.activity} when the connection last received an encrypted message. */
   activeAt: number
+  /** A key was created on this connection, or a message under a known key decrypted (the handshake deadline stops). */
+  authenticated: boolean
 }
 
 /** A message the server is about to pack. */
@@ -77,7 +98,12 @@ const send = (payloads: ReadonlyArray<Uint8Array>, messages: ReadonlyArray<Serve
   messages,
   ran
 })
-const close = (reason: string, transportError?: number): FrameOutcome => ({ _tag: "Close", transportError, reason })
+const close = (kind: RejectionKind, reason: string, transportError?: number): FrameOutcome => ({
+  _tag: "Close",
+  transportError,
+  reason,
+  kind
+})
 
 const MSG_CONTAINER_ID = 0x73f1f8dc
 const MSGS_ACK_ID = 0x62d6b459
@@ -107,6 +133,9 @@ const WRAPPERS = new Set([
 // ---------------------------------------------------------------------------------------------
 // Plain messages: the handshake
 
+/** What a client may send before it has a key; nothing else is even decoded. */
+const PLAIN_REQUESTS: ReadonlySet<string> = new Set(["req_pq_multi", "req_pq", "req_DH_params", "set_client_DH_params"])
+
 /** Handles an unencrypted frame (auth_key_id = 0): one step of auth key creation. */
 export const handlePlain = (conn: ConnectionContext, frame: Uint8Array, nowMs: number): FrameOutcome => {
   const nowSeconds = Math.floor(nowMs / 1000)
@@ -114,9 +143,10 @@ export const handlePlain = (conn: ConnectionContext, frame: Uint8Array, nowMs: n
   let request: AnyObject
   try {
     body = decodePlainMessage(frame).body
-    request = deserialize(body)
+    // No gzip_packed anywhere: an unauthenticated peer gets no inflating done for it.
+    request = deserializeOneOf(body, PLAIN_REQUESTS, makeInflateBudget(0, 0))
   } catch (e) {
-    return close(`undecodable plain message: ${String(e)}`, TRANSPORT_ERROR_NOT_FOUND)
+    return close("handshake", `undecodable plain message: ${String(e)}`, TRANSPORT_ERROR_NOT_FOUND)
   }
   let reply: Uint8Array
   try {
@@ -130,16 +160,19 @@ export const handlePlain = (conn: ConnectionContext, frame: Uint8Array, nowMs: n
         break
       case "set_client_DH_params": {
         const step = conn.handshake.setClientDhParams(request)
-        if (step._tag === "KeyCreated") storeKey(conn.state, step.key, nowSeconds)
+        if (step._tag === "KeyCreated") {
+          storeKey(conn.state, step.key, nowSeconds)
+          conn.authenticated = true
+        }
         reply = step.body
         break
       }
       default:
-        return close(`unexpected plain message ${request._tag}`, TRANSPORT_ERROR_NOT_FOUND)
+        return close("handshake", `unexpected plain message ${request._tag}`, TRANSPORT_ERROR_NOT_FOUND)
     }
   } catch (e) {
-    if (e instanceof HandshakeRejected) return close(`handshake: ${e.reason}`, TRANSPORT_ERROR_NOT_FOUND)
-    return close(`handshake failure: ${String(e)}`, TRANSPORT_ERROR_NOT_FOUND)
+    if (e instanceof HandshakeRejected) return close("handshake", `handshake: ${e.reason}`, TRANSPORT_ERROR_NOT_FOUND)
+    return close("handshake", `handshake failure: ${String(e)}`, TRANSPORT_ERROR_NOT_FOUND)
   }
   conn.lastPlainMsgId = nextServerMsgId(nowMs, conn.lastPlainMsgId, true)
   return send([encodePlainMessage(conn.lastPlainMsgId, reply)])
@@ -288,19 +321,19 @@ export const handleEncrypted = (conn: ConnectionContext, frame: Uint8Array, nowM
   Effect.suspend(() => {
     const state = conn.state
     const nowSeconds = Math.floor(nowMs / 1000)
-    if (frame.length < 8) return Effect.succeed(close("frame shorter than an auth_key_id", TRANSPORT_ERROR_NOT_FOUND))
+    if (frame.length < 8) return Effect.succeed(close("auth_key", "frame shorter than an auth_key_id", TRANSPORT_ERROR_NOT_FOUND))
     const key = state.keys.get(hex(frame.subarray(0, 8)))
-    if (key === undefined) return Effect.succeed(close("unknown auth_key_id", TRANSPORT_ERROR_NOT_FOUND))
+    if (key === undefined) return Effect.succeed(close("auth_key", "unknown auth_key_id", TRANSPORT_ERROR_NOT_FOUND))
     if (key.expiresAt !== undefined && nowSeconds >= key.expiresAt) {
       state.keys.delete(key.id)
-      return Effect.succeed(close("temporary auth key expired", TRANSPORT_ERROR_NOT_FOUND))
+      return Effect.succeed(close("auth_key", "temporary auth key expired", TRANSPORT_ERROR_NOT_FOUND))
     }
     let message: InnerMessage
     try {
       message = unpackMessage(key.authKey, 0, frame)
     } catch (e) {
       // Like Telegram: a message that fails the msg_key check is not answered; the connection goes.
-      return Effect.succeed(close(`undecryptable message: ${String(e)}`))
+      return Effect.succeed(close("decrypt", `undecryptable message: ${String(e)}`))
     }
     let session = key.sessions.get(message.sessionId)
     if (session === undefined) {
@@ -311,6 +344,7 @@ export const handleEncrypted = (conn: ConnectionContext, frame: Uint8Array, nowM
     conn.current = { key, session: s }
     conn.activeAt = ++state.activity
     let ran = 0
+    conn.authenticated = true
     const reply = (outs: ReadonlyArray<Outgoing>) => {
       if (outs.length === 0) return send([])
       const report: Array<ServerMessage> | undefined = state.onServerMessage === undefined ? undefined : []
@@ -351,9 +385,11 @@ export const handleEncrypted = (conn: ConnectionContext, frame: Uint8Array, nowM
     const outs: Array<Outgoing> = []
     const acks: Array<bigint> = []
     let firstMsgId = message.msgId
+    // One inflate budget for everything this frame carries, however it is split up.
+    const budget = makeInflateBudget()
 
     const one = (msgId: bigint, seqNo: number, body: Uint8Array) =>
-      Effect.map(handleMessage(conn, key, s, msgId, seqNo, body, nowSeconds), (produced) => {
+      Effect.map(handleMessage(conn, key, s, msgId, seqNo, body, nowSeconds, budget), (produced) => {
         // Acks are never acknowledged, whatever their seq_no says.
         if ((seqNo & 1) === 1 && !isAck(body)) acks.push(msgId)
         for (const o of produced) outs.push(o)
@@ -369,7 +405,7 @@ export const handleEncrypted = (conn: ConnectionContext, frame: Uint8Array, nowM
     if (constructorId(message.body) === MSG_CONTAINER_ID) {
       let container: Mt.msg_container
       try {
-        container = deserialize(message.body) as Mt.msg_container
+        container = deserialize(message.body, budget) as Mt.msg_container
       } catch {
         return Effect.succeed(reply([badMsg(message.msgId, message.seqNo, 64)])) // invalid container
       }
@@ -416,14 +452,15 @@ const handleMessage = (
   msgId: bigint,
   seqNo: number,
   body: Uint8Array,
-  nowSeconds: number
+  nowSeconds: number,
+  budget: InflateBudget
 ): Effect.Effect<ReadonlyArray<Outgoing>> =>
   Effect.gen(function*() {
     const state = conn.state
     let obj: AnyObject
     const gzipped = constructorId(body) === GZIP_PACKED_ID
     try {
-      obj = deserialize(body)
+      obj = deserialize(body, budget)
     } catch {
       return [rpcError(msgId, 400, `INPUT_METHOD_INVALID_${constructorId(body).toString(16).padStart(8, "0")}`)]
     }

@@ -13,6 +13,7 @@ import type { Api, Mt } from "../../tl/index.ts"
 import type { Handlers } from "../handlers.ts"
 import type { World } from "../World.ts"
 import type { CreatedKey } from "./handshake.ts"
+import type { ConnectionLimits, RejectionKind, RejectionLog } from "./limits.ts"
 
 /** A client session (session_id) under one auth key. */
 export interface SessionState {
@@ -99,6 +100,12 @@ export interface ServerState {
   nextConnectionId: number
   /** Counts encrypted messages received, to order connections by their last activity. */
   activity: number
+  readonly limits: ConnectionLimits
+  /** Connections accepted and not yet closed (counted before they register in `connections`). */
+  openConnections: number
+  /** Refusals so far, by kind (also in the process-wide `rejections` metric). */
+  readonly rejected: Map<RejectionKind, number>
+  readonly rejectionLog: RejectionLog
 }
 
 /**

@@ -168,9 +168,18 @@ interface Handshake {
   retryId: bigint
 }
 
+/** What a hostile server puts in resPQ instead of an honest value. */
+export interface ScriptOptions {
+  /** The pq bytes of resPQ (an honest product of two 31-bit primes when absent). */
+  readonly pq?: Uint8Array | undefined
+  /** How the server behaves once the key exists (default "honest"). */
+  readonly session?: SessionBehaviour | undefined
+}
+
 /** Starts a scripted server for the life of the scope. */
-export const make = (fault: Fault, session: SessionBehaviour = "honest"): Effect.Effect<ScriptedServer, never, Scope.Scope> =>
+export const make = (fault: Fault, options: ScriptOptions = {}): Effect.Effect<ScriptedServer, never, Scope.Scope> =>
   Effect.gen(function*() {
+    const session = options.session ?? "honest"
     const rsa = serverKeys()
     // Drawn before any client connects: generating it can take a second.
     const prime = fault === "unsafePrime" ? unsafePrime() : TELEGRAM_DH_PRIME
@@ -212,7 +221,7 @@ export const make = (fault: Fault, session: SessionBehaviour = "honest"): Effect
               _tag: "resPQ",
               nonce: fault === "nonce" ? flip(request.nonce) : request.nonce,
               server_nonce: hs.serverNonce,
-              pq: bigIntToBytes(p * q),
+              pq: options.pq ?? bigIntToBytes(p * q),
               server_public_key_fingerprints: [fault === "fingerprint" ? rsa.publicKey.fingerprint ^ 1n : rsa.publicKey.fingerprint]
             }))
           }
