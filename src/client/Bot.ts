@@ -73,8 +73,8 @@ export { failuresTotal, handledTotal, run, type RunOptions } from "./bot/runner.
  * @since 0.1.0
  * @category running
  */
-export const handle = <A, E2, R2>(handler: (event: A) => Effect.Effect<unknown, E2, R2>, options?: RunOptions<A>) =>
-<E, R>(stream: Stream.Stream<A, E, R>): Effect.Effect<void, E, R | R2> => run(stream, handler, options)
+export const handle = <A, H extends Effect.Effect<unknown, unknown, any>>(handler: (event: A) => H, options?: RunOptions<A>) =>
+<E, R>(stream: Stream.Stream<A, E, R>): Effect.Effect<void, E, R | Effect.Effect.Context<H>> => run(stream, handler, options)
 
 /**
  * Every update of the Client, one `Api.Update` at a time (what the typed streams are made from).

@@ -73,11 +73,11 @@ const defaultKey = (event: unknown): string | undefined =>
  * @since 0.1.0
  * @category running
  */
-export const run = <A, E, R, E2, R2>(
+export const run = <A, E, R, H extends Effect.Effect<unknown, unknown, any>>(
   stream: Stream.Stream<A, E, R>,
-  handler: (event: A) => Effect.Effect<unknown, E2, R2>,
+  handler: (event: A) => H,
   options: RunOptions<A> = {}
-): Effect.Effect<void, E, R | R2> =>
+): Effect.Effect<void, E, R | Effect.Effect.Context<H>> =>
   Effect.gen(function*() {
     const running = yield* Effect.makeSemaphore(Math.max(1, Math.floor(options.concurrency ?? 16)))
     const room = yield* Effect.makeSemaphore(Math.max(1, Math.floor(options.buffer ?? 1024)))
@@ -85,9 +85,10 @@ export const run = <A, E, R, E2, R2>(
     const workers = yield* FiberSet.make()
     const lanes = new Lanes<A>() // owned by this run
 
-    const handleOne = (event: A): Effect.Effect<void, never, R2> => {
+    const handleOne = (event: A): Effect.Effect<void, never, Effect.Effect.Context<H>> => {
       const kind = kindOf(event)
-      return Effect.suspend(() => handler(event)).pipe(
+      // Any handler's error is caught below, so its type does not matter here.
+      return Effect.suspend((): Effect.Effect<unknown, unknown, Effect.Effect.Context<H>> => handler(event)).pipe(
         Effect.catchAllCause((cause) =>
           Effect.gen(function*() {
             yield* Metric.increment(Metric.tagged(failuresTotal, "kind", kind))
@@ -104,7 +105,7 @@ export const run = <A, E, R, E2, R2>(
     }
 
     /** Handles `key`'s events one after the other until its lane is empty. */
-    const drain = (key: string): Effect.Effect<void, never, R2> =>
+    const drain = (key: string): Effect.Effect<void, never, Effect.Effect.Context<H>> =>
       Effect.gen(function*() {
         for (let event = lanes.next(key); event !== undefined; event = lanes.next(key)) yield* handleOne(event)
       })

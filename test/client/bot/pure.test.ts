@@ -11,7 +11,7 @@ import { parseCommand } from "../../../src/client/bot/command.ts"
 import { chatKeyOf, editedMessageOf, newMessageOf, senderIdOf } from "../../../src/client/bot/events.ts"
 import { Lanes } from "../../../src/client/bot/lanes.ts"
 import { unpackUpdates } from "../../../src/client/bot/updateSource.ts"
-import { Button, CallbackDataTooLong, Keyboard } from "../../../src/client/index.ts"
+import { Bot, Button, CallbackDataTooLong, type Client, type ClientError, Keyboard, Messages } from "../../../src/client/index.ts"
 import type { Api } from "../../../src/tl/index.ts"
 
 const RUNS = 500
@@ -66,6 +66,17 @@ describe("parseCommand", () => {
 
   it("property: never throws on any text", () =>
     fc.assert(fc.property(fc.string(), fc.option(username, { nil: undefined }), (text, us) => void parseCommand(text, us)), { numRuns: RUNS }))
+})
+
+describe("Bot.run's type", () => {
+  it("requires the handler's context and the stream's error, never the handler's errors", () => {
+    // A compile-time check: a union of handler results (a failure, a send needing Client) types.
+    const program: Effect.Effect<void, ClientError, Client> = Bot.run(
+      Bot.messages,
+      (m) => (m.text === "" ? Effect.fail("empty" as const) : Messages.send(m.chat, "echo"))
+    )
+    assert.isTrue(Effect.isEffect(program))
+  })
 })
 
 describe("Lanes", () => {
