@@ -12,16 +12,9 @@ import * as Metric from "effect/Metric"
 import * as Random from "effect/Random"
 import { Bot, Button, Keyboard } from "../../src/client/index.ts"
 import type { Api } from "../../src/tl/index.ts"
-import { answers, eventually, incoming, probe, startBot } from "./support/bots.ts"
+import { answers, eventually, failure, incoming, probe, startBot } from "./support/bots.ts"
 import { makeCluster } from "./support/harness.ts"
 import { as, loginUser } from "./support/messaging.ts"
-
-/** The error tag, or the RPC error message, a failed effect ends with ("" on success). */
-const failure = <A, E extends { readonly _tag: string }, R>(effect: Effect.Effect<A, E, R>) =>
-  Effect.match(effect, {
-    onSuccess: () => "",
-    onFailure: (e) => ("message" in e && typeof e.message === "string" && (e._tag === "RpcError" || e._tag === "RpcFailure") ? e.message : e._tag)
-  })
 
 /** The menu of the counter bot: its data carries the count a press leads to. */
 const menu = (n: number) =>

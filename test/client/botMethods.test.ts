@@ -9,15 +9,9 @@ import * as Effect from "effect/Effect"
 import * as Stream from "effect/Stream"
 import { Bot, Button, Keyboard, Messages, Peers } from "../../src/client/index.ts"
 import { type Api, serialize } from "../../src/tl/index.ts"
-import { probe, startBot } from "./support/bots.ts"
+import { failure, probe, startBot } from "./support/bots.ts"
 import { makeCluster, recordCalls } from "./support/harness.ts"
 import { as, loginBot, loginUser } from "./support/messaging.ts"
-
-const failure = <A, E extends { readonly _tag: string }, R>(effect: Effect.Effect<A, E, R>) =>
-  Effect.match(effect, {
-    onSuccess: () => "",
-    onFailure: (e) => ("message" in e && typeof e.message === "string" && (e._tag === "RpcError" || e._tag === "RpcFailure") ? e.message : e._tag)
-  })
 
 const markupOf = (m: Api.Message | undefined) => (m?._tag === "message" ? m.reply_markup : undefined)
 

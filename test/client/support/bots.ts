@@ -60,3 +60,10 @@ export const probe = (world: TestDc.World, user: bigint, bot: bigint, text: stri
     }
     return yield* Effect.fail("the bot never answered")
   })
+
+/** The error tag, or the RPC error message, a failed effect ends with ("" on success). */
+export const failure = <A, E extends { readonly _tag: string }, R>(effect: Effect.Effect<A, E, R>) =>
+  Effect.match(effect, {
+    onSuccess: () => "",
+    onFailure: (e) => ("message" in e && typeof e.message === "string" && (e._tag === "RpcError" || e._tag === "RpcFailure") ? e.message : e._tag)
+  })
