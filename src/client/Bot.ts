@@ -183,7 +183,7 @@ const utf8 = new TextDecoder()
 export const callbackQueries: Stream.Stream<CallbackQueryEvent, ClientError, Client> = events((u, { client }) => {
   if (u._tag !== "updateBotCallbackQuery") return undefined
   const data = u.data ?? new Uint8Array(0)
-  const run = withClient(client)
+  const asBot = withClient(client)
   return Effect.succeed<CallbackQueryEvent>({
     _tag: "CallbackQuery",
     update: u,
@@ -194,9 +194,9 @@ export const callbackQueries: Stream.Stream<CallbackQueryEvent, ClientError, Cli
     data,
     dataText: utf8.decode(data),
     chatKey: chatKeyOf(u.peer),
-    answer: (answer) => run(answerCallbackQuery(u.query_id, answer)),
-    editText: (text, options) => run(Messages.edit(u.peer, u.msg_id, text, options)),
-    editKeyboard: (markup) => run(Messages.editReplyMarkup(u.peer, u.msg_id, markup)),
+    answer: (answer) => asBot(answerCallbackQuery(u.query_id, answer)),
+    editText: (text, options) => asBot(Messages.edit(u.peer, u.msg_id, text, options)),
+    editKeyboard: (markup) => asBot(Messages.editReplyMarkup(u.peer, u.msg_id, markup)),
     reply: replyIn(client, u.peer, u.msg_id)
   })
 })

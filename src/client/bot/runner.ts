@@ -99,6 +99,7 @@ export const run = <A, E, R, H extends Effect.Effect<unknown, unknown, any>>(
           })
         ),
         Effect.zipRight(Metric.increment(Metric.tagged(handledTotal, "kind", kind))),
+        Effect.withSpan("Bot.handle", { attributes: { kind }, captureStackTrace: false }),
         running.withPermits(1),
         Effect.ensuring(room.release(1))
       )
