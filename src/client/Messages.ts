@@ -158,7 +158,7 @@ export const send: (
 )(
   function*(to: PeerRef, text: string, options: SendOptions = {}) {
     const client = yield* Client
-    yield* checkMarkup(options.replyMarkup)
+    if (options.replyMarkup !== undefined) yield* checkMarkup(options.replyMarkup)
     const peer = yield* resolveRef(to)
     const formatted = formatText(text, options.parseMode ?? "markdown", options.entities)
     const entities = yield* inputEntities(formatted.entities)
@@ -204,7 +204,7 @@ export const edit: (
 )(
   function*(peer: PeerRef, id: number, text: string, options: EditOptions = {}) {
     const client = yield* Client
-    yield* checkMarkup(options.replyMarkup)
+    if (options.replyMarkup !== undefined) yield* checkMarkup(options.replyMarkup)
     const input = yield* resolveRef(peer)
     const formatted = formatText(text, options.parseMode ?? "markdown", options.entities)
     const entities = yield* inputEntities(formatted.entities)
