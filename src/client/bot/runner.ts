@@ -9,7 +9,8 @@
  *
  * @since 0.1.0
  */
-import * as Cause from "effect/Cause"
+import type * as Cause from "effect/Cause"
+import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as FiberSet from "effect/FiberSet"
 import * as Metric from "effect/Metric"
@@ -33,6 +34,11 @@ export interface RunOptions<A> {
    * chat) when it has one; `() => undefined` handles everything in parallel.
    */
   readonly key?: ((event: A) => string | undefined) | undefined
+  /**
+   * A handler still running after this long is interrupted and counted as failed, so one stuck
+   * call does not hold its chat forever (default: no limit).
+   */
+  readonly timeout?: Duration.DurationInput | undefined
   /** Called (after logging and counting) with each failed handler's cause. */
   readonly onError?: ((cause: Cause.Cause<unknown>, event: A) => Effect.Effect<void>) | undefined
 }
@@ -85,10 +91,12 @@ export const run = <A, E, R, H extends Effect.Effect<unknown, unknown, any>>(
     const workers = yield* FiberSet.make()
     const lanes = new Lanes<A>() // owned by this run
 
+    const timeout = options.timeout
     const handleOne = (event: A): Effect.Effect<void, never, Effect.Effect.Context<H>> => {
       const kind = kindOf(event)
       // Any handler's error is caught below, so its type does not matter here.
-      return Effect.suspend((): Effect.Effect<unknown, unknown, Effect.Effect.Context<H>> => handler(event)).pipe(
+      const handled = Effect.suspend((): Effect.Effect<unknown, unknown, Effect.Effect.Context<H>> => handler(event))
+      return (timeout === undefined ? handled : Effect.timeout(handled, timeout)).pipe(
         Effect.catchAllCause((cause) =>
           Effect.gen(function*() {
             yield* Metric.increment(Metric.tagged(failuresTotal, "kind", kind))

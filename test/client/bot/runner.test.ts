@@ -80,6 +80,24 @@ describe("Bot.run", () => {
       assert.deepStrictEqual(logged, Array(2).fill("ERROR bot handler failed; going on with the next events"))
     }))
 
+  it.live("a handler over its timeout is interrupted and counted; its chat goes on", () =>
+    Effect.gen(function*() {
+      const kind = "SlowTest"
+      const before = yield* counterValue(kind)
+      const done: Array<number> = []
+      let interrupted = 0
+      const stream = Stream.fromIterable([1, 2, 3].map((n) => ({ _tag: kind, chatKey: "one", n })))
+      yield* Bot.run(stream, (e) =>
+        e.n === 2
+          ? Effect.onInterrupt(Effect.never, () => Effect.sync(() => void interrupted++))
+          : Effect.sync(() => void done.push(e.n)), { timeout: "30 millis", onError: () => Effect.void }).pipe(
+        Effect.provide(Logger.remove(Logger.defaultLogger))
+      )
+      assert.deepStrictEqual(done, [1, 3])
+      assert.strictEqual(interrupted, 1)
+      assert.strictEqual((yield* counterValue(kind)) - before, 1)
+    }))
+
   it.live("stops pulling the stream while `buffer` events wait, and goes on when they are handled", () =>
     Effect.gen(function*() {
       const gate = yield* Deferred.make<void>()
