@@ -241,7 +241,7 @@ describe("Bots over TCP", () => {
         Bot.run(Bot.messages, (m) =>
           Effect.gen(function*() {
             most = Math.max(most, ++running)
-            yield* Effect.sleep(`${yield* Random.nextIntBetween(0, 15)} millis`)
+            yield* Effect.sleep(`${yield* Random.nextIntBetween(5, 20)} millis`)
             seen.set(m.senderId!, [...(seen.get(m.senderId!) ?? []), m.text])
             running--
             if (m.text === "ping") yield* m.reply("pong")

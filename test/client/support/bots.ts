@@ -46,16 +46,17 @@ export const answers = (world: TestDc.World, viewer: bigint, peer: TestDc.PeerRe
 
 /**
  * `user` sends `text` to `chat` (default: the bot's private chat) until a message from the
- * bot comes back (at most 10 tries, 1 s apart: a bot that just started may not listen yet);
- * returns the bot's answer.
+ * bot comes back, and returns it. A bot that just started may not listen yet (its update
+ * subscription starts when its stream runs), so the first message can be lost; the waits grow
+ * so that a slow answer on a loaded machine is not mistaken for a lost one.
  */
 export const probe = (world: TestDc.World, user: bigint, bot: bigint, text: string, chat: TestDc.PeerRef = bot) =>
   Effect.gen(function*() {
-    for (let i = 0; i < 10; i++) {
+    yield* Effect.sleep("100 millis")
+    for (const seconds of [2, 3, 4, 6]) {
       const sent = yield* world.sendMessage(user, chat, text)
-      const answer = yield* eventually(() => incoming(world, user, chat, sent.id).find((m) => m.from_id === undefined || (m.from_id._tag === "peerUser" && m.from_id.user_id === bot)), "the bot", 1).pipe(
-        Effect.option
-      )
+      const fromBot = (m: Api.message) => m.from_id === undefined || (m.from_id._tag === "peerUser" && m.from_id.user_id === bot)
+      const answer = yield* eventually(() => incoming(world, user, chat, sent.id).find(fromBot), "the bot", seconds).pipe(Effect.option)
       if (answer._tag === "Some") return answer.value
     }
     return yield* Effect.fail("the bot never answered")
