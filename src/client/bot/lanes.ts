@@ -32,14 +32,15 @@ export class Lanes<A> {
    * The next item of `key`'s lane. The lane stays open while its worker handles an item (a push
    * then queues behind it); asked again when empty, it closes and says `undefined`.
    */
-  next(key: string): A | undefined {
+  next(key: string): { readonly item: A } | undefined {
     const lane = this.lanes.get(key)
     if (lane === undefined) return undefined
     if (lane.length === 0) {
       this.lanes.delete(key)
       return undefined
     }
-    return lane.shift() // lanes are short (the runner bounds what is queued)
+    // Wrapped, so that any `A` (`undefined` too) can be queued; lanes are short (the runner bounds them).
+    return { item: lane.shift() as A }
   }
 
   /** Keys with a lane (busy chats). */

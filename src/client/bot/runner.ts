@@ -116,7 +116,7 @@ export const run = <A, E, R, H extends Effect.Effect<unknown, unknown, any>>(
     /** Handles `key`'s events one after the other until its lane is empty. */
     const drain = (key: string): Effect.Effect<void, never, Effect.Effect.Context<H>> =>
       Effect.gen(function*() {
-        for (let event = lanes.next(key); event !== undefined; event = lanes.next(key)) yield* handleOne(event)
+        for (let next = lanes.next(key); next !== undefined; next = lanes.next(key)) yield* handleOne(next.item)
       })
 
     yield* Stream.runForEach(stream, (event) =>

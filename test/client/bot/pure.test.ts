@@ -85,13 +85,17 @@ describe("Lanes", () => {
     assert.isTrue(lanes.push("a", 1))
     assert.isFalse(lanes.push("a", 2))
     assert.isTrue(lanes.push("b", 10))
-    assert.strictEqual(lanes.next("a"), 1)
+    assert.strictEqual(lanes.next("a")?.item, 1)
     assert.isFalse(lanes.push("a", 3)) // the worker of "a" is still busy: queue behind
-    assert.strictEqual(lanes.next("a"), 2)
-    assert.strictEqual(lanes.next("a"), 3)
+    assert.strictEqual(lanes.next("a")?.item, 2)
+    assert.strictEqual(lanes.next("a")?.item, 3)
     assert.isUndefined(lanes.next("a"))
     assert.strictEqual(lanes.size, 1)
     assert.isTrue(lanes.push("a", 4)) // closed: a new worker
+    const holes = new Lanes<undefined>()
+    holes.push("x", undefined)
+    holes.push("x", undefined)
+    assert.deepStrictEqual([holes.next("x"), holes.next("x"), holes.next("x")], [{ item: undefined }, { item: undefined }, undefined])
   })
 
   it("property: any interleaving of pushes and worker steps delivers every item exactly once, in per-key order", () =>
@@ -108,9 +112,9 @@ describe("Lanes", () => {
           const got = new Map<string, Array<number>>()
           let n = 0
           const step = (key: string) => {
-            const item = lanes.next(key)
-            if (item === undefined) workers.delete(key)
-            else got.set(key, [...(got.get(key) ?? []), item])
+            const next = lanes.next(key)
+            if (next === undefined) workers.delete(key)
+            else got.set(key, [...(got.get(key) ?? []), next.item])
           }
           for (const o of ops) {
             const key = `k${o.key}`
