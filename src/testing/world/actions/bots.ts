@@ -46,6 +46,13 @@ const chatInstance = (key: string): bigint => {
   return BigInt.asIntN(64, h)
 }
 
+/** Remembers a query and pushes its update to the bot (no pts: an `updates` with seq 0). */
+const ask = <Q extends CallbackQueryRecord | InlineQueryRecord>(store: MessageStore, bots: BotStore, record: Q, update: Api.Update, date: number): Q => {
+  rememberQuery(bots, record)
+  deliver(store, record.botId, updatesFor(store, record.botId, [update], date), fromWorld)
+  return record
+}
+
 /**
  * `presser` presses the callback button carrying `data` under message `msgId` of chat `peer`
  * (ids as the presser sees them): the message's bot gets `updateBotCallbackQuery`. Fails
@@ -92,9 +99,7 @@ export const pressButton = (
     answer: undefined,
     answered: unsafeDeferred()
   }
-  rememberQuery(bots, record)
-  deliver(store, bot.id, updatesFor(store, bot.id, [update], date), fromWorld)
-  return record
+  return ask(store, bots, record, update, date)
 }
 
 /**
@@ -149,9 +154,7 @@ export const askInline = (
     answer: undefined,
     answered: unsafeDeferred()
   }
-  rememberQuery(bots, record)
-  deliver(store, bot.id, updatesFor(store, bot.id, [update], date), fromWorld)
-  return record
+  return ask(store, bots, record, update, date)
 }
 
 /** The open query `queryId` of kind `tag` asked of `bot`, or QUERY_ID_INVALID (unknown, answered, expired, someone else's). */
