@@ -21,6 +21,8 @@
  *   npm start -- --qr      then logs a second app in by QR code: the code is drawn in the
  *     terminal, the demo user's phone (the TestDc's World) scans it, the login moves to DC 2
  *     (loginTokenMigrateTo) and answers the 2FA password.
+ *   npm start -- --bot     then the seeded bot @demo_menu_bot runs a menu bot while Alice (the
+ *     World) presses its buttons and asks an inline query (examples/botScene.ts).
  */
 import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import * as Duration from "effect/Duration"
@@ -39,6 +41,7 @@ import { generateRsaKeyPair, parseRsaPublicKeyPem, type RsaKeyPair, type RsaPubl
 import { createAuthKey, Sender } from "../src/mtproto/index.ts"
 import { layerFile, layerMemory, type SessionStorage } from "../src/storage/index.ts"
 import { renderUnicodeCompact } from "uqr"
+import { botScene, DEMO_BOT } from "./botScene.ts"
 import * as TestDc from "../src/testing/index.ts"
 import { type Api, LAYER } from "../src/tl/index.ts"
 import { type CodecKind, layerNode, makeNode } from "../src/transport/index.ts"
@@ -53,7 +56,8 @@ const { values: args } = parseArgs({
     "api-id": { type: "string" },
     "api-hash": { type: "string" },
     fresh: { type: "boolean", default: false },
-    qr: { type: "boolean", default: false }
+    qr: { type: "boolean", default: false },
+    bot: { type: "boolean", default: false }
   }
 })
 
@@ -159,11 +163,12 @@ const startCluster = Effect.gen(function*() {
     password: DEMO_PASSWORD
   })
   cluster.world.addUser({ id: 100_002n, accessHash: 7_000_002n, phone: ALICE_PHONE, firstName: "Alice", username: "alice", homeDc: 2 })
+  cluster.world.addBot(DEMO_BOT)
   for (const k of saved?.keys ?? []) yield* cluster.dc(k.dc).importAuthKey(Buffer.from(k.key, "base64"), BigInt(k.salt))
   for (const a of saved?.authorizations ?? []) cluster.world.authorize(a.keyId, a.dc, BigInt(a.userId))
   yield* say(`TestDc cluster on 127.0.0.1${saved ? " (restored from .demo/testdc.json)" : ""}  [${ms(took)}]`)
   for (const dc of cluster.dcs.values()) yield* say(`  DC ${dc.dcId}: port ${dc.port}`)
-  yield* say(`  RSA key fingerprint ${cluster.fingerprint}; seeded users ${DEMO_PHONE} (2FA, home DC 2) and ${ALICE_PHONE} (@alice)`)
+  yield* say(`  RSA key fingerprint ${cluster.fingerprint}; seeded users ${DEMO_PHONE} (2FA, home DC 2), ${ALICE_PHONE} (@alice), bot @${DEMO_BOT.username}`)
   return { cluster, keyPair }
 })
 
@@ -270,6 +275,7 @@ const offline = Effect.gen(function*() {
   yield* messagingDemo(config, cluster)
   yield* saveDcs(cluster, keyPair)
   if (args.qr) yield* qrDemo(config, cluster)
+  if (args.bot) yield* botScene(cluster.world, buildClient(config, layerMemory), ALICE_PHONE)
   yield* say(`\nRun \`npm start\` again: the session in ${SESSION_FILE} is reused. \`npm start -- --fresh\` starts over.`)
 })
 

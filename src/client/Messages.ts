@@ -20,10 +20,12 @@ import { randomBytes } from "../crypto/index.ts"
 import type { Api } from "../tl/index.ts"
 import { Client } from "./Client.ts"
 import type { ClientError } from "./errors.ts"
+import { type CallbackDataTooLong, check as checkMarkup } from "./Keyboard.ts"
 import { editedMessage, forwardedMessages, sentMessage, type Found } from "./messages/answers.ts"
 import { formatText, type ParseMode } from "./messages/format.ts"
+import { inputEntities } from "./messages/inputEntities.ts"
 import { UnexpectedAnswer } from "./messages/UnexpectedAnswer.ts"
-import { inputChannelOf, inputUserOf, peerOfInput, samePeer } from "./peers/inputPeers.ts"
+import { inputChannelOf, peerOfInput, samePeer } from "./peers/inputPeers.ts"
 import type { PeerNotFound } from "./peers/PeerNotFound.ts"
 import type { PeerRef } from "./peers/ref.ts"
 import { resolveRef } from "./peers/resolve.ts"
@@ -48,6 +50,8 @@ export interface SendOptions {
   readonly noWebpage?: boolean | undefined
   /** Explicit entities (offsets in UTF-16 code units); `text` is then sent as is. */
   readonly entities?: ReadonlyArray<Api.MessageEntity> | undefined
+  /** A keyboard (bots): `Keyboard.inline(...)`, `Keyboard.reply(...)`, `Keyboard.remove()`, `Keyboard.forceReply()`. */
+  readonly replyMarkup?: Api.ReplyMarkup | undefined
 }
 
 /**
@@ -60,6 +64,8 @@ export interface EditOptions {
   readonly parseMode?: ParseMode | undefined
   readonly noWebpage?: boolean | undefined
   readonly entities?: ReadonlyArray<Api.MessageEntity> | undefined
+  /** The new inline keyboard (bots). Without it an inline keyboard is removed, as Telegram does. */
+  readonly replyMarkup?: Api.ReplyMarkup | undefined
 }
 
 /**
@@ -123,21 +129,6 @@ const chatPeer = Effect.fnUntraced(function*(input: Api.InputPeer) {
   return peerOfInput(input, self) ?? { _tag: "peerUser", user_id: 0n } as const
 })
 
-/** Entities as the server takes them: mentions by id need the user's InputUser. */
-const inputEntities = Effect.fnUntraced(function*(entities: ReadonlyArray<Api.MessageEntity>) {
-  const out: Array<Api.MessageEntity> = []
-  for (const e of entities) {
-    if (e._tag !== "messageEntityMentionName") {
-      out.push(e)
-      continue
-    }
-    const user = inputUserOf(yield* resolveRef(e.user_id))
-    if (user === undefined) continue // not a user: dropped rather than refused by the server
-    out.push({ _tag: "inputMessageEntityMentionName", offset: e.offset, length: e.length, user_id: user })
-  }
-  return out
-})
-
 /** The message a found outcome stands for, fetching it by id when the answer did not carry it. */
 const materialize = (method: string, peer: Api.InputPeer, found: Found) =>
   Effect.gen(function*() {
@@ -162,9 +153,12 @@ export const send: (
   to: PeerRef,
   text: string,
   options?: SendOptions
-) => Effect.Effect<Api.Message, PeerNotFound | UnexpectedAnswer | ClientError, Client> = Effect.fn("Messages.send")(
+) => Effect.Effect<Api.Message, PeerNotFound | UnexpectedAnswer | CallbackDataTooLong | ClientError, Client> = Effect.fn(
+  "Messages.send"
+)(
   function*(to: PeerRef, text: string, options: SendOptions = {}) {
     const client = yield* Client
+    if (options.replyMarkup !== undefined) yield* checkMarkup(options.replyMarkup)
     const peer = yield* resolveRef(to)
     const formatted = formatText(text, options.parseMode ?? "markdown", options.entities)
     const entities = yield* inputEntities(formatted.entities)
@@ -177,6 +171,7 @@ export const send: (
       ...(options.replyTo !== undefined ? { reply_to: { _tag: "inputReplyToMessage", reply_to_msg_id: options.replyTo } } : {}),
       message: formatted.text,
       random_id: id,
+      ...(options.replyMarkup !== undefined ? { reply_markup: options.replyMarkup } : {}),
       ...(entities.length > 0 ? { entities } : {})
     })
     const found = sentMessage(answer, {
@@ -186,7 +181,8 @@ export const send: (
       entities: formatted.entities,
       randomId: id,
       replyTo: options.replyTo,
-      silent: options.silent
+      silent: options.silent,
+      replyMarkup: options.replyMarkup
     })
     return yield* materialize("messages.sendMessage", peer, found)
   }
@@ -203,9 +199,12 @@ export const edit: (
   id: number,
   text: string,
   options?: EditOptions
-) => Effect.Effect<Api.Message, PeerNotFound | UnexpectedAnswer | ClientError, Client> = Effect.fn("Messages.edit")(
+) => Effect.Effect<Api.Message, PeerNotFound | UnexpectedAnswer | CallbackDataTooLong | ClientError, Client> = Effect.fn(
+  "Messages.edit"
+)(
   function*(peer: PeerRef, id: number, text: string, options: EditOptions = {}) {
     const client = yield* Client
+    if (options.replyMarkup !== undefined) yield* checkMarkup(options.replyMarkup)
     const input = yield* resolveRef(peer)
     const formatted = formatText(text, options.parseMode ?? "markdown", options.entities)
     const entities = yield* inputEntities(formatted.entities)
@@ -215,12 +214,40 @@ export const edit: (
       peer: input,
       id,
       message: formatted.text,
+      ...(options.replyMarkup !== undefined ? { reply_markup: options.replyMarkup } : {}),
       entities
     })
     const message = editedMessage(answer, yield* chatPeer(input), id)
     return yield* materialize("messages.editMessage", input, message === undefined ? { _tag: "Id", id } : { _tag: "Message", message })
   }
 )
+
+/**
+ * Replaces the inline keyboard of message `id` of chat `peer`, keeping its text (`undefined`
+ * removes the keyboard); returns the edited message. For bots: `Keyboard.inline(...)`.
+ *
+ * @since 0.1.0
+ * @category sending
+ */
+export const editReplyMarkup: (
+  peer: PeerRef,
+  id: number,
+  markup: Api.ReplyMarkup | undefined
+) => Effect.Effect<Api.Message, PeerNotFound | UnexpectedAnswer | CallbackDataTooLong | ClientError, Client> = Effect.fn(
+  "Messages.editReplyMarkup"
+)(function*(peer: PeerRef, id: number, markup: Api.ReplyMarkup | undefined) {
+  const client = yield* Client
+  yield* checkMarkup(markup)
+  const input = yield* resolveRef(peer)
+  const answer = yield* client.invoke({
+    _tag: "messages.editMessage",
+    peer: input,
+    id,
+    ...(markup !== undefined ? { reply_markup: markup } : {})
+  })
+  const message = editedMessage(answer, yield* chatPeer(input), id)
+  return yield* materialize("messages.editMessage", input, message === undefined ? { _tag: "Id", id } : { _tag: "Message", message })
+})
 
 /**
  * Deletes messages `ids` of chat `peer` (in channels for everyone; elsewhere for everyone with

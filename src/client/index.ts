@@ -1,7 +1,7 @@
 /**
  * `effect-mtproto`: the Client service, its layers and errors, the TL types (`Api`), the
  * session storage layers, and the module functions over the Client (`Peers`, `Messages`,
- * `Dialogs`).
+ * `Dialogs`, `Bot`) with the keyboards they send (`Keyboard`, `Button`).
  *
  * @module
  */
@@ -18,5 +18,12 @@ export * as Peers from "./Peers.ts"
 export * as Messages from "./Messages.ts"
 /** The dialog list as a Stream (needs `Client`). */
 export * as Dialogs from "./Dialogs.ts"
+/** A bot framework on the update stream: typed events, the runner, commands, callback and inline answers (needs `Client`). */
+export * as Bot from "./Bot.ts"
+/** Reply markups as data: inline and reply keyboards, remove, force reply. */
+export * as Keyboard from "./Keyboard.ts"
+/** The buttons of a keyboard. */
+export * as Button from "./Button.ts"
+export { CallbackDataTooLong } from "./Keyboard.ts"
 export { PeerNotFound } from "./peers/PeerNotFound.ts"
 export { UnexpectedAnswer } from "./messages/UnexpectedAnswer.ts"

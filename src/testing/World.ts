@@ -22,6 +22,7 @@ import { bigIntToBytes, randomBytes, type RandomBytes, srpVerifier, TELEGRAM_DH_
 import { makeMessaging, type WorldMessaging } from "./world/Messaging.ts"
 import { makeStore } from "./world/Store.ts"
 import { makeLoginTokens, type WorldLoginTokens } from "./world/LoginTokens.ts"
+import { makeBots, type WorldBots } from "./world/Bots.ts"
 
 /**
  * A 2FA password as the server keeps it: the SRP verifier and the salts, never the password.
@@ -165,7 +166,7 @@ export interface WorldDc {
  * @since 0.1.0
  * @category models
  */
-export interface World extends WorldMessaging, WorldLoginTokens {
+export interface World extends WorldMessaging, WorldLoginTokens, WorldBots {
   /** Users (and bots) by id. */
   readonly users: Map<bigint, WorldUser>
   /** Bot user ids by token. */
@@ -182,6 +183,8 @@ export interface World extends WorldMessaging, WorldLoginTokens {
   readonly dcs: Map<number, WorldDc>
   /** Seconds a login code stays valid (default 300); settable. */
   codeLifetimeSeconds: number
+  /** Seconds a button press or inline query waits for the bot's answer (default 10); settable. */
+  botResponseTimeoutSeconds: number
   /** Adds (or replaces) a user and returns it. Computes the SRP verifier (~100 ms) when given a password. */
   readonly addUser: (user: NewUser) => WorldUser
   /** Adds a bot that logs in with `token`; returns its user. */
@@ -217,6 +220,8 @@ export interface WorldOptions {
   readonly codeLifetimeSeconds?: number | undefined
   /** Seconds a QR login token stays valid (default 30). */
   readonly loginTokenLifetimeSeconds?: number | undefined
+  /** Seconds a button press or inline query waits for the bot's answer (default 10). */
+  readonly botResponseTimeoutSeconds?: number | undefined
   /** Randomness source (default: the crypto module's); pin it for reproducible codes. */
   readonly randomBytes?: RandomBytes | undefined
 }
@@ -245,6 +250,7 @@ export const makeWorld = (options: WorldOptions = {}): World => {
   const codes = new Map<string, PendingCode>()
   const listeners = new Set<(phone: string, code: string) => void>()
   let nextUserId = 1_000_000n
+  const store = makeStore(users)
 
   const addUser = (user: NewUser): WorldUser => {
     const id = user.id ?? nextUserId++
@@ -331,7 +337,9 @@ export const makeWorld = (options: WorldOptions = {}): World => {
     },
     randomBytes: random,
     loginTokenLifetimeSeconds: options.loginTokenLifetimeSeconds ?? 30,
-    ...makeMessaging(makeStore(users), random),
+    botResponseTimeoutSeconds: options.botResponseTimeoutSeconds ?? 10,
+    ...makeMessaging(store, random),
+    ...makeBots(store, random, () => world.botResponseTimeoutSeconds),
     ...makeLoginTokens(users, random, () => world.loginTokenLifetimeSeconds)
   }
   return world

@@ -5,7 +5,7 @@
  * dispatching, so a handler sees the bare method (`help.getConfig`). The defaults answer
  * `help.*`, the login flows (`handlers/auth.ts`) and the messaging methods over the World's
  * message store (`handlers/messages.ts`, `channels.ts`, `contacts.ts`, `users.ts`,
- * `account.ts`, `updates.ts`); users add their own through
+ * `account.ts`, `updates.ts`) and the bot methods (`handlers/bots.ts`); users add their own through
  * `TestDc.make({ handlers })` or `dc.addHandlers`.
  *
  * @since 0.1.0
@@ -14,6 +14,7 @@ import * as Effect from "effect/Effect"
 import type { Api } from "../tl/index.ts"
 import { accountHandlers } from "./handlers/account.ts"
 import { authHandlers } from "./handlers/auth.ts"
+import { botsHandlers } from "./handlers/bots.ts"
 import { channelsHandlers } from "./handlers/channels.ts"
 import { contactsHandlers } from "./handlers/contacts.ts"
 import type { HandlerContext, Handlers } from "./handlers/core.ts"
@@ -103,6 +104,7 @@ export const defaultHandlers: Handlers = {
   ...usersHandlers,
   ...accountHandlers,
   ...updatesHandlers,
+  ...botsHandlers,
   "help.getConfig": (_request, ctx) =>
     Effect.sync(() => makeConfig(ctx, [...ctx.world.dcs.values()].sort((a, b) => a.id - b.id))),
   "help.getNearestDc": (_request, ctx) =>

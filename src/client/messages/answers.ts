@@ -33,6 +33,7 @@ export interface Sent {
   readonly randomId: bigint
   readonly replyTo?: number | undefined
   readonly silent?: boolean | undefined
+  readonly replyMarkup?: Api.ReplyMarkup | undefined
 }
 
 /**
@@ -80,6 +81,7 @@ export const sentMessage = (answer: Api.Updates, sent: Sent): Found => {
         date: answer.date,
         message: sent.text,
         ...(answer.media !== undefined ? { media: answer.media } : {}),
+        ...(sent.replyMarkup !== undefined ? { reply_markup: sent.replyMarkup } : {}),
         // The server's entities win: it may have found links the client did not mark.
         ...((answer.entities ?? sent.entities).length > 0 ? { entities: answer.entities ?? sent.entities } : {}),
         ...(answer.ttl_period !== undefined ? { ttl_period: answer.ttl_period } : {})

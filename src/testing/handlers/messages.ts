@@ -65,7 +65,8 @@ export const messagesHandlers: Handlers = {
       sendMessage(store, me, resolveInputPeer(store, me, request.peer), request.message, {
         entities: request.entities,
         replyToId: replyToId(request.reply_to),
-        silent: request.silent
+        silent: request.silent,
+        replyMarkup: request.reply_markup
       }, request.random_id, now, origin).answer),
 
   "messages.sendMedia": (request, ctx) =>
@@ -75,7 +76,8 @@ export const messagesHandlers: Handlers = {
         entities: request.entities,
         replyToId: replyToId(request.reply_to),
         silent: request.silent,
-        media: mediaOf(store, request.media, ctx.world.randomBytes)
+        media: mediaOf(store, request.media, ctx.world.randomBytes),
+        replyMarkup: request.reply_markup
       }, request.random_id, now, origin).answer
     }),
 
@@ -83,7 +85,11 @@ export const messagesHandlers: Handlers = {
     asUser(ctx, ({ me, store, origin, now }) => {
       if (request.media !== undefined) return fail(400, "MEDIA_NEW_INVALID")
       const peer = resolveInputPeer(store, me, request.peer)
-      return editMessage(store, me, peer, request.id, { text: request.message, entities: request.entities }, now, origin).answer
+      return editMessage(store, me, peer, request.id, {
+        text: request.message,
+        entities: request.entities,
+        replyMarkup: { value: request.reply_markup }
+      }, now, origin).answer
     }),
 
   "messages.deleteMessages": (request, ctx) =>

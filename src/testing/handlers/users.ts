@@ -5,6 +5,7 @@
  * @since 0.1.0
  */
 import type { Api } from "../../tl/index.ts"
+import { botCommands, defaultCommandsKey } from "../world/actions/bots.ts"
 import { resolveInputUser } from "../world/inputs.ts"
 import { renderUser } from "../world/render.ts"
 import { asUser } from "./acting.ts"
@@ -41,7 +42,16 @@ export const usersHandlers: Handlers = {
           id: user.id,
           settings: { _tag: "peerSettings" },
           notify_settings: { _tag: "peerNotifySettings" },
-          ...(user.bot === true ? { bot_info: { _tag: "botInfo", user_id: user.id, description: "" } } : {}),
+          ...(user.bot === true
+            ? {
+              bot_info: {
+                _tag: "botInfo",
+                user_id: user.id,
+                description: "",
+                commands: [...botCommands(ctx.world.bots, user.id, defaultCommandsKey())]
+              }
+            }
+            : {}),
           common_chats_count: user.id === me.id ? 0 : common
         },
         chats: [],

@@ -67,7 +67,11 @@ export interface WorldMessaging {
     peer: PeerRef,
     id: number,
     text: string,
-    options?: { readonly entities?: ReadonlyArray<Api.MessageEntity> | undefined }
+    options?: {
+      readonly entities?: ReadonlyArray<Api.MessageEntity> | undefined
+      /** A bot's new inline keyboard (absent: unchanged). */
+      readonly replyMarkup?: Api.ReplyMarkup | undefined
+    }
   ) => Effect.Effect<Api.Message, RpcFailure>
   /** `by` deletes messages of chat `peer` (for everyone with `revoke`; channels always); how many of `by`'s went. */
   readonly deleteMessages: (
@@ -111,10 +115,11 @@ export interface WorldMessaging {
 }
 
 /** Runs a World action (which throws RpcFailure on refusal) at the Clock's time. */
-const act = <A>(f: (date: number) => A): Effect.Effect<A, RpcFailure> =>
+export const act = <A>(f: (date: number) => A): Effect.Effect<A, RpcFailure> =>
   Effect.flatMap(Clock.currentTimeMillis, (ms) => attempt(() => f(Math.floor(ms / 1000))))
 
-const randomLong = (random: RandomBytes): bigint => {
+/** A random 64-bit id from the World's randomness. */
+export const randomLong = (random: RandomBytes): bigint => {
   const b = random(8)
   return new DataView(b.buffer, b.byteOffset, 8).getBigInt64(0, true)
 }
@@ -149,7 +154,12 @@ export const makeMessaging = (store: MessageStore, random: RandomBytes): WorldMe
         sendMessage(store, user(from), peerOf(to), text, options, options.randomId ?? randomLong(random), date, fromWorld).messages[0]!
       ),
     editMessage: (by, peer, id, text, options = {}) =>
-      act((date) => editMessage(store, user(by), peerOf(peer), id, { text, entities: options.entities }, date, fromWorld).message),
+      act((date) =>
+        editMessage(store, user(by), peerOf(peer), id, {
+          text,
+          entities: options.entities,
+          ...(options.replyMarkup !== undefined ? { replyMarkup: { value: options.replyMarkup } } : {})
+        }, date, fromWorld).message),
     deleteMessages: (by, peer, ids, options = {}) =>
       act((date) => {
         const target = peerOf(peer)

@@ -39,4 +39,6 @@ export interface StoredMessage {
   pinned: boolean
   /** Shared by every copy of one message; unique in the World. */
   readonly globalId: number
+  /** The keyboard a bot sent with it (an inline keyboard changes with edits). */
+  replyMarkup: Api.ReplyMarkup | undefined
 }

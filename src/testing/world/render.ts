@@ -144,6 +144,7 @@ export const renderMessage = (msg: StoredMessage, viewer: bigint | undefined): A
     ...(msg.fwdFrom !== undefined ? { fwd_from: msg.fwdFrom } : {}),
     message: msg.text,
     ...(msg.media !== undefined ? { media: msg.media } : {}),
+    ...(msg.replyMarkup !== undefined ? { reply_markup: msg.replyMarkup } : {}),
     ...(msg.entities.length > 0 ? { entities: msg.entities } : {}),
     ...(msg.editDate !== undefined ? { edit_date: msg.editDate } : {})
   }
@@ -209,7 +210,10 @@ export class Refs {
       case "updatePinnedChannelMessages":
         return this.channel(u.channel_id)
       case "updateUserName":
+      case "updateBotInlineQuery":
         return this.user(u.user_id)
+      case "updateBotCallbackQuery":
+        return this.user(u.user_id).peer(u.peer)
       case "updateFolderPeers":
         for (const f of u.folder_peers) this.peer(f.peer)
         return this

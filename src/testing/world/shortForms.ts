@@ -11,7 +11,11 @@ import { boxOf, type MessageStore } from "./Store.ts"
 
 /** The `Updates` that tells `viewer` about one new message (`update` is the viewer's updateNewMessage). */
 export const newMessageUpdates = (store: MessageStore, viewer: bigint, update: Api.Update, date: number): Api.Updates => {
-  if (update._tag === "updateNewMessage" && update.message._tag === "message" && update.message.media === undefined) {
+  // The short forms carry neither media nor a keyboard.
+  if (
+    update._tag === "updateNewMessage" && update.message._tag === "message" && update.message.media === undefined &&
+    update.message.reply_markup === undefined
+  ) {
     const m = update.message
     const refs = new Refs().message(m)
     const box = boxOf(store, viewer)

@@ -12,6 +12,7 @@ import type { WorldPeer } from "../peers.ts"
 import { renderMessage } from "../render.ts"
 import { boxOf, fail, type MessageStore, type Origin } from "../Store.ts"
 import type { StoredMessage } from "../StoredMessage.ts"
+import { acceptedMarkup, sameMarkup } from "../markup.ts"
 import { checkText, sameEntities } from "../text.ts"
 import { addUpdates, announce } from "./announce.ts"
 
@@ -24,6 +25,18 @@ import { addUpdates, announce } from "./announce.ts"
 export interface EditParams {
   readonly text?: string | undefined
   readonly entities?: ReadonlyArray<Api.MessageEntity> | undefined
+  /**
+   * The inline keyboard after the edit, as `messages.editMessage` sets it: `value` undefined
+   * removes an inline keyboard (as Telegram does when an edit carries none). Absent: unchanged.
+   */
+  readonly replyMarkup?: { readonly value: Api.ReplyMarkup | undefined } | undefined
+}
+
+/** The keyboard after an edit: only inline keyboards are set or removed; others stay. */
+const editedMarkup = (editor: WorldUser, current: Api.ReplyMarkup | undefined, next: Api.ReplyMarkup | undefined) => {
+  if (next !== undefined && next._tag !== "replyInlineMarkup") return fail(400, "REPLY_MARKUP_INVALID")
+  if (next === undefined) return current?._tag === "replyInlineMarkup" ? undefined : current
+  return acceptedMarkup(editor, next) ?? current
 }
 
 /**
@@ -53,11 +66,15 @@ export const editMessage = (
   const entities = params.text === undefined && params.entities === undefined
     ? msg.entities
     : checkText(store, editor, text, params.entities, msg.media !== undefined)
-  if (text === msg.text && sameEntities(entities, msg.entities)) return fail(400, "MESSAGE_NOT_MODIFIED")
+  const replyMarkup = params.replyMarkup === undefined ? msg.replyMarkup : editedMarkup(editor, msg.replyMarkup, params.replyMarkup.value)
+  if (text === msg.text && sameEntities(entities, msg.entities) && sameMarkup(replyMarkup, msg.replyMarkup)) {
+    return fail(400, "MESSAGE_NOT_MODIFIED")
+  }
 
   const apply = (m: StoredMessage) => {
     m.text = text
     m.entities = entities
+    m.replyMarkup = replyMarkup
     m.editDate = date
   }
   const perUser = new Map<bigint, Array<Api.Update>>()

@@ -29,6 +29,8 @@ export interface Draft {
   readonly replyToId?: number | undefined
   readonly fwdFrom?: Api.MessageFwdHeader | undefined
   readonly silent?: boolean | undefined
+  /** A bot's keyboard (checked by the caller). */
+  readonly replyMarkup?: Api.ReplyMarkup | undefined
 }
 
 /**
@@ -101,7 +103,8 @@ const postToChannel = (store: MessageStore, author: bigint, channel: WorldChanne
       silent: d.silent === true,
       post: channel.broadcast,
       pinned: false,
-      globalId: store.nextGlobalId++
+      globalId: store.nextGlobalId++,
+      replyMarkup: d.replyMarkup
     }
     channel.messages.set(msg.id, msg)
     channel.ids.push(msg.id)
@@ -154,7 +157,8 @@ export const post = (store: MessageStore, author: WorldUser, dest: WorldPeer, dr
         silent: d.silent === true,
         post: false,
         pinned: false,
-        globalId
+        globalId,
+        replyMarkup: d.replyMarkup
       }
       box.messages.set(msg.id, msg)
       const key = peerKey(peer)

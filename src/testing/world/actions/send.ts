@@ -18,6 +18,7 @@ import { renderMessage, updatesFor } from "../render.ts"
 import { newMessageUpdates } from "../shortForms.ts"
 import { boxOf, deliver, fail, type MessageStore, type Origin } from "../Store.ts"
 import type { StoredMessage } from "../StoredMessage.ts"
+import { acceptedMarkup } from "../markup.ts"
 import { checkText } from "../text.ts"
 import { rememberSent, type SentRecord } from "../UserBox.ts"
 import { checkCanPost, type Draft, post, type Posted } from "./post.ts"
@@ -37,6 +38,8 @@ export interface SendOptions {
   readonly randomId?: bigint | undefined
   /** A media message (`text` is then its caption and may be empty). */
   readonly media?: Api.MessageMedia | undefined
+  /** A keyboard: kept for bots (checked as Telegram does), dropped for users. */
+  readonly replyMarkup?: Api.ReplyMarkup | undefined
 }
 
 /**
@@ -95,7 +98,8 @@ export const sendMessage = (
     entities,
     media: options.media,
     replyToId: options.replyToId,
-    silent: options.silent
+    silent: options.silent,
+    replyMarkup: acceptedMarkup(sender, options.replyMarkup)
   }], date)
   const mine = posted.perUser.get(sender.id)![0]! as Api.updateNewMessage | Api.updateNewChannelMessage
   const message = posted.sent[0]!
