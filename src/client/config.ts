@@ -7,6 +7,7 @@ import type * as Redacted from "effect/Redacted"
 import type * as Schedule from "effect/Schedule"
 import type { RsaPublicKey } from "../crypto/index.ts"
 import type { ClientError } from "./errors.ts"
+import type { UpdatesOptions } from "./updates/UpdatesEngine.ts"
 
 /** Where a DC listens. */
 export interface DcAddress {
@@ -73,6 +74,8 @@ export interface ClientConfig {
    * with `auth.bindTempAuthKey` and renewed before it expires; temporary keys are never stored.
    */
   readonly pfs?: boolean | { readonly lifetime?: Duration.DurationInput | undefined } | undefined
+  /** The update stream: gap timeout, buffer size, difference limits (see `UpdatesOptions`). */
+  readonly updates?: UpdatesOptions | undefined
 }
 
 /**
