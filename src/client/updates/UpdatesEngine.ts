@@ -37,7 +37,7 @@ import type { AnyObject, Api, TlMethod } from "../../tl/index.ts"
 import type { ClientError } from "../errors.ts"
 import type { KnownPeers } from "../peers/KnownPeers.ts"
 import { ConsumedState, checkpointsOf } from "./checkpoints.ts"
-import { channelsTouched, isUpdates, resultAffected, resultUpdates } from "./feed.ts"
+import { channelsTouched, isUpdates, resultAffected, resultChannelPts, resultUpdates } from "./feed.ts"
 import { type ChannelFailure, channelDifferenceRequest, type Fetch, type Step, UpdateMachine } from "./UpdateMachine.ts"
 
 /**
@@ -110,6 +110,7 @@ type Input =
   | { readonly _tag: "Start" }
   | { readonly _tag: "Updates"; readonly updates: Api.Updates }
   | { readonly _tag: "Affected"; readonly pts: number; readonly pts_count: number; readonly channelId: bigint | undefined }
+  | { readonly _tag: "ChannelPts"; readonly channels: ReadonlyArray<readonly [bigint, number]> }
   | { readonly _tag: "Overflow" }
   | { readonly _tag: "Resync" }
   | { readonly _tag: "Tick" }
@@ -436,6 +437,8 @@ export const make = (deps: UpdatesEngineDeps): Effect.Effect<UpdatesEngine, neve
               return [machine.processUpdates(input.updates, t)]
             case "Affected":
               return [machine.processAffected(input, t, input.channelId)]
+            case "ChannelPts":
+              return input.channels.map(([id, pts]) => machine.setChannelPts(id, pts))
             case "Overflow": {
               r.overflowed = false
               const steps = [machine.requestDifference(t)]
@@ -630,7 +633,12 @@ export const make = (deps: UpdatesEngineDeps): Effect.Effect<UpdatesEngine, neve
         return
       }
       const affected = resultAffected(method, result)
-      if (affected !== undefined && !r.inbox.offerCounted({ _tag: "Affected", ...affected })) overflow(r, undefined)
+      if (affected !== undefined) {
+        if (!r.inbox.offerCounted({ _tag: "Affected", ...affected })) overflow(r, undefined)
+        return
+      }
+      const channels = resultChannelPts(result)
+      if (channels.length > 0) r.inbox.offer({ _tag: "ChannelPts", channels })
     }
 
     const homeChanged = (dcId: number) => {

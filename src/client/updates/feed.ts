@@ -95,6 +95,29 @@ const requestChannel = (method: TlMethod): bigint | undefined => {
   return undefined
 }
 
+/**
+ * The channel pts a call's result reports (`messages.dialogs`/`dialogsSlice`/`peerDialogs`,
+ * `messages.chatFull` of a channel): where the machine can start following those channels.
+ *
+ * @since 0.1.0
+ * @category getters
+ */
+export const resultChannelPts = (result: unknown): ReadonlyArray<readonly [bigint, number]> => {
+  const tag = tagOf(result)
+  if (tag === "messages.dialogs" || tag === "messages.dialogsSlice" || tag === "messages.peerDialogs") {
+    const out: Array<readonly [bigint, number]> = []
+    for (const d of (result as Api.messages.dialogs).dialogs) {
+      if (d._tag === "dialog" && d.pts !== undefined && d.peer._tag === "peerChannel") out.push([d.peer.channel_id, d.pts])
+    }
+    return out
+  }
+  if (tag === "messages.chatFull") {
+    const full = (result as Api.messages.chatFull).full_chat
+    if (full._tag === "channelFull" && full.pts !== undefined) return [[full.id, full.pts]]
+  }
+  return []
+}
+
 /** The updates an `Updates` object holds (none for `updatesTooLong` and the short forms). */
 const innerUpdates = (updates: Api.Updates): ReadonlyArray<Api.Update> => {
   switch (updates._tag) {
