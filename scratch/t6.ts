@@ -1,0 +1,3 @@
+import { run } from "../bench/updates.ts"
+run().then(() => console.log("done"))
+setInterval(() => {}, 1000)
