@@ -145,6 +145,9 @@ const isFatal = (e: ClientError): boolean =>
   e._tag === "SessionRevoked" || e._tag === "AuthKeyUnregistered" || e._tag === "AuthKeyDuplicated" ||
   e._tag === "UserDeactivated"
 
+/** getChannelDifference calls in flight at once. */
+const CHANNEL_FETCHES = 8
+
 /** A channel whose difference cannot be fetched (left, banned, gone): it is no longer followed. */
 const CHANNEL_GONE = new Set(["CHANNEL_PRIVATE", "CHANNEL_INVALID", "CHANNEL_PUBLIC_GROUP_NA", "USER_BANNED_IN_CHANNEL"])
 
@@ -333,6 +336,9 @@ export const make = (deps: UpdatesEngineDeps): Effect.Effect<UpdatesEngine, neve
       Effect.gen(function*() {
         const fetchers = yield* FiberSet.make<void, never>()
         const forkFetch = yield* FiberSet.runtime(fetchers)<never>()
+        // A session that follows many channels asks for all their differences at the start: a
+        // few at a time, not a burst the server answers with FLOOD_WAIT.
+        const channelPermits = yield* Effect.makeSemaphore(CHANNEL_FETCHES)
         const timer = yield* FiberHandle.make<void, never>()
         const runTimer = yield* FiberHandle.runtime(timer)<never>()
         let timerAt = Infinity
@@ -371,7 +377,8 @@ export const make = (deps: UpdatesEngineDeps): Effect.Effect<UpdatesEngine, neve
           const askedBy = gen
           const loggedIn = user !== undefined
           if (!loggedIn) return // no state before login: the login's getState starts it
-          forkFetch(runFetch(fetch).pipe(
+          const call = fetch._tag === "GetChannelDifference" ? channelPermits.withPermits(1)(runFetch(fetch)) : runFetch(fetch)
+          forkFetch(call.pipe(
             Effect.matchCause({
               onSuccess: (input) => r.inbox.offer(input(askedBy)),
               onFailure: (cause) => {
