@@ -38,7 +38,9 @@ import type { ClientError } from "../errors.ts"
 import type { KnownPeers } from "../peers/KnownPeers.ts"
 import { ConsumedState, checkpointsOf } from "./checkpoints.ts"
 import { channelsTouched, isUpdates, resultAffected, resultChannelPts, resultUpdates } from "./feed.ts"
-import { type ChannelFailure, channelDifferenceRequest, type Fetch, type Step, UpdateMachine } from "./UpdateMachine.ts"
+import { type FetchAnswer, fetchFailure, runFetch } from "./fetches.ts"
+import { Inbox, Signal } from "./inbox.ts"
+import { type ChannelFailure, type Fetch, type Step, UpdateMachine } from "./UpdateMachine.ts"
 
 /**
  * Tuning of the update stream (`ClientConfig.updates`).
@@ -114,9 +116,7 @@ type Input =
   | { readonly _tag: "Overflow" }
   | { readonly _tag: "Resync" }
   | { readonly _tag: "Tick" }
-  | { readonly _tag: "State"; readonly gen: number; readonly state: Api.updates.State }
-  | { readonly _tag: "Difference"; readonly gen: number; readonly difference: Api.updates.Difference }
-  | { readonly _tag: "ChannelDifference"; readonly gen: number; readonly channelId: bigint; readonly difference: Api.updates.ChannelDifference }
+  | { readonly _tag: "Answer"; readonly gen: number; readonly answer: FetchAnswer }
   | { readonly _tag: "FetchFailed"; readonly gen: number; readonly channelId: bigint | undefined; readonly reason: ChannelFailure }
   | { readonly _tag: "Fatal"; readonly cause: Cause.Cause<ClientError> }
   | { readonly _tag: "LoggedIn"; readonly state: Api.updates.State; readonly user: SessionData["user"] }
@@ -140,16 +140,8 @@ const dropped = Metric.counter("mtproto_updates_dropped_total", {
 const millis = (d: Duration.DurationInput | undefined): number | undefined =>
   d === undefined ? undefined : Duration.toMillis(Duration.decode(d))
 
-/** Errors that end the update stream: the session is gone, retrying cannot help. */
-const isFatal = (e: ClientError): boolean =>
-  e._tag === "SessionRevoked" || e._tag === "AuthKeyUnregistered" || e._tag === "AuthKeyDuplicated" ||
-  e._tag === "UserDeactivated"
-
 /** getChannelDifference calls in flight at once. */
 const CHANNEL_FETCHES = 8
-
-/** A channel whose difference cannot be fetched (left, banned, gone): it is no longer followed. */
-const CHANNEL_GONE = new Set(["CHANNEL_PRIVATE", "CHANNEL_INVALID", "CHANNEL_PUBLIC_GROUP_NA", "USER_BANNED_IN_CHANNEL"])
 
 const toUpdateState = (s: Api.updates.State, channels?: ReadonlyMap<bigint, number>): UpdateState => ({
   pts: s.pts,
@@ -158,81 +150,6 @@ const toUpdateState = (s: Api.updates.State, channels?: ReadonlyMap<bigint, numb
   seq: s.seq,
   channels: new Map(channels ?? [])
 })
-
-/**
- * Inputs waiting for the engine fiber. Pushes and call results count against `capacity` (past
- * it they are refused); the engine's own inputs (fetch answers, ticks) are few and always taken.
- * Plain mutable state: offered from the Sender's reader and other fibers, taken by the engine.
- */
-class Inbox {
-  private items: Array<Input> = []
-  private counted = 0
-  private waiter: (() => void) | undefined
-  private readonly capacity: number
-
-  constructor(capacity: number) {
-    this.capacity = capacity
-  }
-
-  offer(input: Input): void {
-    this.items.push(input)
-    const wake = this.waiter
-    if (wake !== undefined) {
-      this.waiter = undefined
-      wake()
-    }
-  }
-
-  /** Offers a push or result; false when the inbox is full. */
-  offerCounted(input: Input): boolean {
-    if (this.counted >= this.capacity) return false
-    this.counted++
-    this.offer(input)
-    return true
-  }
-
-  /** Everything waiting (at least one input). */
-  readonly take: Effect.Effect<Array<Input>> = Effect.suspend(() =>
-    this.items.length > 0 ? Effect.succeed(this.drain()) : Effect.async<Array<Input>>((resume) => {
-      this.waiter = () => resume(Effect.sync(() => this.drain()))
-      return Effect.sync(() => void (this.waiter = undefined))
-    })
-  )
-
-  private drain(): Array<Input> {
-    const out = this.items
-    this.items = []
-    this.counted = 0
-    return out
-  }
-}
-
-/** A wake-up that is not lost when nobody waits yet (the next wait returns at once). */
-class Signal {
-  private waiter: (() => void) | undefined
-  private pending = false
-
-  notify(): void {
-    const wake = this.waiter
-    if (wake === undefined) {
-      this.pending = true
-      return
-    }
-    this.waiter = undefined
-    wake()
-  }
-
-  readonly wait: Effect.Effect<void> = Effect.suspend(() => {
-    if (this.pending) {
-      this.pending = false
-      return Effect.void
-    }
-    return Effect.async<void>((resume) => {
-      this.waiter = () => resume(Effect.void)
-      return Effect.sync(() => void (this.waiter = undefined))
-    })
-  })
-}
 
 /**
  * Builds the engine in the Client's scope. Nothing runs until the first subscription.
@@ -255,7 +172,7 @@ export const make = (deps: UpdatesEngineDeps): Effect.Effect<UpdatesEngine, neve
     interface Run {
       readonly scope: Scope.CloseableScope
       readonly hub: PubSub.PubSub<Item>
-      readonly inbox: Inbox
+      readonly inbox: Inbox<Input>
       readonly slots: Set<Slot>
       readonly consumed: ConsumedState
       /** Saves the consumed state when it moved (one save at a time, the latest state wins). */
@@ -296,7 +213,7 @@ export const make = (deps: UpdatesEngineDeps): Effect.Effect<UpdatesEngine, neve
       const r: Run = {
         scope,
         hub,
-        inbox: new Inbox(bufferSize),
+        inbox: new Inbox<Input>(bufferSize),
         slots: new Set(),
         consumed,
         save,
@@ -377,20 +294,14 @@ export const make = (deps: UpdatesEngineDeps): Effect.Effect<UpdatesEngine, neve
           const askedBy = gen
           const loggedIn = user !== undefined
           if (!loggedIn) return // no state before login: the login's getState starts it
-          const call = fetch._tag === "GetChannelDifference" ? channelPermits.withPermits(1)(runFetch(fetch)) : runFetch(fetch)
-          forkFetch(call.pipe(
+          const call = runFetch(fetch, deps.invoke, peers)
+          forkFetch((fetch._tag === "GetChannelDifference" ? channelPermits.withPermits(1)(call) : call).pipe(
             Effect.matchCause({
-              onSuccess: (input) => r.inbox.offer(input(askedBy)),
+              onSuccess: (answer) => r.inbox.offer({ _tag: "Answer", gen: askedBy, answer }),
               onFailure: (cause) => {
-                const failure = Cause.failureOption(cause)
-                if (Option.isSome(failure) && !isFatal(failure.value)) {
-                  const e = failure.value
-                  const channelId = fetch._tag === "GetChannelDifference" ? fetch.channelId : undefined
-                  const gone = e._tag === "RpcError" && CHANNEL_GONE.has(e.message)
-                  r.inbox.offer({ _tag: "FetchFailed", gen: askedBy, channelId, reason: gone ? "Unavailable" : "Failed" })
-                } else if (!Cause.isInterruptedOnly(cause)) {
-                  r.inbox.offer({ _tag: "Fatal", cause })
-                }
+                const failure = fetchFailure(fetch, cause)
+                if (failure?._tag === "Failed") r.inbox.offer({ ...failure, _tag: "FetchFailed", gen: askedBy })
+                else if (failure?._tag === "Fatal") r.inbox.offer({ _tag: "Fatal", cause })
               }
             })
           ))
@@ -460,12 +371,17 @@ export const make = (deps: UpdatesEngineDeps): Effect.Effect<UpdatesEngine, neve
               return [machine.requestDifference(t)]
             case "Tick":
               return [machine.tick(t)]
-            case "State":
-              return input.gen === gen ? [machine.applyState(input.state, t)] : []
-            case "Difference":
-              return input.gen === gen ? [machine.applyDifference(input.difference, t)] : []
-            case "ChannelDifference":
-              return input.gen === gen ? [machine.applyChannelDifference(input.channelId, input.difference, t)] : []
+            case "Answer": {
+              if (input.gen !== gen) return [] // for a machine a login or log-out replaced
+              const a = input.answer
+              return [
+                a._tag === "State"
+                  ? machine.applyState(a.state, t)
+                  : a._tag === "Difference"
+                  ? machine.applyDifference(a.difference, t)
+                  : machine.applyChannelDifference(a.channelId, a.difference, t)
+              ]
+            }
             case "FetchFailed":
               if (input.gen !== gen) return []
               return [input.channelId === undefined ? machine.differenceFailed(t) : machine.channelDifferenceFailed(input.channelId, input.reason, t)]
@@ -513,48 +429,6 @@ export const make = (deps: UpdatesEngineDeps): Effect.Effect<UpdatesEngine, neve
           return Effect.zipRight(Effect.logError("the updates engine failed", cause), PubSub.publish(r.hub, { n: -1, end: cause }))
         })
       )
-
-    /** A fetch as an effect giving the input its answer makes (for the machine generation given). */
-    const runFetch = (fetch: Fetch): Effect.Effect<(gen: number) => Input, ClientError> => {
-      switch (fetch._tag) {
-        case "GetState":
-          return Effect.map(patient(deps.invoke({ _tag: "updates.getState" })), (state) => (gen) => ({
-            _tag: "State",
-            gen,
-            state: state as Api.updates.State
-          }))
-        case "GetDifference":
-          return Effect.map(patient(deps.invoke(fetch.request)), (difference) => (gen) => ({
-            _tag: "Difference",
-            gen,
-            difference: difference as Api.updates.Difference
-          }))
-        case "GetChannelDifference":
-          return Effect.flatMap(peers.get("channel", fetch.channelId), (entry) => {
-            const hash = Option.isSome(entry) && !entry.value.min ? entry.value.accessHash : undefined
-            const request = channelDifferenceRequest(fetch, hash === undefined
-              ? { _tag: "inputChannelEmpty" }
-              : { _tag: "inputChannel", channel_id: fetch.channelId, access_hash: hash })
-            return Effect.map(patient(deps.invoke(request)), (difference) => (gen) => ({
-              _tag: "ChannelDifference",
-              gen,
-              channelId: fetch.channelId,
-              difference: difference as Api.updates.ChannelDifference
-            }))
-          })
-      }
-    }
-
-    /** The Client's policy sleeps short FLOOD_WAITs; a longer one is slept here, never fatal. */
-    const patient = <A>(call: Effect.Effect<A, ClientError>): Effect.Effect<A, ClientError> =>
-      Effect.catchIf(call, (e) => e._tag === "FloodWait", (e) => {
-        const seconds = (e as { readonly seconds: number }).seconds
-        return Effect.logWarning("FLOOD_WAIT on an updates fetch: waiting").pipe(
-          Effect.annotateLogs({ seconds }),
-          Effect.zipRight(Effect.sleep(Duration.seconds(Math.max(1, seconds)))),
-          Effect.zipRight(Effect.suspend(() => patient(call)))
-        )
-      })
 
     /** Subscribes in the caller's scope. */
     const subscribe: Effect.Effect<Stream.Stream<Api.Update, ClientError>, never, Scope.Scope> = Effect.gen(function*() {
