@@ -1,3 +1,0 @@
-import { run } from "../bench/updates.ts"
-run().then(() => console.log("done"))
-setInterval(() => {}, 1000)
