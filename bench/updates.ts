@@ -11,12 +11,29 @@
  *   the total with the decoded updates themselves; and that past `maxHeld` the memory stays
  *   bounded (the held ones are dropped for a getDifference).
  *
- * The whole pipeline (TestDc push → decode → machine → stream) is measured with the Effect
- * shell, which is built on top of this core.
+ * - updates per second through the whole pipeline: a TestDc (in this process) pushes the World's
+ *   messages over TCP, the client decrypts and decodes them, the update machine orders them and
+ *   `client.updates` yields them; against the same pushes read as raw decoded objects from a
+ *   bare Sender (no machine, no stream semantics), measured in the same run: the ratio says what
+ *   the engine costs on top of the connection. The TestDc shares the process, so both rows carry
+ *   the server's work too.
  */
+import * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
+import * as Fiber from "effect/Fiber"
+import * as Layer from "effect/Layer"
+import * as Logger from "effect/Logger"
+import * as LogLevel from "effect/LogLevel"
+import * as Redacted from "effect/Redacted"
+import * as Stream from "effect/Stream"
+import { Client, type ClientShape } from "../src/client/index.ts"
 import { expandShortMessage } from "../src/client/updates/shortUpdates.ts"
 import { UpdateMachine } from "../src/client/updates/UpdateMachine.ts"
-import { type Api, deserialize, serialize } from "../src/tl/index.ts"
+import { createAuthKey, Sender } from "../src/mtproto/index.ts"
+import { layerMemory } from "../src/storage/index.ts"
+import * as TestDc from "../src/testing/index.ts"
+import { type Api, deserialize, LAYER, serialize } from "../src/tl/index.ts"
+import { layerNode, makeNode } from "../src/transport/index.ts"
 
 const N = 100_000
 const RUNS = 7
@@ -160,8 +177,85 @@ const heldRows = () => {
   if (machine.held + machine2.held < 0) console.log() // keep them alive until measured
 }
 
+const PIPELINE_N = 5000
+const PIPELINE_ROUNDS = 5
+
+/**
+ * Updates per second through TestDc → TCP → decode → machine → `client.updates`, and the same
+ * pushes through a bare Sender. Each side has a TestDc of its own (in this process), which
+ * pushes the same prebuilt `updateShortMessage`s (consecutive pts) with `faults.push`, so the
+ * server's work per update is equal and small.
+ */
+const pipeline = Effect.gen(function*() {
+  const engineDc = yield* TestDc.make()
+  const rawDc = yield* TestDc.make()
+  const ada = engineDc.world.addUser({ firstName: "Ada", phone: "+15550001" })
+  const bob = engineDc.world.addUser({ firstName: "Bob", phone: "+15550002" })
+
+  // Bob: a Client (the engine and its stream) that knows Ada.
+  const context = yield* Layer.build(Client.layerWith({
+    apiId: 1,
+    apiHash: Redacted.make("0123456789abcdef"),
+    dcs: [{ id: engineDc.dcId, host: engineDc.host, port: engineDc.port }],
+    defaultDc: engineDc.dcId,
+    publicKeys: [engineDc.publicKey]
+  }).pipe(Layer.provide(Layer.merge(layerNode(), layerMemory))))
+  const client: ClientShape = Context.get(context, Client)
+  yield* client.start({ phone: Effect.succeed("+15550002"), code: Effect.sync(() => Redacted.make(engineDc.world.lastCode("+15550002")!)) })
+  yield* client.invoke({ _tag: "users.getUsers", id: [{ _tag: "inputUser", user_id: ada.id, access_hash: ada.accessHash }] })
+  // The next pts of each side (Bob's common pts, and any sequence for the bare Sender).
+  const next = new Map([[engineDc, engineDc.world.stateOf(bob.id).pts], [rawDc, 0]])
+
+  // A bare Sender on the other DC: decoded pushes, nothing else.
+  const open = makeNode({}).connect({ host: rawDc.host, port: rawDc.port, dcId: rawDc.dcId })
+  const auth = yield* Effect.scoped(Effect.flatMap(open, (ch) => createAuthKey(ch, { dcId: rawDc.dcId, publicKeys: [rawDc.publicKey] })))
+  const sender = yield* Sender.make({ authKey: auth.authKey, salt: auth.serverSalt, timeOffset: auth.timeOffset, connect: open })
+  yield* sender.invoke({ _tag: "invokeWithLayer", layer: LAYER, query: { _tag: "help.getNearestDc" } } as never)
+
+  const pushes = (dc: TestDc.TestDcShape) => {
+    const first = next.get(dc)!
+    next.set(dc, first + PIPELINE_N)
+    return Effect.forEach(Array.from({ length: PIPELINE_N }), (_, i) =>
+      dc.faults.push({
+        _tag: "updateShortMessage",
+        id: first + i + 1,
+        user_id: ada.id,
+        message: `message number ${i}, a short text`,
+        pts: first + i + 1,
+        pts_count: 1,
+        date: 1_700_000_000
+      }), { discard: true })
+  }
+  const timed = (receive: Effect.Effect<void, unknown>, dc: TestDc.TestDcShape) =>
+    Effect.gen(function*() {
+      const counting = yield* Effect.fork(receive)
+      const t0 = performance.now()
+      yield* pushes(dc)
+      yield* Fiber.join(counting)
+      return performance.now() - t0
+    })
+  const throughEngine = Effect.scoped(Effect.flatMap(client.subscribeUpdates, (updates) =>
+    timed(Stream.runDrain(updates.pipe(Stream.filter((u) => u._tag === "updateNewMessage"), Stream.take(PIPELINE_N))), engineDc)))
+  const throughSender = Effect.scoped(Effect.flatMap(sender.updates, (updates) => timed(Stream.runDrain(Stream.take(updates, PIPELINE_N)), rawDc)))
+  yield* throughEngine
+  yield* throughSender // warm-up
+  const engine: Array<number> = []
+  const raw: Array<number> = []
+  for (let r = 0; r < PIPELINE_ROUNDS; r++) {
+    engine.push(yield* throughEngine)
+    raw.push(yield* throughSender)
+  }
+  const perSecond = (ms: number) => Math.round(PIPELINE_N / (ms / 1000))
+  const e = perSecond(median(engine))
+  const w = perSecond(median(raw))
+  console.log(`updates through the pipeline (TestDc in this process → TCP → decrypt, decode → …; ${PIPELINE_N.toLocaleString("en")} pushes, median of ${PIPELINE_ROUNDS})`)
+  console.log(`  client.updates (machine, peers, stream)  ${e.toLocaleString("en").padStart(9)} upd/s`)
+  console.log(`  bare Sender feed (decoded pushes)        ${w.toLocaleString("en").padStart(9)} upd/s   (engine/raw ${(e / w).toFixed(2)}×)`)
+}).pipe(Effect.scoped, Logger.withMinimumLogLevel(LogLevel.Warning))
+
 /** Runs the section. */
 export const run = async (): Promise<void> => {
+  await Effect.runPromise(pipeline)
   console.log(`UpdateMachine.processUpdates per update (${N.toLocaleString("en")} updates, median of ${RUNS} passes)`)
   console.log("  workload                        machine    decode (TL)   machine/decode   emitted")
   for (const w of workloads()) {

@@ -11,6 +11,9 @@
  * 4. Messaging: the demo user sends the second seeded user, Alice (+15550002, @alice), a
  *    formatted (markdown) message; Alice's client gets it pushed and answers; both list their
  *    dialogs.
+ * 5. Updates: the demo user's client subscribes to `client.updates` and prints what it missed
+ *    since its last run (getDifference), then Alice's messages sent from the World side, one of
+ *    whose pushes the TestDc drops: the client sees the gap and fetches it with getDifference.
  *
  * Other modes:
  *   npm start -- --dc HOST:PORT --rsa-key server.pem [--dc-id 2] [--transport intermediate] [--obfuscated]
@@ -35,11 +38,12 @@ import { createInterface } from "node:readline/promises"
 import { parseArgs } from "node:util"
 import * as Context from "effect/Context"
 import * as Option from "effect/Option"
+import * as Queue from "effect/Queue"
 import * as Stream from "effect/Stream"
 import { Client, type ClientConfig, type ClientShape, Dialogs, Messages } from "../src/client/index.ts"
 import { generateRsaKeyPair, parseRsaPublicKeyPem, type RsaKeyPair, type RsaPublicKey } from "../src/crypto/index.ts"
 import { createAuthKey, Sender } from "../src/mtproto/index.ts"
-import { layerFile, layerMemory, type SessionStorage } from "../src/storage/index.ts"
+import { layerFile, layerMemory, makeFile, type SessionStorage } from "../src/storage/index.ts"
 import { renderUnicodeCompact } from "uqr"
 import { botScene, DEMO_BOT } from "./botScene.ts"
 import * as TestDc from "../src/testing/index.ts"
@@ -169,7 +173,7 @@ const startCluster = Effect.gen(function*() {
   yield* say(`TestDc cluster on 127.0.0.1${saved ? " (restored from .demo/testdc.json)" : ""}  [${ms(took)}]`)
   for (const dc of cluster.dcs.values()) yield* say(`  DC ${dc.dcId}: port ${dc.port}`)
   yield* say(`  RSA key fingerprint ${cluster.fingerprint}; seeded users ${DEMO_PHONE} (2FA, home DC 2), ${ALICE_PHONE} (@alice), bot @${DEMO_BOT.username}`)
-  return { cluster, keyPair }
+  return { cluster, keyPair, restored: saved !== undefined }
 })
 
 /** Step 3: the Client logs in (or reuses the stored session) and prints getMe. */
@@ -210,17 +214,17 @@ const messagingDemo = (config: ClientConfig, cluster: TestDc.ClusterShape) =>
     const demo = yield* buildClient(config, layerFile(SESSION_FILE))
     const alice = yield* buildClient(config, layerMemory)
     yield* alice.start({ phone: Effect.succeed(ALICE_PHONE), code: Effect.map(cluster.codeFor(ALICE_PHONE), Redacted.make) })
-    const aliceInbox = yield* alice.updates
+    const aliceInbox = yield* alice.subscribeUpdates
     const as = (client: ClientShape) => <A, E>(effect: Effect.Effect<A, E, Client>) => Effect.provideService(effect, Client, client)
 
     const sent = yield* as(demo)(Messages.send("@alice", "**Hello** Alice! This is __effect-mtproto__ talking to `TestDc`, with [a link](https://core.telegram.org/mtproto)."))
     yield* say(`  demo → @alice  #${sent.id}: ${sent._tag === "message" ? sent.message : ""}  [${showEntities(sent)}]`)
     const pushed = yield* aliceInbox.pipe(
-      Stream.filterMap((u) => Option.fromNullable(u._tag === "updates" || u._tag === "updateShortMessage" ? u : undefined)),
+      Stream.filter((u) => u._tag === "updateNewMessage"),
       Stream.runHead,
       Effect.timeout("5 seconds")
     )
-    yield* say(`  Alice's client was pushed ${Option.match(pushed, { onNone: () => "nothing", onSome: (u) => u._tag })}`)
+    yield* say(`  Alice's update stream yielded ${Option.match(pushed, { onNone: () => "nothing", onSome: (u) => u._tag })}`)
     const [received] = yield* as(alice)(Effect.map(Stream.runCollect(Messages.history("+15550001", { limit: 1 })), (c) => [...c]))
     if (received !== undefined) {
       yield* say(`  Alice reads  #${received.id}: ${received._tag === "message" ? received.message : ""}  [${showEntities(received)}]`)
@@ -238,6 +242,63 @@ const messagingDemo = (config: ClientConfig, cluster: TestDc.ClusterShape) =>
     }
   }).pipe(Effect.scoped)
 
+/** One update as the demo prints it. */
+const showUpdate = (u: Api.Update, alice: bigint): string => {
+  if ((u._tag === "updateNewMessage" || u._tag === "updateNewChannelMessage") && u.message._tag === "message") {
+    const m = u.message
+    const who = m.out === true ? "me" : m.from_id?._tag === "peerUser" && m.from_id.user_id === alice || m.peer_id._tag === "peerUser" && m.peer_id.user_id === alice ? "Alice" : "someone"
+    const how = u.pts_count === 0 ? "  ← from getDifference" : ""
+    return `${u._tag} #${m.id} ${who}: "${m.message}" (pts ${u.pts})${how}`
+  }
+  return u._tag
+}
+
+/**
+ * Step 5: the demo user's client subscribes to `client.updates` and prints what it yields: first
+ * what it missed since it last consumed updates (caught up with getDifference), then Alice's
+ * messages as the World sends them, one of whose pushes the TestDc drops: the client notices
+ * the gap in pts and fetches it with getDifference.
+ */
+const updatesDemo = (config: ClientConfig, cluster: TestDc.ClusterShape) =>
+  Effect.gen(function*() {
+    yield* say("\nUpdates: the demo user's client subscribes to client.updates; Alice writes from the World side:")
+    const demoUser = cluster.world.userByPhone(DEMO_PHONE)!
+    const alice = cluster.world.userByPhone(ALICE_PHONE)!
+    const home = cluster.dc(2)
+    let watching = true
+    yield* Effect.addFinalizer(() => Effect.sync(() => void (watching = false)))
+    // The server side of the recovery, as the demo's TestDc sees it.
+    yield* home.addHandlers({
+      "*": (request, _ctx, next) => {
+        if (watching && request._tag === "updates.getDifference") console.log(`  [TestDc] updates.getDifference from pts ${request.pts}`)
+        return next
+      }
+    })
+    const demo = yield* buildClient(config, layerFile(SESSION_FILE))
+    const updates = yield* demo.subscribeUpdates
+    const live = yield* Queue.unbounded<Api.Update>()
+    yield* updates.pipe(
+      Stream.runForEach((u) => Effect.zipRight(say(`  ${showUpdate(u, alice.id)}`), Queue.offer(live, u))),
+      Effect.forkScoped
+    )
+    const fromAlice = (n: number) =>
+      Effect.gen(function*() {
+        for (let got = 0; got < n;) {
+          const u = yield* Queue.take(live)
+          if (u._tag === "updateNewMessage" && u.message._tag === "message" && u.message.message.startsWith("(live)")) got++
+        }
+      }).pipe(Effect.timeout("10 seconds"))
+    yield* Effect.sleep("300 millis") // the catch-up first
+    yield* cluster.world.sendMessage(alice.id, demoUser.id, "(live) Hi! Are you following?")
+    yield* fromAlice(1)
+    yield* say("  [TestDc] the push of Alice's next message will be dropped (dc.faults.set({ dropPushes: 1 }))")
+    yield* home.faults.set({ dropPushes: 1 })
+    yield* cluster.world.sendMessage(alice.id, demoUser.id, "(live) This message's push was lost on the way")
+    yield* cluster.world.sendMessage(alice.id, demoUser.id, "(live) And this one reveals the gap")
+    yield* fromAlice(2)
+    yield* say("  the gap in pts was noticed, waited for 0.5 s, and filled with getDifference: every update once, in order")
+  }).pipe(Effect.scoped)
+
 /** Prints the Client's own log lines (migration, key creation) compactly. */
 const demoLogger = Logger.replace(
   Logger.defaultLogger,
@@ -251,7 +312,12 @@ const demoLogger = Logger.replace(
 const offline = Effect.gen(function*() {
   if (args.fresh) rmSync(DEMO_DIR, { recursive: true, force: true })
   mkdirSync(DEMO_DIR, { recursive: true })
-  const { cluster, keyPair } = yield* startCluster
+  const { cluster, keyPair, restored } = yield* startCluster
+  if (restored && existsSync(SESSION_FILE)) {
+    // The emulated DCs keep keys and logins across runs, not their message history: the update
+    // state the session stored refers to a history that is gone, so the client takes a new one.
+    yield* Effect.scoped(Effect.flatMap(makeFile(SESSION_FILE), (s) => s.setUpdateState(undefined)))
+  }
   const dc1 = cluster.dc(1)
   yield* handshakeDemo({ host: dc1.host, port: dc1.port, dcId: 1, publicKey: cluster.publicKey })
   const config: ClientConfig = {
@@ -273,6 +339,7 @@ const offline = Effect.gen(function*() {
     })
   })
   yield* messagingDemo(config, cluster)
+  yield* updatesDemo(config, cluster)
   yield* saveDcs(cluster, keyPair)
   if (args.qr) yield* qrDemo(config, cluster)
   if (args.bot) yield* botScene(cluster.world, buildClient(config, layerMemory), ALICE_PHONE)

@@ -41,7 +41,6 @@ import {
   senderIdOf
 } from "./bot/events.ts"
 import { run, type RunOptions } from "./bot/runner.ts"
-import { updatesOf } from "./bot/updateSource.ts"
 import { Client, type ClientShape } from "./Client.ts"
 import type { ClientError } from "./errors.ts"
 import { type CallbackDataTooLong, check as checkMarkup } from "./Keyboard.ts"
@@ -82,7 +81,7 @@ export const handle = <A, H extends Effect.Effect<unknown, unknown, any>>(handle
  * @since 0.1.0
  * @category streams
  */
-export const updates: Stream.Stream<Api.Update, ClientError, Client> = Stream.unwrap(Effect.map(Client, updatesOf))
+export const updates: Stream.Stream<Api.Update, ClientError, Client> = Stream.unwrap(Effect.map(Client, (client) => client.updates))
 
 /** What one subscription's events share: the client, and this account's username, asked once when first needed. */
 interface Context {
@@ -109,7 +108,7 @@ const context: Effect.Effect<Context, never, Client> = Effect.map(Client, (clien
 const events = <A>(
   select: (update: Api.Update, ctx: Context) => Effect.Effect<A, ClientError> | undefined
 ): Stream.Stream<A, ClientError, Client> =>
-  Stream.unwrap(Effect.map(context, (ctx) => Stream.filterMapEffect(updatesOf(ctx.client), (u) => Option.fromNullable(select(u, ctx)))))
+  Stream.unwrap(Effect.map(context, (ctx) => Stream.filterMapEffect(ctx.client.updates, (u) => Option.fromNullable(select(u, ctx)))))
 
 const withClient = (client: ClientShape) => <A, E>(effect: Effect.Effect<A, E, Client>): Effect.Effect<A, E> =>
   Effect.provideService(effect, Client, client)

@@ -20,7 +20,7 @@ import type * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
 import type * as Sender from "../mtproto/Sender.ts"
 import { SessionStorage, type SessionStorageError, type SessionStorageShape } from "../storage/index.ts"
-import type { AnyObject, Api, ResultOf, TlMethod } from "../tl/index.ts"
+import type { Api, ResultOf, TlMethod } from "../tl/index.ts"
 import { layerNode, layerProxied, Transport } from "../transport/index.ts"
 import { botLogin, type LoginFailure, type LoginParams, userLogin } from "./auth/login.ts"
 import { type QrLogin, qrLogin, type QrLoginFailure } from "./auth/qr.ts"
@@ -37,6 +37,7 @@ import {
 } from "./errors.ts"
 import { type KnownPeers, makeKnownPeers } from "./peers/KnownPeers.ts"
 import { retryPolicy } from "./retry.ts"
+import * as UpdatesEngine from "./updates/UpdatesEngine.ts"
 
 /** Options of one call. */
 export interface InvokeOptions {
@@ -67,10 +68,18 @@ export interface ClientShape {
   /** `help.getConfig`, cached until a migration or reconnect refreshes it. */
   readonly getConfig: Effect.Effect<Api.Config, ClientError>
   /**
-   * Subscribes to the updates the home DC pushes (decoded TL objects), connecting if needed.
-   * The subscription lives as long as the scope.
+   * The account's updates, each once, in pts order per sequence: unpacked from the `Updates`
+   * containers, short messages as `updateNewMessage`, gaps filled with `getDifference`, users
+   * and chats put in the peer cache first. Subscribed when the stream starts; a stream started
+   * on a session that consumed updates before first yields what it missed since (see the
+   * README's updates section for what "each once" covers). Several may run at once.
    */
-  readonly updates: Effect.Effect<Stream.Stream<AnyObject>, ClientError, Scope.Scope>
+  readonly updates: Stream.Stream<Api.Update, ClientError>
+  /**
+   * {@link updates}, subscribed when this effect runs (for the life of the scope) rather than
+   * when the stream starts: nothing between the two is missed.
+   */
+  readonly subscribeUpdates: Effect.Effect<Stream.Stream<Api.Update, ClientError>, never, Scope.Scope>
   /** The peers this client knows (the session's peer cache, filled from every answer and update). */
   readonly peers: KnownPeers
 }
@@ -119,7 +128,22 @@ export const make = (config: ClientConfig): Effect.Effect<ClientShape, never, Tr
     const defaultDc = config.defaultDc ?? 2
     // The home DC, kept in memory for the hot path; storage has the persisted copy.
     let home = (yield* storage.load).homeDc ?? defaultDc
-    const setHome = (dc: number) => Effect.zipRight(Effect.sync(() => void (home = dc)), storage.setHomeDc(dc))
+    const setHome = (dc: number) =>
+      Effect.zipRight(Effect.sync(() => {
+        home = dc
+        updatesEngine.homeChanged(dc)
+      }), storage.setHomeDc(dc))
+
+    // Keeps the peer cache current from any result (min entries never overwrite full ones).
+    const peers = makeKnownPeers(storage)
+    // The update stream's engine: fed by the home DC's pushes and by call results below.
+    const updatesEngine = yield* UpdatesEngine.make({
+      invoke: (method) => invokeUntyped(method),
+      storage,
+      peers,
+      homeDc: () => home,
+      options: config.updates
+    })
 
     const pool = yield* DcPool.make({
       transport,
@@ -140,7 +164,10 @@ export const make = (config: ClientConfig): Effect.Effect<ClientShape, never, Tr
         systemLangCode: config.systemLangCode ?? "en",
         langPack: config.langPack ?? "",
         langCode: config.langCode ?? "en"
-      }
+      },
+      onUpdates: updatesEngine.onPush,
+      onConnected: updatesEngine.onConnected,
+      onNewSession: updatesEngine.onConnected
     })
     // Built on the first failure: a client whose calls succeed never needs it.
     let retry: Schedule.Schedule<unknown, ClientError> | undefined
@@ -148,9 +175,12 @@ export const make = (config: ClientConfig): Effect.Effect<ClientShape, never, Tr
 
     const homeDc = Effect.sync(() => home)
 
-    // Keeps the peer cache current from any result (min entries never overwrite full ones).
-    const peers = makeKnownPeers(storage)
     const rememberPeers = (result: unknown): Effect.Effect<unknown> => Effect.as(peers.remember(result), result)
+    /** Every result: its updates to the update engine (pts in step), its peers to the cache. */
+    const received = (method: TlMethod) => (result: unknown): Effect.Effect<unknown> => {
+      updatesEngine.observe(method, result)
+      return rememberPeers(result)
+    }
 
     const onDc = (dcId: number, method: TlMethod): Effect.Effect<unknown, ClientError> => {
       const open = pool.open(dcId)
@@ -278,13 +308,13 @@ export const make = (config: ClientConfig): Effect.Effect<ClientShape, never, Tr
       Effect.suspend(() => invokeNow(method, options))
     const invokeNow = (method: TlMethod, options?: InvokeOptions): Effect.Effect<unknown, ClientError> => {
       if (options?.dcId !== undefined) {
-        return onDc(options.dcId, method).pipe(Effect.retry(policy()), Effect.flatMap(rememberPeers), Effect.withSpan("Client.invoke", spanOptions(method)))
+        return onDc(options.dcId, method).pipe(Effect.retry(policy()), Effect.flatMap(received(method)), Effect.withSpan("Client.invoke", spanOptions(method)))
       }
       // The hot path: one call on the open home connection, no span (a span costs as much as
       // the rest of the call); everything else is `recover`, which has its span.
       return Effect.matchEffect(onDc(home, method), {
-        onSuccess: rememberPeers,
-        onFailure: (e) => Effect.flatMap(recover(method, e).pipe(Effect.withSpan("Client.recover", spanOptions(method))), rememberPeers)
+        onSuccess: received(method),
+        onFailure: (e) => Effect.flatMap(recover(method, e).pipe(Effect.withSpan("Client.recover", spanOptions(method))), received(method))
       })
     }
 
@@ -326,6 +356,8 @@ export const make = (config: ClientConfig): Effect.Effect<ClientShape, never, Tr
         yield* saveUser(user)
         yield* setHome(home)
         yield* Effect.logInfo("logged in").pipe(Effect.annotateLogs({ user: user.id.toString() }))
+        // The update state starts here (a later subscription catches up from it).
+        yield* updatesEngine.loggedIn.pipe(Effect.catchAll((e) => Effect.logWarning("updates.getState after login failed", e)))
         return user
       })
 
@@ -344,7 +376,7 @@ export const make = (config: ClientConfig): Effect.Effect<ClientShape, never, Tr
           invoke: (m: TlMethod) => invokeUntyped(m),
           apiId: config.apiId,
           apiHash: config.apiHash,
-          updates,
+          updates: updatesEngine.subscribe,
           setHomeDc: (dc) => Effect.zipRight(setHome(dc), Effect.sync(() => void (cachedConfig = undefined))),
           timeOffset: Effect.map(storage.load, (s) => s.dcs.get(home)?.timeOffset ?? 0)
         }, params)
@@ -358,13 +390,10 @@ export const make = (config: ClientConfig): Effect.Effect<ClientShape, never, Tr
       cachedConfig = undefined
       yield* storage.clear
       home = defaultDc
+      yield* updatesEngine.loggedOut
     })
 
-    // Updates arrive on the home DC's connection.
-    const updates = Effect.gen(function*() {
-      const connection = yield* pool.get(home)
-      return Stream.tap(yield* connection.sender.updates, peers.remember)
-    })
+    const updates = Stream.unwrapScoped(updatesEngine.subscribe)
 
     return {
       invoke,
@@ -375,6 +404,7 @@ export const make = (config: ClientConfig): Effect.Effect<ClientShape, never, Tr
       homeDc,
       getConfig,
       updates,
+      subscribeUpdates: updatesEngine.subscribe,
       startQr,
       peers
     } satisfies ClientShape

@@ -18,7 +18,7 @@ import { createAuthKeyRetrying } from "../mtproto/handshake.ts"
 import * as Pfs from "../mtproto/pfs.ts"
 import * as Sender from "../mtproto/Sender.ts"
 import type { SessionStorageError, SessionStorageShape } from "../storage/index.ts"
-import { LAYER, type TlMethod } from "../tl/index.ts"
+import { type AnyObject, LAYER, type TlMethod } from "../tl/index.ts"
 import type { TransportShape } from "../transport/index.ts"
 import type { DcAddress } from "./config.ts"
 import { type ClientError, DcError } from "./errors.ts"
@@ -54,6 +54,12 @@ export interface DcPoolOptions {
   readonly pfs?: Pfs.PfsOptions | undefined
   /** Told after a new auth key for `dcId` was created and stored. */
   readonly onKeyCreated?: ((dcId: number) => Effect.Effect<void, SessionStorageError>) | undefined
+  /** Told of each batch of updates a DC's connection receives (see `Sender.onUpdates`). */
+  readonly onUpdates?: ((dcId: number, updates: ReadonlyArray<AnyObject>) => void) | undefined
+  /** Told each time a connection to a DC is up: the first one and every reconnect. */
+  readonly onConnected?: ((dcId: number) => void) | undefined
+  /** Told when a DC starts a new MTProto session for us (updates may have been missed). */
+  readonly onNewSession?: ((dcId: number) => void) | undefined
 }
 
 export interface DcPool {
@@ -107,7 +113,10 @@ export const make = (options: DcPoolOptions): Effect.Effect<DcPool, never, Scope
           onNewSession: (event) => {
             initialized = false
             options.senderOptions.onNewSession?.(event)
-          }
+            options.onNewSession?.(dcId)
+          },
+          ...(options.onUpdates !== undefined ? { onUpdates: (updates) => options.onUpdates!(dcId, updates) } : {}),
+          ...(options.onConnected !== undefined ? { onConnected: () => options.onConnected!(dcId) } : {})
         }
         let sender: Sender.Sender
         if (options.pfs === undefined) {

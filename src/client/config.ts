@@ -11,6 +11,7 @@ import type * as Schedule from "effect/Schedule"
 import type { RsaPublicKey } from "../crypto/index.ts"
 import { parseProxyLink, type ProxyConfig } from "../transport/index.ts"
 import type { ClientError } from "./errors.ts"
+import type { UpdatesOptions } from "./updates/UpdatesEngine.ts"
 
 /** Where a DC listens. */
 export interface DcAddress {
@@ -83,6 +84,8 @@ export interface ClientConfig {
    * `Client.layer`; with `Client.layerWith` the given Transport decides.
    */
   readonly proxy?: ProxyConfig | undefined
+  /** The update stream: gap timeout, buffer size, difference limits (see `UpdatesOptions`). */
+  readonly updates?: UpdatesOptions | undefined
 }
 
 /** An optional proxy link (`tg://proxy?…`, `socks5://…`), read as a secret: it may hold one. */

@@ -12,6 +12,7 @@ export { Client, type ClientShape, type InvokeOptions } from "./Client.ts"
 export { type ClientConfig, clientConfig, type DcAddress, PRODUCTION_DCS, TEST_DCS } from "./config.ts"
 export * from "./errors.ts"
 export { retryPolicy } from "./retry.ts"
+export type { UpdatesOptions } from "./updates/UpdatesEngine.ts"
 /** Resolving `"@username"`, `"t.me/…"`, `"+phone"`, ids, `Peer`s to `InputPeer`s (needs `Client`). */
 export * as Peers from "./Peers.ts"
 /** Sending, editing, deleting, forwarding, reading and searching messages (needs `Client`). */

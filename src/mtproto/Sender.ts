@@ -78,6 +78,12 @@ export interface SenderOptions {
   readonly onNewSession?: ((event: NewSession) => void) | undefined
   /** Told of each batch of updates (one per frame), before they are published on `updates`. */
   readonly onUpdates?: ((updates: ReadonlyArray<AnyObject>) => void) | undefined
+  /**
+   * Told each time a connection is up (the first one and every reconnect), before anything is
+   * sent on it: pushes made while there was none are gone, so an update feed asks for the
+   * difference (core.telegram.org/api/updates).
+   */
+  readonly onConnected?: (() => void) | undefined
 }
 
 /** A new MTProto session (see {@link SenderOptions.onNewSession}). */
@@ -302,6 +308,7 @@ export const make = (options: SenderOptions): Effect.Effect<Sender, never, Scope
         connectionCount++
         healthy = false
         core.connected(now())
+        options.onConnected?.()
         // The connection's loops; the first to fail ends the connection, and the others stop
         // with its scope. (A FiberSet: joining zipped fibers costs ~100 KB per connection.)
         const loops = yield* FiberSet.make<never, TransportError | ConnectionDropped>()

@@ -81,6 +81,7 @@ export interface TestDcFaults extends FaultKnobs {
  * yield* dc.faults.set({ badMsg: [32] })        // the next call gets bad_msg_notification 32
  * yield* dc.faults.set({ duplicate: 1, tamper: 1 })
  * yield* dc.faults.push({ _tag: "updatesTooLong" }) // an unsolicited update on every connection
+ * yield* dc.faults.set({ dropPushes: 3, pushTo: keyId }) // a gap in one client's update pushes
  * ```
  *
  * @since 0.1.0
@@ -101,6 +102,8 @@ export interface TestDcFaultControls {
   readonly push: (message: AnyObject, options?: { readonly contentRelated?: boolean | undefined }) => Effect.Effect<ReadonlyArray<bigint>>
   /** Every open connection stops answering (it keeps reading and stays open); new connections work normally. */
   readonly stall: Effect.Effect<void>
+  /** Closes the connections that last spoke with auth key `authKeyId` (16 hex digits); returns how many. */
+  readonly dropConnectionsOf: (authKeyId: string) => Effect.Effect<number>
 }
 
 /**
@@ -343,7 +346,13 @@ export const make = (options: TestDcOptions = {}): Effect.Effect<TestDcShape, So
           }),
         stall: Effect.sync(() => {
           for (const c of state.connections.values()) c.stall()
-        })
+        }),
+        dropConnectionsOf: (authKeyId) =>
+          Effect.sync(() => {
+            const of = [...state.connections.values()].filter((c) => c.authKeyId() === authKeyId)
+            for (const c of of) c.close()
+            return of.length
+          })
       }
     })
   })

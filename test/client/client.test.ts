@@ -151,15 +151,25 @@ describe("Client", () => {
       assert.strictEqual(calls, 3)
     }))
 
-  it.scopedLive("updates pushed by the DC arrive on the client's update stream", () =>
+  it.scopedLive("updates pushed by the DC arrive on the client's update stream, unpacked; service messages never do", () =>
     Effect.gen(function*() {
       const dc = yield* TestDc.make({})
       const client = yield* clientOn(dc, layerMemory)
-      const updates = yield* client.updates
       yield* client.invoke({ _tag: "help.getNearestDc" })
-      yield* dc.faults.push({ _tag: "updatesTooLong" })
-      const first = yield* Stream.runHead(updates).pipe(Effect.timeout("5 seconds"))
-      assert.deepStrictEqual(Option.map(first, (u) => u._tag), Option.some("updatesTooLong"))
+      const updates = yield* client.subscribeUpdates
+      // Service messages and non-updates pushed as if they were updates are not updates.
+      yield* dc.faults.push({ _tag: "msgs_state_info", req_msg_id: 1n, info: new Uint8Array([1]) } as never)
+      yield* dc.faults.push({ _tag: "updateConfig" })
+      yield* dc.faults.push({
+        _tag: "updates",
+        updates: [{ _tag: "updateConfig" }, { _tag: "updateUserTyping", user_id: 5n, action: { _tag: "sendMessageTypingAction" } }],
+        users: [],
+        chats: [],
+        date: 1,
+        seq: 0
+      })
+      const first = yield* Stream.runCollect(Stream.take(updates, 2)).pipe(Effect.timeout("5 seconds"))
+      assert.deepStrictEqual([...first].map((u) => u._tag), ["updateConfig", "updateUserTyping"])
     }))
 
   it.scopedLive("peer cache is filled from results", () =>

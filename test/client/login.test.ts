@@ -148,7 +148,8 @@ describe("Client login", () => {
       assert.strictEqual(password.asked, 2)
       assert.deepStrictEqual(
         calls.map((c) => c.method).filter((m) => m !== "auth.sendCode" && m !== "auth.signIn"),
-        ["account.getPassword", "auth.checkPassword", "account.getPassword", "auth.checkPassword"]
+        // After the login, updates.getState starts the update state.
+        ["account.getPassword", "auth.checkPassword", "account.getPassword", "auth.checkPassword", "updates.getState"]
       )
       assert.strictEqual((yield* client.getMe).id, ada.id)
     }))

@@ -111,8 +111,7 @@ describe("Messaging over TCP", () => {
       const readerSees = yield* watch(reader)
       const post = yield* as(owner)(Messages.send("@daily_news", "issue #1", { parseMode: "none" }))
       assert.strictEqual(post.id, 2) // 1 is the creation message
-      const pushed = yield* readerSees((u) =>
-        u._tag === "updates" ? u.updates.find((x): x is Api.updateNewChannelMessage => x._tag === "updateNewChannelMessage") : undefined)
+      const pushed = yield* readerSees((u) => u._tag === "updateNewChannelMessage" ? u : undefined)
       assert.strictEqual(pushed.message._tag === "message" && pushed.message.message, "issue #1")
       assert.strictEqual(pushed.pts, cluster.world.store.channels.get(channel.id)!.log.pts)
 
@@ -190,7 +189,10 @@ describe("Messaging over TCP", () => {
       yield* as(adaClient)(Messages.send("@bob_b", "from DC 2", { parseMode: "none" }))
       assert.strictEqual((yield* bobSees(newMessageIn)).text, "from DC 2")
       yield* cluster.world.sendMessage(bob.id, ada.id, "from the World")
-      // Ada's first pushed message is Bob's: her own went to her in the call's answer only.
+      // Ada's own message came in the call's answer (not pushed to her session), and her
+      // update stream has it too, as an outgoing updateNewMessage; then Bob's.
+      const own = yield* adaSees(newMessageIn)
+      assert.deepStrictEqual([own.text, own.out], ["from DC 2", true])
       assert.strictEqual((yield* adaSees(newMessageIn)).text, "from the World")
       assert.strictEqual(cluster.world.stateOf(ada.id).pts, (yield* adaClient.invoke({ _tag: "updates.getState" })).pts)
     }))
@@ -209,8 +211,12 @@ describe("Messaging over TCP", () => {
       const chat = (invited.updates as Api.updates).chats[0]!
       const cySees = yield* watch(cyClient)
       yield* cluster.world.sendMessage(bob.id, { kind: "chat", id: chat.id }, "Bob here")
-      const pushed = yield* cySees((u) => (u._tag === "updateShortChatMessage" ? u : undefined))
-      assert.deepStrictEqual([pushed.from_id, pushed.chat_id, pushed.message], [bob.id, chat.id, "Bob here"])
+      // Pushed as updateShortChatMessage, yielded as the updateNewMessage it stands for.
+      const pushed = yield* cySees((u) => (u._tag === "updateNewMessage" && u.message._tag === "message" ? u.message : undefined))
+      assert.deepStrictEqual(
+        [pushed.from_id, pushed.peer_id, pushed.message],
+        [{ _tag: "peerUser", user_id: bob.id }, { _tag: "peerChat", chat_id: chat.id }, "Bob here"]
+      )
       const mine = yield* run(Messages.send(-chat.id, "Ada here", { parseMode: "none" }))
       assert.isTrue(mine._tag === "message" && mine.from_id?._tag === "peerUser" && mine.from_id.user_id === ada.id)
       const seen = yield* as(cyClient)(collect(Messages.history(-chat.id)))

@@ -1,10 +1,9 @@
-// The pure part of QR login, without sockets: the tg://login URL, recognizing the
-// updateLoginToken push, and the tracker that decides when to refresh a code or give up.
+// The pure part of QR login, without sockets: the tg://login URL and the tracker that
+// decides when to refresh a code or give up.
 import { assert, describe, it } from "@effect/vitest"
 import fc from "fast-check"
 import {
   EXPIRY_GRACE_MS,
-  hasLoginTokenUpdate,
   loginUrl,
   MAX_STALE,
   QrTokenTracker,
@@ -32,20 +31,6 @@ describe("loginUrl", () => {
         assert.deepStrictEqual(new Uint8Array(Buffer.from(text, "base64url")), token)
       })
     )
-  })
-})
-
-describe("hasLoginTokenUpdate", () => {
-  it("finds updateLoginToken in updateShort, updates and updatesCombined, nothing else", () => {
-    const login = { _tag: "updateLoginToken" }
-    const other = { _tag: "updateConfig" }
-    assert.isTrue(hasLoginTokenUpdate({ _tag: "updateShort", update: login, date: 0 } as never))
-    assert.isTrue(hasLoginTokenUpdate({ _tag: "updates", updates: [other, login] } as never))
-    assert.isTrue(hasLoginTokenUpdate({ _tag: "updatesCombined", updates: [login] } as never))
-    assert.isFalse(hasLoginTokenUpdate({ _tag: "updateShort", update: other, date: 0 } as never))
-    assert.isFalse(hasLoginTokenUpdate({ _tag: "updates", updates: [] } as never))
-    assert.isFalse(hasLoginTokenUpdate({ _tag: "updatesTooLong" }))
-    assert.isFalse(hasLoginTokenUpdate(login))
   })
 })
 

@@ -15,10 +15,10 @@ import * as Queue from "effect/Queue"
 import * as Redacted from "effect/Redacted"
 import type * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
-import type { AnyObject, Api } from "../../tl/index.ts"
+import type { Api } from "../../tl/index.ts"
 import { type ClientError, DcError, LoginError, type SessionPasswordNeeded } from "../errors.ts"
 import { checkPassword, type LoginContext, type LoginFailure, userOf } from "./login.ts"
-import { hasLoginTokenUpdate, loginUrl, QrTokenTracker } from "./qrToken.ts"
+import { loginUrl, QrTokenTracker } from "./qrToken.ts"
 
 /**
  * One QR code to show: `url` is what it encodes. The URL is a short-lived secret meant for
@@ -66,8 +66,8 @@ export type QrLoginFailure = LoginFailure | QrLoginError
 
 /** What the QR flow needs from the client besides calls on the home DC. */
 export interface QrContext extends LoginContext {
-  /** The home DC's pushes, subscribed for the life of the scope. */
-  readonly updates: Effect.Effect<Stream.Stream<AnyObject>, ClientError, Scope.Scope>
+  /** The update stream, subscribed for the life of the scope (`updateLoginToken` comes there). */
+  readonly updates: Effect.Effect<Stream.Stream<Api.Update, ClientError>, never, Scope.Scope>
   /** Makes `dc` the home DC (`auth.loginTokenMigrateTo`). */
   readonly setHomeDc: (dc: number) => Effect.Effect<void, ClientError>
   /** The home DC's clock minus the local one, in seconds (token expiries are server time). */
@@ -155,7 +155,7 @@ export const qrLogin = (ctx: QrContext, params: QrLogin): Effect.Effect<Api.User
     // Subscribed before the first export, so the push of a quick scan is not missed.
     const pushes = yield* ctx.updates
     yield* pushes.pipe(
-      Stream.filter(hasLoginTokenUpdate),
+      Stream.filter((u) => u._tag === "updateLoginToken"),
       Stream.runForEach(() => Queue.offer(scanned, undefined)),
       // Without pushes the codes' expiries still drive the flow.
       Effect.catchAllCause((cause) => Effect.logDebug("QR login: the updates stream ended", cause)),

@@ -1,6 +1,6 @@
 /**
  * The pure part of QR-code login (core.telegram.org/api/qr-login): the `tg://login` URL of a
- * token, recognizing the `updateLoginToken` push, and when to look again for a scan or give up.
+ * token, and when to look again for a scan or give up.
  * No I/O: `qr.ts` runs it.
  */
 import { Buffer } from "node:buffer"
@@ -8,23 +8,6 @@ import { Buffer } from "node:buffer"
 /** The URL a QR code shows: `tg://login?token=` and the token in base64url without padding. */
 export const loginUrl = (token: Uint8Array): string =>
   `tg://login?token=${Buffer.from(token.buffer, token.byteOffset, token.byteLength).toString("base64url")}`
-
-/**
- * Whether a pushed object carries `updateLoginToken` (the token was scanned): as
- * `updateShort`, or inside `updates` / `updatesCombined`.
- */
-export const hasLoginTokenUpdate = (pushed: { readonly _tag: string }): boolean => {
-  const p = pushed as { readonly _tag: string; readonly update?: { readonly _tag: string }; readonly updates?: ReadonlyArray<{ readonly _tag: string }> }
-  switch (p._tag) {
-    case "updateShort":
-      return p.update?._tag === "updateLoginToken"
-    case "updates":
-    case "updatesCombined":
-      return p.updates?.some((u) => u._tag === "updateLoginToken") ?? false
-    default:
-      return false
-  }
-}
 
 /** Extra wait past a token's expiry, so that the server (whose clock is known to the second) sees it expired. */
 export const EXPIRY_GRACE_MS = 250

@@ -1,11 +1,14 @@
 /**
- * `updates.getState`: the calling user's common pts, qts and seq (core.telegram.org/api/updates).
- * `updates.getDifference` can be answered later from the pts logs (`world/PtsLog.ts`).
+ * `updates.*` (core.telegram.org/api/updates): `getState` (the calling user's common pts, qts and
+ * seq), `getDifference` and `getChannelDifference` answered from the pts logs
+ * (`world/difference.ts`).
  *
  * @since 0.1.0
  */
 import type { Api } from "../../tl/index.ts"
 import { totalUnread } from "../world/dialogs.ts"
+import { channelDifference, difference } from "../world/difference.ts"
+import { resolveInputChannel } from "../world/inputs.ts"
 import { boxOf, type MessageStore } from "../world/Store.ts"
 import { asUser } from "./acting.ts"
 import type { Handlers } from "./core.ts"
@@ -21,5 +24,8 @@ export const updatesState = (store: MessageStore, userId: bigint, now: number): 
  * @category handlers
  */
 export const updatesHandlers: Handlers = {
-  "updates.getState": (_request, ctx) => asUser(ctx, ({ me, store, now }) => updatesState(store, me.id, now))
+  "updates.getState": (_request, ctx) => asUser(ctx, ({ me, store, now }) => updatesState(store, me.id, now)),
+  "updates.getDifference": (request, ctx) => asUser(ctx, ({ me, store, now }) => difference(store, me.id, request, now)),
+  "updates.getChannelDifference": (request, ctx) =>
+    asUser(ctx, ({ me, store }) => channelDifference(store, me, resolveInputChannel(store, me, request.channel), request))
 }

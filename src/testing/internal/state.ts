@@ -201,6 +201,24 @@ export interface FaultKnobs {
   /** Answer `destroy_session` with a bare `destroy_session_ok/none` message, not in an `rpc_result`. */
   readonly destroySessionBare?: boolean | undefined
   /**
+   * The push knobs below (`…Pushes`) act only on the World's update pushes to this auth key
+   * (16 hex digits); to every key when unset. Each push counts once per connection it goes to.
+   */
+  readonly pushTo?: string | undefined
+  /** Drop the next n update pushes: a gap the client has to notice and fill with getDifference. */
+  readonly dropPushes?: number | undefined
+  /** Send each of the next n update pushes twice (two messages, the same updates). */
+  readonly duplicatePushes?: number | undefined
+  /** Hold each of the next n update pushes back until the next one to that connection went out (at most 1 s): out of order. */
+  readonly reorderPushes?: number | undefined
+  /** Send each of the next n update pushes `delayPushMs` late (default 1000 ms, past a client's 0.5 s gap timeout). */
+  readonly delayPushes?: number | undefined
+  readonly delayPushMs?: number | undefined
+  /** Replace the next n update pushes with `updatesTooLong`. */
+  readonly tooLongPushes?: number | undefined
+  /** Replace the next n update pushes that carry a channel's updates with `updateChannelTooLong` (and the channel's pts before them). */
+  readonly channelTooLongPushes?: number | undefined
+  /**
    * Run the next n frames that carry queries, then close the connection instead of sending
    * their answers (the answers are kept, as Telegram keeps them: a client that sends the same
    * msg_id again gets them without a second run).
@@ -220,7 +238,21 @@ export const toPlan = (knobs: FaultKnobs): FaultPlan => ({
 /** Takes one use of a counted knob; true when it fires. */
 export const takeFault = (
   plan: FaultPlan,
-  knob: "resendReq" | "withholdAnswers" | "newDetailedInfo" | "duplicate" | "replay" | "tamper" | "reorder" | "dropAnswers"
+  knob:
+    | "resendReq"
+    | "withholdAnswers"
+    | "newDetailedInfo"
+    | "duplicate"
+    | "replay"
+    | "tamper"
+    | "reorder"
+    | "dropAnswers"
+    | "dropPushes"
+    | "duplicatePushes"
+    | "reorderPushes"
+    | "delayPushes"
+    | "tooLongPushes"
+    | "channelTooLongPushes"
 ): boolean => {
   const n = plan[knob]
   if (n === undefined || n <= 0) return false

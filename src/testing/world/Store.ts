@@ -59,6 +59,10 @@ export interface MessageStore {
   /** The copies of each private-chat / basic-group message: globalId → owner → id in the owner's box. */
   readonly copies: Map<number, Map<bigint, number>>
   readonly listeners: Set<(delivery: Delivery) => void>
+  /** Most events one `updates.getDifference` answer holds (more: a `differenceSlice`). Tests may lower it. */
+  differencePage: number
+  /** Most events one `updates.getChannelDifference` answer holds (more: `final` unset). Tests may lower it. */
+  channelDifferencePage: number
   nextGlobalId: number
   nextChatId: bigint
   nextChannelId: bigint
@@ -77,6 +81,8 @@ export const makeStore = (users: Map<bigint, WorldUser>): MessageStore => ({
   channels: new Map(),
   copies: new Map(),
   listeners: new Set(),
+  differencePage: 1000,
+  channelDifferencePage: 100,
   nextGlobalId: 1,
   nextChatId: 500_000n,
   nextChannelId: 1_500_000_000n

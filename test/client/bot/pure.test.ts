@@ -10,7 +10,6 @@ import fc from "fast-check"
 import { parseCommand } from "../../../src/client/bot/command.ts"
 import { chatKeyOf, editedMessageOf, newMessageOf, senderIdOf } from "../../../src/client/bot/events.ts"
 import { Lanes } from "../../../src/client/bot/lanes.ts"
-import { unpackUpdates } from "../../../src/client/bot/updateSource.ts"
 import { Bot, Button, CallbackDataTooLong, type Client, type ClientError, Keyboard, Messages } from "../../../src/client/index.ts"
 import type { Api } from "../../../src/tl/index.ts"
 
@@ -194,16 +193,4 @@ describe("update selection and the update-source shim", () => {
     )
   })
 
-  it("unpacks updates, updateShort and the short message forms; ignores the rest", () => {
-    const u: Api.Update = { _tag: "updateNewMessage", message: message({}), pts: 2, pts_count: 1 }
-    assert.deepStrictEqual(unpackUpdates({ _tag: "updates", updates: [u, u], users: [], chats: [], date: 1, seq: 1 }, 1n), [u, u])
-    assert.deepStrictEqual(unpackUpdates({ _tag: "updateShort", update: u, date: 1 }, 1n), [u])
-    const short = unpackUpdates({ _tag: "updateShortMessage", id: 4, user_id: 7n, message: "yo", pts: 3, pts_count: 1, date: 2 }, 1n)
-    assert.strictEqual(short.length, 1)
-    const expanded = short[0]!
-    assert.isTrue(expanded._tag === "updateNewMessage" && expanded.message._tag === "message" && expanded.message.message === "yo")
-    const chat = unpackUpdates({ _tag: "updateShortChatMessage", id: 4, from_id: 7n, chat_id: 8n, message: "g", pts: 3, pts_count: 1, date: 2 }, 1n)
-    assert.isTrue(chat[0]?._tag === "updateNewMessage" && chat[0].message._tag === "message" && chat[0].message.peer_id._tag === "peerChat")
-    assert.deepStrictEqual(unpackUpdates({ _tag: "updatesTooLong" }, 1n), [])
-  })
 })

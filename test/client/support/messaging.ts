@@ -11,7 +11,7 @@ import type * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
 import { Client, type ClientShape } from "../../../src/client/index.ts"
 import type * as TestDc from "../../../src/testing/index.ts"
-import type { AnyObject, Api } from "../../../src/tl/index.ts"
+import type { Api } from "../../../src/tl/index.ts"
 import { memoryClient, rightCode } from "./harness.ts"
 
 /** A client logged in as the user with `phone` (added to the World first if unknown). */
@@ -35,13 +35,13 @@ export const as = (client: ClientShape) => <A, E>(effect: Effect.Effect<A, E, Cl
   Effect.provideService(effect, Client, client)
 
 /**
- * Subscribes to `client`'s pushed updates now and returns an effect that waits (5 s at most,
- * real time) for the first one `pick` accepts.
+ * Subscribes to `client`'s updates now and returns an effect that waits (5 s at most, real
+ * time) for the first one `pick` accepts.
  */
 export const watch = (client: ClientShape) =>
   Effect.gen(function*() {
-    const updates = yield* client.updates
-    return <A>(pick: (u: AnyObject) => A | undefined): Effect.Effect<A, unknown> =>
+    const updates = yield* client.subscribeUpdates
+    return <A>(pick: (u: Api.Update) => A | undefined): Effect.Effect<A, unknown> =>
       updates.pipe(
         Stream.filterMap((u) => Option.fromNullable(pick(u))),
         Stream.runHead,
@@ -50,19 +50,12 @@ export const watch = (client: ClientShape) =>
       )
   })
 
-/** The text and pts of a new private/group message in any update form. */
-export const newMessageIn = (u: AnyObject): { readonly text: string; readonly id: number; readonly pts: number; readonly out: boolean; readonly from?: bigint } | undefined => {
-  if (u._tag === "updateShortMessage") return { text: u.message, id: u.id, pts: u.pts, out: u.out === true, from: u.user_id }
-  if (u._tag === "updateShortChatMessage") return { text: u.message, id: u.id, pts: u.pts, out: u.out === true, from: u.from_id }
-  if (u._tag === "updates" || u._tag === "updatesCombined") {
-    for (const x of u.updates) {
-      if ((x._tag === "updateNewMessage" || x._tag === "updateNewChannelMessage") && x.message._tag === "message") {
-        const from = x.message.from_id?._tag === "peerUser"
-          ? x.message.from_id.user_id
-          : x.message.peer_id._tag === "peerUser" ? x.message.peer_id.user_id : undefined
-        return { text: x.message.message, id: x.message.id, pts: x.pts, out: x.message.out === true, ...(from !== undefined ? { from } : {}) }
-      }
-    }
+/** The text and pts of a new message (private, group or channel). */
+export const newMessageIn = (u: Api.Update): { readonly text: string; readonly id: number; readonly pts: number; readonly out: boolean; readonly from?: bigint } | undefined => {
+  if ((u._tag === "updateNewMessage" || u._tag === "updateNewChannelMessage") && u.message._tag === "message") {
+    const m = u.message
+    const from = m.from_id?._tag === "peerUser" ? m.from_id.user_id : m.peer_id._tag === "peerUser" ? m.peer_id.user_id : undefined
+    return { text: m.message, id: m.id, pts: u.pts, out: m.out === true, ...(from !== undefined ? { from } : {}) }
   }
   return undefined
 }
