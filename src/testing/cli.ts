@@ -21,18 +21,23 @@
  *
  * @since 0.1.0
  */
-import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
-import * as Effect from "effect/Effect"
-import * as Layer from "effect/Layer"
-import * as Logger from "effect/Logger"
-import * as LogLevel from "effect/LogLevel"
-import { makeCluster } from "./Cluster.ts"
 import { CLUSTER_DCS, parseTestDcArgs, usage } from "./internal/cliOptions.ts"
 import { optionsOrExit } from "./internal/commandLine.ts"
-import { make } from "./TestDc.ts"
-import { makeWorld } from "./World.ts"
 
 const args = optionsOrExit(parseTestDcArgs(process.argv.slice(2)), "effect-mtproto-testdc", usage)
+
+// Only now the servers' modules (the generated TL codec among them): `--help` and a bad flag
+// answer at once.
+const [NodeRuntime, Effect, Layer, Logger, LogLevel, { makeCluster }, { make }, { makeWorld }] = await Promise.all([
+  import("@effect/platform-node/NodeRuntime"),
+  import("effect/Effect"),
+  import("effect/Layer"),
+  import("effect/Logger"),
+  import("effect/LogLevel"),
+  import("./Cluster.ts"),
+  import("./TestDc.ts"),
+  import("./World.ts")
+])
 
 const SEED_USER = { phone: "+15550001", firstName: "Demo", lastName: "User", username: "demo", password: "demo-password" }
 const SEED_BOT = { token: "123456:TESTDC-demo-bot-token", username: "demo_bot" }
