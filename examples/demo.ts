@@ -15,7 +15,7 @@
  *    since its last run (getDifference), then Alice's messages sent from the World side, one of
  *    whose pushes the TestDc drops: the client sees the gap and fetches it with getDifference.
  *
- * Other modes:
+ * Other modes (`npm start -- --help` lists every flag):
  *   npm start -- --dc HOST:PORT --rsa-key server.pem [--dc-id 2] [--transport intermediate] [--obfuscated]
  *     steps 1–2 against any MTProto server (or MTPROTO_DC, MTPROTO_RSA_KEY, MTPROTO_DC_ID);
  *   TELEGRAM_API_ID=... TELEGRAM_API_HASH=... npm start   (or --api-id/--api-hash)
@@ -33,9 +33,9 @@ import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Logger from "effect/Logger"
 import * as Redacted from "effect/Redacted"
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs"
+import type * as Scope from "effect/Scope"
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs"
 import { createInterface } from "node:readline/promises"
-import { parseArgs } from "node:util"
 import * as Context from "effect/Context"
 import * as Option from "effect/Option"
 import * as Queue from "effect/Queue"
@@ -48,22 +48,13 @@ import { renderUnicodeCompact } from "uqr"
 import { botScene, DEMO_BOT } from "./botScene.ts"
 import * as TestDc from "../src/testing/index.ts"
 import { type Api, LAYER } from "../src/tl/index.ts"
-import { type CodecKind, layerNode, makeNode } from "../src/transport/index.ts"
+import { layerNode, makeNode } from "../src/transport/index.ts"
+import { optionsOrExit } from "../src/testing/internal/commandLine.ts"
+import { parseDemoArgs, usage } from "./demoOptions.ts"
+import { DemoSetupError, prepareDemoDir } from "./demoState.ts"
 
-const { values: args } = parseArgs({
-  options: {
-    dc: { type: "string" },
-    "rsa-key": { type: "string" },
-    "dc-id": { type: "string" },
-    transport: { type: "string", default: "intermediate" },
-    obfuscated: { type: "boolean", default: false },
-    "api-id": { type: "string" },
-    "api-hash": { type: "string" },
-    fresh: { type: "boolean", default: false },
-    qr: { type: "boolean", default: false },
-    bot: { type: "boolean", default: false }
-  }
-})
+// `npm start -- --help` lists the flags; a bad one is one line on stderr and exit code 2.
+const args = optionsOrExit(parseDemoArgs(process.argv.slice(2), process.env), "npm start", usage, "npm start -- --help")
 
 const DEMO_DIR = ".demo"
 const SESSION_FILE = `${DEMO_DIR}/session.json`
@@ -74,7 +65,7 @@ const ALICE_PHONE = "+15550002"
 
 const say = (line: string) => Effect.sync(() => console.log(line))
 const ms = (d: Duration.Duration) => `${Duration.toMillis(d).toFixed(1)} ms`
-const transportOptions = { codec: args.transport as CodecKind, obfuscated: args.obfuscated }
+const transportOptions = { codec: args.transport, obfuscated: args.obfuscated }
 
 interface Target {
   readonly host: string
@@ -310,8 +301,7 @@ const demoLogger = Logger.replace(
 )
 
 const offline = Effect.gen(function*() {
-  if (args.fresh) rmSync(DEMO_DIR, { recursive: true, force: true })
-  mkdirSync(DEMO_DIR, { recursive: true })
+  yield* Effect.flatMap(prepareDemoDir({ dir: DEMO_DIR, sessionFile: SESSION_FILE, testDcFile: TESTDC_FILE, fresh: args.fresh }), Effect.forEach(say))
   const { cluster, keyPair, restored } = yield* startCluster
   if (restored && existsSync(SESSION_FILE)) {
     // The emulated DCs keep keys and logins across runs, not their message history: the update
@@ -373,20 +363,6 @@ const qrDemo = (config: ClientConfig, cluster: TestDc.ClusterShape) =>
     yield* say(`QR login done: ${user._tag === "user" ? user.first_name : user._tag} (id ${user.id}) on DC ${yield* client.homeDc}  [${ms(took)}]`)
   }).pipe(Effect.provide(Client.layerWith(config).pipe(Layer.provide(Layer.merge(layerNode(transportOptions), layerMemory)))))
 
-/** Against any MTProto server: the handshake and help.getConfig only. */
-const external = (dc: string) =>
-  Effect.gen(function*() {
-    const keyFile = args["rsa-key"] ?? process.env.MTPROTO_RSA_KEY
-    if (keyFile === undefined) return yield* Effect.dieMessage("--dc needs --rsa-key FILE (the server's RSA public key, PEM)")
-    const [host, port] = dc.split(":")
-    yield* handshakeDemo({
-      host: host!,
-      port: Number(port),
-      dcId: Number(args["dc-id"] ?? process.env.MTPROTO_DC_ID ?? 2),
-      publicKey: parseRsaPublicKeyPem(readFileSync(keyFile, "utf8"))
-    })
-  })
-
 /** Against Telegram: an interactive login with the given api_id/api_hash. */
 const telegram = (apiId: number, apiHash: string) =>
   Effect.gen(function*() {
@@ -401,13 +377,17 @@ const telegram = (apiId: number, apiHash: string) =>
     })
   })
 
-const apiId = args["api-id"] ?? process.env.TELEGRAM_API_ID
-const apiHash = args["api-hash"] ?? process.env.TELEGRAM_API_HASH
-const dcArg = args.dc ?? process.env.MTPROTO_DC
-const program = dcArg !== undefined
-  ? external(dcArg)
-  : apiId !== undefined && apiHash !== undefined
-  ? telegram(Number(apiId), apiHash)
+// Against any MTProto server (--dc): the handshake and help.getConfig only.
+const program: Effect.Effect<unknown, unknown, Scope.Scope> = args.mode._tag === "External"
+  ? handshakeDemo(args.mode)
+  : args.mode._tag === "Telegram"
+  ? telegram(args.mode.apiId, args.mode.apiHash)
   : offline
 
-program.pipe(Effect.scoped, Effect.provide(demoLogger), (p) => NodeRuntime.runMain(p, { disablePrettyLogger: true }))
+program.pipe(
+  Effect.scoped,
+  // `.demo/` in a state the demo cannot repair: one line saying what to do, exit 1.
+  Effect.catchIf((e) => e instanceof DemoSetupError, (e) => Effect.sync(() => (process.stderr.write(`npm start: ${e.message}\n`), process.exit(1)))),
+  Effect.provide(demoLogger),
+  (p) => NodeRuntime.runMain(p, { disablePrettyLogger: true })
+)

@@ -5,6 +5,7 @@
 import { type ChildProcess, spawn } from "node:child_process"
 import { createInterface } from "node:readline"
 import { parseRsaPublicKeyPem, type RsaPublicKey } from "../../src/crypto/index.ts"
+import { isMtcuteFindable } from "../../test/interop/support/mtcuteKey.ts"
 
 export interface Dc {
   readonly host: string
@@ -13,8 +14,19 @@ export interface Dc {
   readonly publicKey: RsaPublicKey
 }
 
-/** Starts the TestDc CLI in a child process and reads its JSON line. */
+/**
+ * Starts the TestDc CLI in a child process and reads its JSON line. The peers measured against
+ * it include mtcute, which cannot find one server key in 16: such a DC is replaced by another.
+ */
 export const startExternalDc = async (cli: string): Promise<{ dc: Dc; child: ChildProcess; pem: string }> => {
+  for (;;) {
+    const started = await startOnce(cli)
+    if (isMtcuteFindable(started.dc.publicKey.fingerprint)) return started
+    started.child.kill("SIGKILL")
+  }
+}
+
+const startOnce = async (cli: string): Promise<{ dc: Dc; child: ChildProcess; pem: string }> => {
   const child = spawn(process.execPath, ["--import", "tsx", cli], { stdio: ["ignore", "pipe", "ignore"] })
   const lines = createInterface({ input: child.stdout! })
   const first = await new Promise<string>((resolve, reject) => {

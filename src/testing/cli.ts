@@ -1,9 +1,11 @@
+#!/usr/bin/env node
 /**
- * `npm run testdc -- [--port N] [--dc N] [--host H] [--cluster] [--mtproxy SECRET] [--websocket]`:
- * runs a TestDc (or, with `--cluster`, DCs 1, 2 and 3 sharing one World and key) until
- * SIGINT/SIGTERM. `--mtproxy` (hex or base64url; `dd`/`ee` forms too) puts a single DC in
- * MTProxy mode and adds `"mtProxyLink"` (a `tg://proxy` link) to the JSON line; `--websocket`
- * opens its WebSocket endpoint and adds `"webSocketUrl"`.
+ * `effect-mtproto-testdc [--port N] [--dc N] [--host H] [--cluster] [--mtproxy SECRET] [--websocket]`
+ * (in this repository `npm run -s testdc -- ...`; `--help` lists the flags): runs a TestDc (or,
+ * with `--cluster`, DCs 1, 2 and 3 sharing one World and key) until SIGINT/SIGTERM. `--mtproxy`
+ * (hex or base64url; `dd`/`ee` forms too) puts a single DC in MTProxy mode and adds
+ * `"mtProxyLink"` (a `tg://proxy` link) to the JSON line; `--websocket` opens its WebSocket
+ * endpoint and adds `"webSocketUrl"`. A bad flag is one line on stderr and exit code 2.
  *
  * The first stdout line is one JSON object `{"host","port","dcId","rsaPublicKeyPem","fingerprint"}`
  * (PEM in PKCS#1 form, fingerprint as a signed decimal string) so that other processes
@@ -11,7 +13,7 @@
  * `"dcs": [{"id","port"}]` and `port`/`dcId` are those of `--dc` (default 2; with `--port N`
  * DC i listens on N + i − 1). Then stdout carries one line per event a person at a terminal
  * needs: the seeded accounts, and `code for +15550001: 12345` for every login code sent.
- * Connection logs go to stderr.
+ * Connection logs go to stderr. (`npm run` prints its banner on stdout first: `-s` drops it.)
  *
  * Seeded: user +15550001 "Demo User" (@demo, 2FA password `demo-password`, home DC 2, or
  * the only DC without `--cluster` when that is not 2) and bot @demo_bot with token
@@ -19,36 +21,32 @@
  *
  * @since 0.1.0
  */
-import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
-import * as Effect from "effect/Effect"
-import * as Layer from "effect/Layer"
-import * as Logger from "effect/Logger"
-import * as LogLevel from "effect/LogLevel"
-import { parseArgs } from "node:util"
-import { makeCluster } from "./Cluster.ts"
-import { make } from "./TestDc.ts"
-import { makeWorld } from "./World.ts"
+import { CLUSTER_DCS, parseTestDcArgs, usage } from "./internal/cliOptions.ts"
+import { optionsOrExit } from "./internal/commandLine.ts"
 
-const { values: args } = parseArgs({
-  options: {
-    port: { type: "string", default: "0" },
-    dc: { type: "string", default: "2" },
-    host: { type: "string", default: "127.0.0.1" },
-    cluster: { type: "boolean", default: false },
-    mtproxy: { type: "string" },
-    websocket: { type: "boolean", default: false }
-  }
-})
+const args = optionsOrExit(parseTestDcArgs(process.argv.slice(2)), "effect-mtproto-testdc", usage)
+
+// Only now the servers' modules (the generated TL codec among them): `--help` and a bad flag
+// answer at once.
+const [NodeRuntime, Effect, Layer, Logger, LogLevel, { makeCluster }, { make }, { makeWorld }] = await Promise.all([
+  import("@effect/platform-node/NodeRuntime"),
+  import("effect/Effect"),
+  import("effect/Layer"),
+  import("effect/Logger"),
+  import("effect/LogLevel"),
+  import("./Cluster.ts"),
+  import("./TestDc.ts"),
+  import("./World.ts")
+])
 
 const SEED_USER = { phone: "+15550001", firstName: "Demo", lastName: "User", username: "demo", password: "demo-password" }
 const SEED_BOT = { token: "123456:TESTDC-demo-bot-token", username: "demo_bot" }
-const CLUSTER_DCS = [1, 2, 3]
 
 const say = (line: string) => Effect.sync(() => void process.stdout.write(`${line}\n`))
 
 const program = Effect.gen(function*() {
-  const dcId = Number(args.dc)
-  const basePort = Number(args.port)
+  const dcId = args.dcId
+  const basePort = args.port
   const world = makeWorld()
   const dcIds = args.cluster ? CLUSTER_DCS : [dcId]
   const homeDc = dcIds.includes(2) ? 2 : dcId
@@ -65,11 +63,7 @@ const program = Effect.gen(function*() {
     readonly mtProxyLink?: string | undefined
     readonly webSocketUrl?: string | undefined
   }
-  if (args.cluster && (args.mtproxy !== undefined || args.websocket)) {
-    return yield* Effect.dieMessage("--mtproxy and --websocket apply to a single DC, not --cluster")
-  }
   if (args.cluster) {
-    if (!CLUSTER_DCS.includes(dcId)) return yield* Effect.dieMessage(`--dc must be one of ${CLUSTER_DCS.join(", ")} with --cluster`)
     const ports = Object.fromEntries(CLUSTER_DCS.map((id) => [id, basePort === 0 ? 0 : basePort + id - 1]))
     const cluster = yield* makeCluster({ dcIds: CLUSTER_DCS, host: args.host, ports, world })
     main = cluster.dc(dcId)
@@ -80,8 +74,8 @@ const program = Effect.gen(function*() {
       port: basePort,
       host: args.host,
       world,
-      ...(args.mtproxy === undefined ? {} : { mtProxy: { secret: args.mtproxy } }),
-      ...(args.websocket ? { webSocket: true } : {})
+      ...(args.mtProxySecret === undefined ? {} : { mtProxy: { secret: args.mtProxySecret } }),
+      ...(args.webSocket ? { webSocket: true } : {})
     })
     dcs = []
   }
@@ -109,6 +103,13 @@ const program = Effect.gen(function*() {
 
 program.pipe(
   Effect.scoped,
+  // A server that cannot start (the port is taken, the address is not this machine's): one line, exit 1.
+  Effect.catchTag("SocketServerError", (e) =>
+    Effect.sync(() => {
+      const why = e.cause instanceof Error ? e.cause.message : e.reason
+      process.stderr.write(`effect-mtproto-testdc: cannot listen on ${args.host}${args.port === 0 ? "" : `:${args.port}`} (${why})\n`)
+      process.exit(1)
+    })),
   // Connection lifecycle is logged at debug level on stderr; stdout is for the lines above.
   Effect.provide(Layer.merge(
     Logger.replace(Logger.defaultLogger, Logger.withConsoleError(Logger.logfmtLogger)),

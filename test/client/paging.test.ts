@@ -1,64 +1,19 @@
 /**
- * Paging over TCP: 1,000 messages through `Messages.history` with no gap or repeat at page
- * borders, the id bounds and search; `Dialogs.list` across many dialogs with the same date,
- * pinned dialogs first, and the archive.
+ * Paging over TCP: `Dialogs.list` across many dialogs with the same date, pinned dialogs first,
+ * and the archive. (`Messages.history` across many pages: paging.scale.test.ts.)
  */
 import { assert, describe, it } from "@effect/vitest"
-import * as Chunk from "effect/Chunk"
 import * as Effect from "effect/Effect"
-import * as Stream from "effect/Stream"
 import * as TestClock from "effect/TestClock"
-import { Dialogs, Messages } from "../../src/client/index.ts"
+import { Dialogs } from "../../src/client/index.ts"
 import type * as TestDc from "../../src/testing/index.ts"
 import type { Api } from "../../src/tl/index.ts"
-import { makeCluster, recordCalls } from "./support/harness.ts"
-import { as, loginUser, textOf } from "./support/messaging.ts"
+import { makeCluster } from "./support/harness.ts"
+import { as, collect, loginUser } from "./support/messaging.ts"
 
-const collect = <A, E, R>(stream: Stream.Stream<A, E, R>) => Effect.map(Stream.runCollect(stream), Chunk.toReadonlyArray)
 const inputOf = (u: TestDc.WorldUser): Api.InputPeer => ({ _tag: "inputPeerUser", user_id: u.id, access_hash: u.accessHash })
-const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => to - i) // descending
 
 describe("Paging over TCP", () => {
-  it.scopedLive("1,000 messages come back newest first, each once, whatever the page size", () =>
-    Effect.gen(function*() {
-      const cluster = yield* makeCluster([1])
-      const ada = cluster.world.addUser({ phone: "+15550001", firstName: "Ada" })
-      const bob = cluster.world.addUser({ phone: "+15550002", firstName: "Bob", username: "bob_b" })
-      for (let i = 1; i <= 1000; i++) yield* cluster.world.sendMessage(bob.id, ada.id, `message ${i}`)
-      const client = yield* loginUser(cluster, "+15550001")
-      const calls = yield* recordCalls(cluster)
-      const run = as(client)
-
-      const all = yield* run(collect(Messages.history("@bob_b")))
-      assert.deepStrictEqual(all.map((m) => m.id), range(1, 1000))
-      assert.strictEqual(textOf(all[0]!), "message 1000")
-      assert.strictEqual(calls.filter((c) => c.method === "messages.getHistory").length, 10)
-
-      const odd = yield* run(collect(Messages.history(bob.id, { pageSize: 37, limit: 250 })))
-      assert.deepStrictEqual(odd.map((m) => m.id), range(751, 1000))
-      const window = yield* run(collect(Messages.history(bob.id, { pageSize: 30, minId: 100, maxId: 200 })))
-      assert.deepStrictEqual(window.map((m) => m.id), range(101, 199))
-      const below = yield* run(collect(Messages.history(bob.id, { offsetId: 11 })))
-      assert.deepStrictEqual(below.map((m) => m.id), range(1, 10))
-
-      // Pages are fetched on demand: taking 5 asks for one page only.
-      calls.length = 0
-      const five = yield* run(collect(Stream.take(Messages.history(bob.id, { pageSize: 20 }), 5)))
-      assert.strictEqual(five.length, 5)
-      assert.strictEqual(calls.filter((c) => c.method === "messages.getHistory").length, 1)
-
-      // A page answered with FLOOD_WAIT is waited out and asked again by the Client's policy.
-      yield* cluster.injectError("messages.getHistory", { code: 420, message: "FLOOD_WAIT_1", times: 1 })
-      const afterWait = yield* run(collect(Messages.history(bob.id, { limit: 150 })))
-      assert.deepStrictEqual(afterWait.map((m) => m.id), range(851, 1000))
-
-      // "message 7", "message 17", ... "message 997" and "message 70".."message 79", "message 700".."message 799"
-      const sevens = yield* run(collect(Messages.search(bob.id, "7", { pageSize: 50 })))
-      assert.strictEqual(sevens.length, [...Array(1000).keys()].filter((i) => String(i + 1).includes("7")).length)
-      assert.isTrue(sevens.every((m) => textOf(m).includes("7")))
-      assert.strictEqual(new Set(sevens.map((m) => m.id)).size, sevens.length)
-    }))
-
   it.scoped("dialogs sharing one date page without repeats or gaps; pinned first; the archive apart", () =>
     Effect.gen(function*() {
       // The test clock stands still: every message below has the same date.

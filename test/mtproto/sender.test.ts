@@ -1,13 +1,12 @@
 /**
- * The Sender end to end against TestDc over TCP: answers, service messages, faults,
- * reconnects and load.
+ * The Sender end to end against TestDc over TCP: answers, service messages, faults and
+ * reconnects (load: sender.scale.test.ts).
  */
 import { assert, describe, it } from "@effect/vitest"
 import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
-import * as Schedule from "effect/Schedule"
 import * as Scope from "effect/Scope"
 import { harness } from "./support/session.ts"
 
@@ -53,44 +52,6 @@ describe("Sender against TestDc", () => {
       assert.strictEqual(nearest._tag, "nearestDc")
       assert.strictEqual((yield* sender.state).salt, fresh)
     }))
-
-  it.scopedLive("10,000 concurrent calls on one connection each get their own answer", () =>
-    Effect.gen(function*() {
-      const { sender } = yield* harness()
-      const ids = Array.from({ length: 10_000 }, (_, i) => BigInt(i) * 7919n + 1n)
-      const pongs = yield* Effect.forEach(ids, (id) => sender.invoke({ _tag: "ping", ping_id: id }), {
-        concurrency: "unbounded"
-      })
-      assert.deepStrictEqual(pongs.map((p) => p.ping_id), ids)
-      assert.strictEqual(yield* sender.connections, 1)
-    }))
-
-  it.scopedLive("100 connection drops during 2,000 calls: every call completes exactly once with its own answer", () =>
-    Effect.gen(function*() {
-      const { dc, sender } = yield* harness({
-        sender: { reconnect: Schedule.spaced("5 millis") }
-      })
-      const ids = Array.from({ length: 2000 }, (_, i) => BigInt(i) + 1n)
-      let completed = 0
-      const run = yield* Effect.fork(
-        Effect.forEach(ids, (id) => Effect.tap(sender.invoke({ _tag: "ping", ping_id: id }), () => Effect.sync(() => completed++)), {
-          concurrency: 4
-        })
-      )
-      // Drop the connection 100 times while calls are in flight: after every ~5 answers.
-      let drops = 0
-      while (drops < 100 && completed < ids.length) {
-        const before = completed
-        yield* Effect.sleep("2 millis").pipe(Effect.repeat({ until: () => completed >= before + 5 || completed >= ids.length }))
-        yield* dc.dropConnections
-        drops++
-      }
-      const pongs = yield* Fiber.join(run)
-      assert.deepStrictEqual(pongs.map((p) => p.ping_id), ids)
-      assert.strictEqual(completed, ids.length)
-      assert.strictEqual(drops, 100)
-      assert.isAtLeast(yield* sender.connections, drops)
-    }), 60_000)
 
   it.scopedLive("future salts: the Sender switches to each salt before the old one expires (no bad_server_salt)", () =>
     Effect.gen(function*() {

@@ -1,15 +1,11 @@
 /**
  * TestDc accepts what Telegram accepts: `p_q_inner_data` under the encryption used before
  * RSA_PAD (RSA of SHA1(data) ‖ data ‖ random bytes, 255 bytes), unless `strict` is set. Proven
- * with an encoder of the old scheme written here, and with @mtproto/core 6.3 (which still sends
- * it) doing its handshake and a call against a TestDc.
+ * with an encoder of the old scheme written here (and, in test/interop, by @mtproto/core 6.3,
+ * which still sends it).
  */
 import { assert, describe, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
-import { mkdtempSync } from "node:fs"
-import { createRequire } from "node:module"
-import { tmpdir } from "node:os"
-import { join } from "node:path"
 import {
   bigIntToBytes,
   bytesToBigInt,
@@ -69,46 +65,5 @@ describe("TestDc: the pre-RSA_PAD p_q_inner_data", () => {
       const error = yield* Effect.flip(legacyHandshakeStep(strict))
       assert.strictEqual(error._tag, "HandshakeError")
       assert.match(error.message, /-404/)
-    }))
-
-  it.scopedLive("@mtproto/core 6.3 completes its handshake and calls help.getNearestDc", () =>
-    Effect.gen(function*() {
-      const require = createRequire(import.meta.url)
-      let MTProto: new(options: object) => {
-        dcList: Array<object>
-        crypto: { rsa: { getRsaKeyByFingerprints: (fps: ReadonlyArray<unknown>) => Promise<object> } }
-        call: (method: string, params?: object) => Promise<{ _: string; this_dc?: number }>
-        rpcs: Map<number, { transport?: { connect: () => void; socket?: { destroy: () => void; removeAllListeners: (event: string) => void } } }>
-      }
-      try {
-        MTProto = require("@mtproto/core")
-      } catch {
-        return // not installed: nothing to compare against
-      }
-      const dc = yield* TestDc.make({ dcId: 2 })
-      const client = new MTProto({ api_id: 1, api_hash: "0123456789abcdef", storageOptions: { path: join(mkdtempSync(join(tmpdir(), "mtproto-core-")), "s.json") } })
-      // Point it at the TestDc and its key (it ships Telegram's addresses and keys only).
-      client.dcList = [{ id: 2, ip: dc.host, port: dc.port }]
-      client.crypto.rsa.getRsaKeyByFingerprints = async (fps) => ({
-        fingerprint: fps[0],
-        modulus: dc.publicKey.n.toString(16),
-        exponent: dc.publicKey.e.toString(16).padStart(6, "0")
-      })
-      // Its transport reconnects whenever its socket closes, for ever: take that away first.
-      yield* Effect.addFinalizer(() =>
-        Effect.sync(() => {
-          for (const rpc of client.rpcs.values()) {
-            const transport = rpc.transport
-            if (transport === undefined) continue
-            transport.connect = () => {}
-            transport.socket?.removeAllListeners("close")
-            transport.socket?.destroy()
-          }
-        })
-      )
-      const nearest = yield* Effect.promise(() => client.call("help.getNearestDc")).pipe(Effect.timeout("15 seconds"))
-      assert.strictEqual(nearest._, "nearestDc")
-      assert.strictEqual(nearest.this_dc, 2)
-      assert.strictEqual(dc.authKeys.size, 1)
     }))
 })

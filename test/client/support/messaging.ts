@@ -3,6 +3,7 @@
  * (users by phone, bots by token), running the module functions (`Messages`, `Peers`,
  * `Dialogs`) as one of them, and waiting for a pushed update.
  */
+import * as Chunk from "effect/Chunk"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
@@ -62,3 +63,7 @@ export const newMessageIn = (u: Api.Update): { readonly text: string; readonly i
 
 /** The message text, or the tag of a service/empty message. */
 export const textOf = (m: Api.Message): string => (m._tag === "message" ? m.message : m._tag)
+
+/** Everything `stream` yields, as an array. */
+export const collect = <A, E, R>(stream: Stream.Stream<A, E, R>): Effect.Effect<ReadonlyArray<A>, E, R> =>
+  Effect.map(Stream.runCollect(stream), Chunk.toReadonlyArray)

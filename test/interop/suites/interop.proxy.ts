@@ -11,22 +11,9 @@ import { Api, TelegramClient } from "telegram"
 import { _serverKeys } from "telegram/crypto/RSA.js"
 import { Logger, LogLevel } from "telegram/extensions/Logger.js"
 import { StringSession } from "telegram/sessions/index.js"
-import { generateRsaKeyPair, type RsaKeyPair } from "../../src/crypto/index.ts"
-import * as TestDc from "../../src/testing/index.ts"
-import { socks5Server } from "../transport/support/proxyServers.ts"
-
-/**
- * mtcute 0.30 indexes keys by the 16-digit hex of their fingerprint but looks them up with
- * `toString(16)`, which drops a leading zero digit: one key in 16 is never found. Use one it finds.
- */
-const mtcuteFindable = (): RsaKeyPair => {
-  for (;;) {
-    const pair = generateRsaKeyPair()
-    if (BigInt.asUintN(64, pair.publicKey.fingerprint).toString(16).length === 16) return pair
-  }
-}
-let keyPair: RsaKeyPair | undefined
-const rsaKeyPair = () => (keyPair ??= mtcuteFindable())
+import * as TestDc from "../../../src/testing/index.ts"
+import { socks5Server } from "../../transport/support/proxyServers.ts"
+import { sharedMtcuteKeyPair } from "../support/mtcuteKey.ts"
 
 const KEY = "0123456789abcdef0123456789abcdef"
 const FAKE_TLS_SECRET = `ee${KEY}${Buffer.from("www.example.org").toString("hex")}`
@@ -53,7 +40,7 @@ const mtcute = (dc: TestDc.TestDcShape, transport: MtProxyTcpTransport | SocksPr
 describe("interop through proxies", () => {
   it.scopedLive("mtcute with an ee (fake-TLS) secret makes calls through TestDc's MTProxy mode", () =>
     Effect.gen(function*() {
-      const dc = yield* TestDc.make({ dcId: 2, rsaKeyPair: rsaKeyPair(), mtProxy: { secret: FAKE_TLS_SECRET } })
+      const dc = yield* TestDc.make({ dcId: 2, rsaKeyPair: sharedMtcuteKeyPair(), mtProxy: { secret: FAKE_TLS_SECRET } })
       // mtcute dials the proxy; the DC address it holds is never used.
       const client = yield* mtcute(dc, new MtProxyTcpTransport({ host: dc.host, port: dc.port, secret: FAKE_TLS_SECRET }), { ipAddress: "203.0.113.1", port: 443 })
       yield* Effect.promise(() => client.connect()).pipe(Effect.timeout("15 seconds"))
@@ -66,7 +53,7 @@ describe("interop through proxies", () => {
 
   it.scopedLive("mtcute with a wrong ee secret finds no proxy there", () =>
     Effect.gen(function*() {
-      const dc = yield* TestDc.make({ dcId: 2, rsaKeyPair: rsaKeyPair(), mtProxy: { secret: FAKE_TLS_SECRET } })
+      const dc = yield* TestDc.make({ dcId: 2, rsaKeyPair: sharedMtcuteKeyPair(), mtProxy: { secret: FAKE_TLS_SECRET } })
       const wrong = FAKE_TLS_SECRET.replace("0123", "ffff")
       const client = yield* mtcute(dc, new MtProxyTcpTransport({ host: dc.host, port: dc.port, secret: wrong }), { ipAddress: "203.0.113.1", port: 443 })
       const outcome = yield* Effect.promise(() => client.call({ _: "help.getNearestDc" }).then(() => "answered", () => "failed")).pipe(
@@ -78,7 +65,7 @@ describe("interop through proxies", () => {
 
   it.scopedLive("GramJS with a dd secret makes calls through TestDc's MTProxy mode", () =>
     Effect.gen(function*() {
-      const dc = yield* TestDc.make({ dcId: 2, rsaKeyPair: rsaKeyPair(), mtProxy: { secret: `dd${KEY}` } })
+      const dc = yield* TestDc.make({ dcId: 2, rsaKeyPair: sharedMtcuteKeyPair(), mtProxy: { secret: `dd${KEY}` } })
       _serverKeys.set(dc.fingerprint.toString(), { n: bigInt(dc.publicKey.n.toString()), e: Number(dc.publicKey.e) })
       const client = yield* Effect.acquireRelease(
         Effect.sync(() => {
@@ -102,7 +89,7 @@ describe("interop through proxies", () => {
 
   it.scopedLive("mtcute through the test SOCKS5 server (with credentials) reaches TestDc", () =>
     Effect.gen(function*() {
-      const dc = yield* TestDc.make({ dcId: 2, rsaKeyPair: rsaKeyPair() })
+      const dc = yield* TestDc.make({ dcId: 2, rsaKeyPair: sharedMtcuteKeyPair() })
       const proxy = yield* socks5Server({ auth: { username: "ada", password: "s3cret" }, resolve: { "203.0.113.1:443": { host: dc.host, port: dc.port } } })
       const client = yield* mtcute(dc, new SocksProxyTcpTransport({ host: proxy.host, port: proxy.port, user: "ada", password: "s3cret" }), { ipAddress: "203.0.113.1", port: 443 })
       yield* Effect.promise(() => client.connect()).pipe(Effect.timeout("15 seconds"))

@@ -12,8 +12,9 @@ import { _serverKeys } from "telegram/crypto/RSA.js"
 import { ConnectionTCPFull } from "telegram/network/index.js"
 import { Logger, LogLevel } from "telegram/extensions/Logger.js"
 import { StringSession } from "telegram/sessions/index.js"
-import { LAYER } from "../../src/tl/index.ts"
-import * as TestDc from "../../src/testing/index.ts"
+import { LAYER } from "../../../src/tl/index.ts"
+import * as TestDc from "../../../src/testing/index.ts"
+import { sharedMtcuteKeyPair } from "../support/mtcuteKey.ts"
 
 describe("TestDc interop", () => {
   it.scopedLive("mtcute: handshake, initConnection + help.getConfig, help.getNearestDc, ping", () =>
@@ -22,6 +23,7 @@ describe("TestDc interop", () => {
       const layers = new Set<number>()
       const dc = yield* TestDc.make({
         dcId: 2,
+        rsaKeyPair: sharedMtcuteKeyPair(),
         faults: {
           onClientMessage: (m) =>
             Effect.sync(() => {
