@@ -1,9 +1,20 @@
 import { availableParallelism } from "node:os"
+import { fileURLToPath } from "node:url"
 import { defineConfig } from "vitest/config"
 
+const src = fileURLToPath(new URL("./src/", import.meta.url))
+
 export default defineConfig({
+  // The README's programs import the package by name, as a user's code does: here it is src/
+  // (tsconfig.json's `paths` say the same to tsc and tsx).
+  resolve: {
+    alias: [
+      { find: /^effect-mtproto$/, replacement: `${src}index.ts` },
+      { find: /^effect-mtproto\/(.+)$/, replacement: `${src}$1/index.ts` }
+    ]
+  },
   test: {
-    include: ["test/**/*.test.ts"],
+    include: ["test/**/*.test.ts", "examples/**/*.test.ts"],
     setupFiles: ["./test/setup.ts"],
     testTimeout: 30_000,
     hookTimeout: 30_000,

@@ -1,13 +1,8 @@
-/**
- * The README's "Write a bot" example, runnable from the repository (`npx tsx examples/bot.ts`):
- * a counter bot with an inline keyboard that also echoes text, run against an emulated
- * Telegram where the World plays the user who starts it and presses "+1".
- */
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Redacted from "effect/Redacted"
-import { Bot, Button, Client, Keyboard, SessionStorage } from "../src/index.ts"
-import * as TestDc from "../src/testing/index.ts"
+import { Bot, Button, Client, Keyboard, SessionStorage } from "effect-mtproto"
+import * as TestDc from "effect-mtproto/testing"
 
 // The bot: /start shows a counter, its buttons change it in place; other texts are echoed.
 const menu = (n: number) => Keyboard.inline([[Button.callback("-1", `${n - 1}`), Button.callback("+1", `${n + 1}`)]])
@@ -47,4 +42,4 @@ const main = Effect.gen(function*() {
   }).pipe(Effect.scoped, Effect.provide(client)) // the bot stops before its Client closes
 })
 
-Effect.runPromise(Effect.scoped(main))
+await Effect.runPromise(Effect.scoped(main))

@@ -1,14 +1,9 @@
-/**
- * The README's "Send and read messages" example, runnable from the repository
- * (`npx tsx examples/messaging.ts`): an emulated Telegram with two users, a client logged in
- * as Ada who writes to Bob, reads the chat back and lists her dialogs.
- */
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Redacted from "effect/Redacted"
 import * as Stream from "effect/Stream"
-import { Client, Dialogs, Messages, SessionStorage } from "../src/index.ts"
-import * as TestDc from "../src/testing/index.ts"
+import { Client, Dialogs, Messages, SessionStorage } from "effect-mtproto"
+import * as TestDc from "effect-mtproto/testing"
 
 // What a bot or app does, given a logged-in Client in its context.
 const program = Effect.gen(function*() {
@@ -43,4 +38,4 @@ const main = Effect.gen(function*() {
   }).pipe(Effect.provide(client))
 })
 
-Effect.runPromise(Effect.scoped(main))
+await Effect.runPromise(Effect.scoped(main))
