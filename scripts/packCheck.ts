@@ -4,7 +4,8 @@
  * a new project in a temporary folder. There it checks that `node_modules` holds one copy of
  * `effect` (the library shares the app's), that the app's TypeScript (NodeNext, strict,
  * `skipLibCheck: false`) accepts a program using the package, and that the program, run from
- * the installed `dist/`, logs a bot in to an embedded TestDc and catches a typed error.
+ * the installed `dist/`, logs a bot in to an embedded TestDc and catches a typed error; and the
+ * README's first program (`examples/readme/quickstart.ts`) type-checks and runs there as written.
  * One line per check; exit code 1 when one fails. CI runs it (`.ci/run`).
  */
 import { spawnSync } from "node:child_process"
@@ -101,6 +102,7 @@ try {
   check(ofApp === ofLibrary, "the library loads the app's effect", `${ofApp}\n${ofLibrary}`)
 
   fs.writeFileSync(path.join(app, "main.ts"), program)
+  fs.copyFileSync(path.join(root, "examples", "readme", "quickstart.ts"), path.join(app, "quickstart.ts"))
   fs.writeFileSync(path.join(app, "tsconfig.json"), JSON.stringify({
     compilerOptions: {
       target: "ES2022",
@@ -113,10 +115,10 @@ try {
       types: ["node"],
       noEmit: true
     },
-    include: ["main.ts"]
+    include: ["main.ts", "quickstart.ts"]
   }, null, 2))
   const typed = exec(tsc, ["-p", app], app)
-  check(typed.ok, "the app's TypeScript (NodeNext, strict, skipLibCheck off) accepts a program using the package", typed.out)
+  check(typed.ok, "the app's TypeScript (NodeNext, strict, skipLibCheck off) accepts programs using the package", typed.out)
 
   const ran = exec(process.execPath, [tsxCli, "main.ts"], app)
   const lines = ran.out.split("\n")
@@ -125,6 +127,8 @@ try {
     "the program runs from the installed dist/: a bot logs in to a TestDc, a typed error is caught",
     ran.out
   )
+  const quickstart = exec(process.execPath, [tsxCli, "quickstart.ts"], app)
+  check(quickstart.ok && quickstart.out.includes("\nbot: You said: hello\n"), "the README's first program runs as written in the app", quickstart.out)
 } finally {
   fs.rmSync(tmp, { recursive: true, force: true })
 }

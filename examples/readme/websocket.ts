@@ -6,13 +6,7 @@ import { Client, SessionStorage } from "effect-mtproto"
 import * as TestDc from "effect-mtproto/testing"
 import { layerWebSocket } from "effect-mtproto/transport"
 
-// Telegram: layerWebSocket() opens wss://…web.telegram.org/apiws for each DC.
-export const overWebSockets = Client.layerWith({ apiId: 12345, apiHash: Redacted.make("...") }).pipe(
-  Layer.provide(layerWebSocket()),
-  Layer.provide(Layer.merge(NodeSocket.layerWebSocketConstructor, SessionStorage.layerMemory))
-)
-
-// Offline: a TestDc with its WebSocket endpoint open.
+// Offline: a TestDc with its WebSocket endpoint open. For Telegram: layerWebSocket(), no url.
 const main = Effect.gen(function*() {
   const dc = yield* TestDc.make({ webSocket: true })
   const layer = Client.layerWith({

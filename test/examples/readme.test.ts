@@ -10,6 +10,7 @@ import { assert, describe, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as fs from "node:fs"
 import * as path from "node:path"
+import { usage } from "../../examples/demoOptions.ts"
 import { repoRoot, run, tsxCli } from "../support/processes.ts"
 
 const EXAMPLES = "examples/readme"
@@ -96,6 +97,25 @@ describe("README", () => {
 
   it("says what every offline program prints", () => {
     assert.deepStrictEqual(Object.keys(prints).sort(), offline)
+    // The first program's output, as the README shows it.
+    assert.include(readme, `\n\`\`\`\n${prints["quickstart.ts"]!.join("\n")}\n\`\`\`\n`)
+  })
+
+  it("installs the peers in the ranges package.json asks for", () => {
+    const pkg = JSON.parse(fs.readFileSync(path.join(repoRoot, "package.json"), "utf8")) as { peerDependencies: Record<string, string> }
+    const peers = ["effect", "@effect/platform", "@effect/platform-node"].map((name) => `${name}@${pkg.peerDependencies[name]}`)
+    assert.deepStrictEqual(Object.keys(pkg.peerDependencies).sort(), ["@effect/platform", "@effect/platform-node", "effect"])
+    assert.include(readme, `npm install effect-mtproto ${peers.join(" ")}\n`)
+    assert.include(readme, `.tgz ${peers.join(" ")}\n`)
+  })
+
+  it("lists the demo's flags as --help prints them, and every npm script", () => {
+    const options = usage.slice(usage.indexOf("Options:\n") + "Options:\n".length, usage.indexOf("\n\nExamples:"))
+    assert.include(readme, `\`\`\`\n${options}\n\`\`\``)
+    const scripts = Object.keys((JSON.parse(fs.readFileSync(path.join(repoRoot, "package.json"), "utf8")) as { scripts: Record<string, string> }).scripts)
+    const table = readme.slice(readme.indexOf("## Commands"), readme.indexOf("\n## ", readme.indexOf("## Commands") + 1))
+    const missing = scripts.filter((s) => s !== "prepare" && !table.includes(s === "start" || s === "test" ? `| \`npm ${s}\`` : `| \`npm run ${s}`) && !table.includes(`npm run -s ${s}`))
+    assert.deepStrictEqual(missing, [], "npm scripts missing from the README's command table")
   })
 
   it.live("its offline programs run to their end and print what they should", () =>
