@@ -12,6 +12,7 @@ import * as Metric from "effect/Metric"
 import * as Random from "effect/Random"
 import { Bot, Button, Keyboard } from "../../src/client/index.ts"
 import type { Api } from "../../src/tl/index.ts"
+import { captureLogs } from "../support/logs.ts"
 import { answers, eventually, failure, incoming, probe, startBot } from "./support/bots.ts"
 import { makeCluster } from "./support/harness.ts"
 import { as, loginUser } from "./support/messaging.ts"
@@ -134,6 +135,7 @@ describe("Bots over TCP", () => {
 
   it.scopedLive("a handler that fails or dies on some updates: the others are answered, the failures counted", () =>
     Effect.gen(function*() {
+      const logs = yield* captureLogs
       const cluster = yield* makeCluster([1])
       const world = cluster.world
       const ada = world.addUser({ phone: "+15550001", firstName: "Ada" })
@@ -154,6 +156,11 @@ describe("Bots over TCP", () => {
       for (const text of ["boom", "b", "die", "c"]) yield* world.sendMessage(ada.id, bot.id, text)
       assert.deepStrictEqual(yield* answers(world, ada.id, bot.id, first.id, 2), ["ok b", "ok c"])
       assert.strictEqual((yield* Metric.value(failures)).count - before, 2)
+      // Each failure is logged once, at ERROR, with its cause.
+      const failed = logs.lines.filter((l) => l.level === "ERROR")
+      assert.deepStrictEqual(failed.map((l) => l.message), Array(2).fill("bot handler failed; going on with the next events"))
+      assert.match(failed[0]!.text, /boom/)
+      assert.match(failed[1]!.text, /a bug/)
     }))
 
   it.scopedLive("inline queries: answered with articles, seen by the user as results; timeouts and stale answers", () =>

@@ -14,6 +14,7 @@ import * as Redacted from "effect/Redacted"
 import * as Schedule from "effect/Schedule"
 import type { SenderError } from "../../src/client/index.ts"
 import { decodeStringSession, layerString, SessionStorage, StringSession } from "../../src/storage/index.ts"
+import { captureLogs } from "../support/logs.ts"
 import { buildClient, keyCount, makeCluster, memoryClient, rightCode, storedKeyId } from "./support/harness.ts"
 
 const PHONE = "+15550001"
@@ -22,6 +23,7 @@ const nearest = { _tag: "help.getNearestDc" } as const
 describe("Client: auth key lifecycle", () => {
   it.scopedLive("the server forgot the key before login (-404): the key is dropped, a new one made, the call answered within seconds", () =>
     Effect.gen(function*() {
+      yield* captureLogs // the test provokes these on purpose
       const cluster = yield* makeCluster([1])
       const { client, storage } = yield* memoryClient(cluster)
       yield* client.invoke(nearest)
@@ -39,6 +41,7 @@ describe("Client: auth key lifecycle", () => {
 
   it.scopedLive("the server forgot a logged-in key: SessionRevoked (typed, readable), login and key gone from storage, start logs in again", () =>
     Effect.gen(function*() {
+      yield* captureLogs // the test provokes these on purpose
       const cluster = yield* makeCluster([1])
       cluster.world.addUser({ phone: PHONE, firstName: "Ada", homeDc: 1 })
       const { client, storage } = yield* memoryClient(cluster)
@@ -58,6 +61,7 @@ describe("Client: auth key lifecycle", () => {
 
   it.scopedLive("AUTH_KEY_UNREGISTERED on a session believed logged in is SessionRevoked; before login it is the plain answer", () =>
     Effect.gen(function*() {
+      yield* captureLogs // the test provokes these on purpose
       const cluster = yield* makeCluster([1])
       cluster.world.addUser({ phone: PHONE, firstName: "Ada", homeDc: 1 })
       const { client, storage } = yield* memoryClient(cluster)
@@ -73,6 +77,7 @@ describe("Client: auth key lifecycle", () => {
 
   it.scopedLive("AUTH_KEY_DUPLICATED: a typed AuthKeyDuplicated, the key dropped; the next call makes a new one", () =>
     Effect.gen(function*() {
+      yield* captureLogs // the test provokes these on purpose
       const cluster = yield* makeCluster([1])
       const { client, storage } = yield* memoryClient(cluster)
       yield* client.invoke(nearest)
@@ -120,6 +125,7 @@ describe("Client: engine options", () => {
 
   it.scopedLive("reconnect: a Schedule that ends makes a refusing DC's calls fail with ConnectionFailed", () =>
     Effect.gen(function*() {
+      yield* captureLogs // the test provokes these on purpose
       const cluster = yield* makeCluster([1])
       const { client, storage } = yield* memoryClient(cluster)
       yield* client.invoke(nearest)

@@ -28,6 +28,7 @@ import {
   storedKeyId,
   wrongCode
 } from "./support/harness.ts"
+import { captureLogs } from "../support/logs.ts"
 
 const PHONE = "+15550001"
 
@@ -58,6 +59,7 @@ describe("Client login", () => {
 
   it.scopedLive("a wrong code, then the right one: the code is asked again", () =>
     Effect.gen(function*() {
+      yield* captureLogs // the test provokes these on purpose
       const cluster = yield* makeCluster()
       const ada = cluster.world.addUser({ phone: PHONE, firstName: "Ada", homeDc: 1 })
       const { client } = yield* memoryClient(cluster)
@@ -75,6 +77,7 @@ describe("Client login", () => {
 
   it.scopedLive("too many wrong codes or passwords fail with LoginError TooManyAttempts", () =>
     Effect.gen(function*() {
+      yield* captureLogs // the test provokes these on purpose
       const cluster = yield* makeCluster()
       cluster.world.addUser({ phone: PHONE, firstName: "Ada", homeDc: 1 })
       cluster.world.addUser({ phone: "+15550002", firstName: "Bea", homeDc: 1, password: "right" })
@@ -102,6 +105,7 @@ describe("Client login", () => {
 
   it.scopedLive("an expired code: the client sends auth.resendCode, asks again and logs in; it is not a wrong code", () =>
     Effect.gen(function*() {
+      yield* captureLogs // the test provokes these on purpose
       const cluster = yield* makeCluster()
       const ada = cluster.world.addUser({ phone: PHONE, firstName: "Ada", homeDc: 1 })
       const { client } = yield* memoryClient(cluster)
@@ -138,6 +142,7 @@ describe("Client login", () => {
 
   it.scopedLive("2FA: a wrong password, then the right one (asked twice, a fresh SRP each time)", () =>
     Effect.gen(function*() {
+      yield* captureLogs // the test provokes these on purpose
       const cluster = yield* makeCluster()
       const ada = cluster.world.addUser({ phone: PHONE, firstName: "Ada", homeDc: 1, password: "s3cret" })
       const { client } = yield* memoryClient(cluster)

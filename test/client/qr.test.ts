@@ -13,6 +13,7 @@ import * as Redacted from "effect/Redacted"
 import type { QrToken } from "../../src/client/index.ts"
 import { toHex } from "../../src/crypto/index.ts"
 import type * as TestDc from "../../src/testing/index.ts"
+import { captureLogs } from "../support/logs.ts"
 import { asker, makeCluster, memoryClient, never, recordCalls, rightCode, secret, storedKeyId } from "./support/harness.ts"
 
 const URL_FORM = /^tg:\/\/login\?token=[A-Za-z0-9_-]+$/
@@ -80,6 +81,7 @@ describe("Client QR login", () => {
 
   it.scopedLive("with 2FA: after the scan the password is asked (a wrong one, then the right one)", () =>
     Effect.gen(function*() {
+      yield* captureLogs // the test provokes these on purpose
       const cluster = yield* makeCluster()
       const bea = cluster.world.addUser({ phone: "+15550002", firstName: "Bea", homeDc: 1, password: "s3cret" })
       const { client } = yield* memoryClient(cluster)

@@ -18,6 +18,7 @@ import * as Stream from "effect/Stream"
 import type { SenderError } from "../../src/mtproto/rpcError.ts"
 import type { ClientMessage, ServerMessage } from "../../src/testing/index.ts"
 import { LAYER, type TlMethod } from "../../src/tl/index.ts"
+import { captureLogs } from "../support/logs.ts"
 import { harness as baseHarness } from "./support/session.ts"
 
 // The salt keeper stays on: its get_future_salts rides behind the first call, so the faults
@@ -276,6 +277,7 @@ describe("Sender faults: service messages about messages", () => {
 describe("Sender faults: broken and odd frames", () => {
   it.scopedLive("a duplicated frame and a replayed old frame are ignored: each caller gets its own answer, once", () =>
     Effect.gen(function*() {
+      yield* captureLogs // the test provokes these on purpose
       const { dc, sender } = yield* harness()
       const updates = yield* sender.updates
       yield* dc.faults.set({ duplicate: 1 })
@@ -297,6 +299,7 @@ describe("Sender faults: broken and odd frames", () => {
 
   it.scopedLive("a frame with a wrong msg_key before the real answer is rejected and the session goes on", () =>
     Effect.gen(function*() {
+      yield* captureLogs // the test provokes these on purpose
       const { dc, sender } = yield* harness()
       yield* dc.faults.set({ tamper: 2 })
       assert.strictEqual((yield* bounded(sender.invoke({ _tag: "ping", ping_id: 4n }))).ping_id, 4n)

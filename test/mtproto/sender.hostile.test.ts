@@ -10,6 +10,7 @@ import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Schedule from "effect/Schedule"
 import { createAuthKey, Sender, type SenderError } from "../../src/mtproto/index.ts"
+import { captureLogs } from "../support/logs.ts"
 import { openChannel } from "./support/client.ts"
 import * as Scripted from "./support/scriptedServer.ts"
 
@@ -76,6 +77,7 @@ describe("Sender against a hostile server", () => {
   for (const behaviour of ["wrongAuthKeyId", "wrongMsgKey"] as const) {
     it.scopedLive(`${behaviour}: the frames count as nothing, repeated ones close the connection, the call ends with Timeout`, () =>
       Effect.gen(function*() {
+        yield* captureLogs // the test provokes these on purpose
         const { sender, server } = yield* senderOn(behaviour, { probeAfter: "200 millis", pongTimeout: "300 millis" })
         const { elapsed, error } = yield* timedFailure(sender.invoke(getNearestDc))
         assert.strictEqual(error.reason, "Timeout")

@@ -3,13 +3,18 @@
 import { assert, describe, it, layer } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
+import * as Layer from "effect/Layer"
 import { generateRsaKeyPair, toHex } from "../../src/crypto/index.ts"
 import * as TestDc from "../../src/testing/index.ts"
 import { type Api, serialize } from "../../src/tl/index.ts"
+import { logCapture } from "../support/logs.ts"
 import { connect, handshake, isResultFor, resultOf, session } from "./client.ts"
 
+// The DC's WARN about the key dropped on purpose (below) is kept, not printed.
+const dcLogs = logCapture()
+
 // Real clock and sockets: the test services (TestClock) are left out.
-layer(TestDc.layer({ dcId: 5 }), { excludeTestServices: true })("TestDc controls", (it) => {
+layer(TestDc.layer({ dcId: 5 }).pipe(Layer.provide(dcLogs.layer)), { excludeTestServices: true })("TestDc controls", (it) => {
   it.scoped("the layer provides a running DC", () =>
     Effect.gen(function*() {
       const dc = yield* TestDc.TestDc
@@ -75,6 +80,7 @@ layer(TestDc.layer({ dcId: 5 }), { excludeTestServices: true })("TestDc controls
       const gone = yield* Effect.exit(s3.receive)
       const error = Exit.isFailure(gone) && gone.cause._tag === "Fail" ? gone.cause.error : undefined
       assert.deepStrictEqual(error?._tag === "TransportError" && [error.reason, error.code], ["ServerError", -404])
+      assert.include(dcLogs.logs.messages("WARN"), "TestDc refused a peer")
     }))
 })
 

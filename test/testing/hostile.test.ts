@@ -15,6 +15,7 @@ import { encodePlainMessage, nextClientMsgId, packMessage } from "../../src/mtpr
 import * as TestDc from "../../src/testing/index.ts"
 import { serialize } from "../../src/tl/index.ts"
 import { bomb25KB, nestedBomb } from "../tl/support/bombs.ts"
+import { captureLogs } from "../support/logs.ts"
 import { connect, handshake, isResultFor, session } from "./client.ts"
 import { closedByServer, intermediate, INTERMEDIATE_TAG, le32, raw, rawChannel } from "./support/rawSocket.ts"
 
@@ -61,6 +62,7 @@ const rejected = (dc: TestDc.TestDcShape) => Effect.map(dc.rejections, (m) => Ob
 describe("TestDc against hostile clients", () => {
   it.scopedLive("every hostile connection is closed or answered, and a good client is served throughout", () =>
     Effect.gen(function*() {
+      yield* captureLogs // the test provokes these on purpose
       const dc = yield* TestDc.make({ handshakeTimeout: "1 second", idleTimeout: "1500 millis" })
       const pongs = { n: 0 }
       const good = yield* Effect.fork(goodClient(dc, pongs))
@@ -168,6 +170,7 @@ describe("TestDc against hostile clients", () => {
 
   it.scopedLive("the connection cap refuses extra connections at once; freed places are usable again", () =>
     Effect.gen(function*() {
+      yield* captureLogs // the test provokes these on purpose
       const dc = yield* TestDc.make({ maxConnections: 4 })
       const held = yield* Effect.forEach(Array.from({ length: 4 }), () => raw(dc.port))
       yield* dc.connections.pipe(

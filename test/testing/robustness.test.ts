@@ -8,6 +8,7 @@ import { randomBytes } from "../../src/crypto/index.ts"
 import { encodePlainMessage, nextClientMsgId } from "../../src/mtproto/index.ts"
 import * as TestDc from "../../src/testing/index.ts"
 import { serialize } from "../../src/tl/index.ts"
+import { captureLogs } from "../support/logs.ts"
 import { connect, handshake, session } from "./client.ts"
 import { closedByServer, intermediate, INTERMEDIATE_TAG, le32, raw } from "./support/rawSocket.ts"
 
@@ -31,6 +32,7 @@ const goodClient = (dc: TestDc.TestDcShape) =>
 describe("TestDc robustness", () => {
   it.scopedLive("garbage, HTTP, hostile lengths, half frames and half handshakes", () =>
     Effect.gen(function*() {
+      yield* captureLogs // the test provokes these on purpose
       const dc = yield* TestDc.make()
       // Garbage that passes as nothing: an HTTP request.
       yield* Effect.scoped(Effect.gen(function*() {
@@ -82,6 +84,7 @@ describe("TestDc robustness", () => {
 
   it.scopedLive("handshake violations: wrong nonce, bad inner hash, while other connections keep working", () =>
     Effect.gen(function*() {
+      yield* captureLogs // the test provokes these on purpose
       const dc = yield* TestDc.make()
       // A good session that stays open the whole time.
       const ch = yield* connect(dc, "abridged", true)

@@ -33,6 +33,7 @@ import {
   type TransportShape
 } from "../../src/transport/index.ts"
 import { checkClientHello, makeServerHello } from "../../src/transport/proxy/FakeTls.ts"
+import { captureLogs } from "../support/logs.ts"
 import { httpConnectServer, type ProxyServerOptions, socks5Server, type TestProxy } from "./support/proxyServers.ts"
 
 let keyPair: RsaKeyPair | undefined
@@ -207,6 +208,7 @@ describe("MTProxy (TestDc in MTProxy mode)", () => {
 
     it.scopedLive(`${name}: a wrong secret is plain traffic to the proxy, so the client is cut off`, () =>
       Effect.gen(function*() {
+        yield* captureLogs // the test provokes these on purpose
         const dc = yield* startDc({ mtProxy: { secret } })
         const wrong = secret.replace("0011", "ffff")
         const transport = makeProxied({ _tag: "MtProxy", host: dc.host, port: dc.port, secret: Redacted.make(wrong) })

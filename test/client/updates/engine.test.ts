@@ -17,6 +17,7 @@ import { makeMemory, SessionStorage } from "../../../src/storage/index.ts"
 import type * as TestDc from "../../../src/testing/index.ts"
 import type { Api } from "../../../src/tl/index.ts"
 import { buildClient, makeCluster, recordCalls, rightCode, storedKeyId } from "../support/harness.ts"
+import { captureLogs } from "../../support/logs.ts"
 
 const A_PHONE = "+15550001"
 const B_PHONE = "+15550002"
@@ -76,6 +77,7 @@ const pair = (dcIds: ReadonlyArray<number> = [1], extraB: Partial<ClientConfig> 
 describe("updates engine over TCP", () => {
   it.scopedLive("a FLOOD_WAIT on getDifference longer than the client sleeps for is waited out by the engine, not fatal", () =>
     Effect.gen(function*() {
+      yield* captureLogs // the test provokes these on purpose
       // floodSleepThreshold 0: the retry policy sleeps through nothing, so the engine must.
       const { cluster, a, b, toB } = yield* pair([1], { floodSleepThreshold: 0 })
       const calls = yield* recordCalls(cluster)
@@ -145,6 +147,7 @@ describe("updates engine over TCP", () => {
 
   it.scopedLive("a channel gap past the difference limit (channelDifferenceTooLong) resumes from the group's latest messages", () =>
     Effect.gen(function*() {
+      const logs = yield* captureLogs
       const { cluster, a, b, bStorage } = yield* pair()
       const key = (yield* storedKeyId(bStorage, 1))!
       const { seen, fiber } = yield* collect(yield* b.subscribeUpdates)
@@ -165,10 +168,13 @@ describe("updates engine over TCP", () => {
       // The latest 100 messages came (once, in order); the 55 before them were skipped.
       assert.deepStrictEqual(seen, [...texts(0, 5), ...texts(60, 160)])
       assert.isUndefined(fiber.unsafePoll() ?? undefined)
+      // The skip is not silent: one warning (the README says so).
+      assert.deepStrictEqual(logs.messages("WARN"), ["updates skipped (difference too long)"])
     }))
 
   it.scopedLive("a session the server revoked ends the stream with SessionRevoked", () =>
     Effect.gen(function*() {
+      yield* captureLogs // the test provokes these on purpose
       const { cluster, b, bStorage } = yield* pair()
       const key = (yield* storedKeyId(bStorage, 1))!
       const updates = yield* b.subscribeUpdates
