@@ -3,9 +3,9 @@
  * which is installed with the pinned peer dependencies (package.json's `peerDependencies`) into
  * a new project in a temporary folder. There it checks that `node_modules` holds one copy of
  * `effect` (the library shares the app's), that the app's TypeScript (NodeNext, strict,
- * `skipLibCheck: false`) accepts a program using the package, and that the program, run from
- * the installed `dist/`, logs a bot in to an embedded TestDc and catches a typed error; and the
- * README's first program (`examples/readme/quickstart.ts`) type-checks and runs there as written.
+ * `skipLibCheck: false`) accepts two of the README's programs (`examples/readme/`: the first one,
+ * and the one with typed calls and errors), and that they run there as written, from the
+ * installed `dist/`, against an embedded TestDc.
  * One line per check; exit code 1 when one fails. CI runs it (`.ci/run`).
  */
 import { spawnSync } from "node:child_process"
@@ -37,6 +37,16 @@ const exec = (command: string, args: ReadonlyArray<string>, cwd: string) => {
   return { ok: r.status === 0, out: `${r.stdout ?? ""}${r.stderr ?? ""}${r.error?.message ?? ""}` }
 }
 
+/**
+ * Where plain Node resolves `specifier` from `file` (real path), asked in a child process: this
+ * script runs under tsx, whose resolver applies this repository's tsconfig paths.
+ */
+const resolveFrom = (file: string, specifier: string): string => {
+  const code = "const m = require('node:module'); console.log(require('node:fs').realpathSync(m.createRequire(process.argv[1]).resolve(process.argv[2])))"
+  const r = exec(process.execPath, ["-e", code, file, specifier], path.dirname(file))
+  return r.ok ? r.out.trim() : `(not resolved: ${r.out.trim()})`
+}
+
 /** Every installed copy of `name` under a node_modules tree. */
 const copiesOf = (dir: string, name: string): Array<string> =>
   fs.readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
@@ -49,35 +59,12 @@ const copiesOf = (dir: string, name: string): Array<string> =>
     return here ? [full, ...nested] : nested
   })
 
-const program = `import * as Effect from "effect/Effect"
-import * as Layer from "effect/Layer"
-import * as Redacted from "effect/Redacted"
-import { Client, SessionStorage } from "effect-mtproto"
-import * as TestDc from "effect-mtproto/testing"
 
-const main = Effect.gen(function*() {
-  const dc = yield* TestDc.make()
-  dc.world.addBot({ token: "123456:ABC-pack", username: "pack_bot" })
-  const layer = Client.layer({
-    apiId: 1,
-    apiHash: Redacted.make("any"),
-    dcs: [{ id: dc.dcId, host: dc.host, port: dc.port }],
-    publicKeys: [dc.publicKey]
-  }).pipe(Layer.provide(SessionStorage.layerMemory))
-  yield* Effect.gen(function*() {
-    const client = yield* Client
-    const me = yield* client.start({ botToken: Redacted.make("123456:ABC-pack") })
-    const missing = yield* client.invoke({ _tag: "contacts.resolveUsername", username: "nobody_here" }).pipe(
-      Effect.as("found"),
-      Effect.catchTag("RpcError", (e) => Effect.succeed(e.message))
-    )
-    console.log(import.meta.resolve("effect-mtproto"))
-    console.log(me._tag === "user" ? me.username : me._tag, missing)
-  }).pipe(Effect.provide(layer))
-})
-
-await Effect.runPromise(Effect.scoped(main))
-`
+/** README programs run in the app (examples/readme/), with a line each prints. */
+const programs: Record<string, string> = {
+  "quickstart.ts": "\nbot: You said: hello\n",
+  "invoke.ts": "\n400 USERNAME_NOT_OCCUPIED - The provided username is not occupied.\n"
+}
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "effect-mtproto-pack-"))
 try {
@@ -96,13 +83,12 @@ try {
   check(effects.length === 1, `one copy of effect in the app (${effects.length})`, effects.join("\n"))
   // What Node loads: `effect` as the library resolves it from where it really lies (a linked
   // folder would resolve it from the clone's own node_modules) is the app's.
-  const effectOf = (from: string) => fs.realpathSync(createRequire(from).resolve("effect/package.json"))
+  const effectOf = (from: string) => resolveFrom(from, "effect/package.json")
   const library = fs.realpathSync(path.join(app, "node_modules", pkg.name, "package.json"))
   const [ofApp, ofLibrary] = installed.ok ? [effectOf(path.join(app, "package.json")), effectOf(library)] : ["", "?"]
   check(ofApp === ofLibrary, "the library loads the app's effect", `${ofApp}\n${ofLibrary}`)
 
-  fs.writeFileSync(path.join(app, "main.ts"), program)
-  fs.copyFileSync(path.join(root, "examples", "readme", "quickstart.ts"), path.join(app, "quickstart.ts"))
+  for (const file of Object.keys(programs)) fs.copyFileSync(path.join(root, "examples", "readme", file), path.join(app, file))
   fs.writeFileSync(path.join(app, "tsconfig.json"), JSON.stringify({
     compilerOptions: {
       target: "ES2022",
@@ -115,20 +101,17 @@ try {
       types: ["node"],
       noEmit: true
     },
-    include: ["main.ts", "quickstart.ts"]
+    include: Object.keys(programs)
   }, null, 2))
   const typed = exec(tsc, ["-p", app], app)
   check(typed.ok, "the app's TypeScript (NodeNext, strict, skipLibCheck off) accepts programs using the package", typed.out)
 
-  const ran = exec(process.execPath, [tsxCli, "main.ts"], app)
-  const lines = ran.out.split("\n")
-  check(
-    ran.ok && lines.includes(`file://${path.join(app, "node_modules", pkg.name, "dist", "index.js")}`) && lines.includes("pack_bot USERNAME_NOT_OCCUPIED"),
-    "the program runs from the installed dist/: a bot logs in to a TestDc, a typed error is caught",
-    ran.out
-  )
-  const quickstart = exec(process.execPath, [tsxCli, "quickstart.ts"], app)
-  check(quickstart.ok && quickstart.out.includes("\nbot: You said: hello\n"), "the README's first program runs as written in the app", quickstart.out)
+  const entry = installed.ok ? resolveFrom(path.join(app, "package.json"), pkg.name) : ""
+  check(entry === path.join(app, "node_modules", pkg.name, "dist", "index.js"), `${pkg.name} resolves to its installed dist/`, entry)
+  for (const [file, expected] of Object.entries(programs)) {
+    const ran = exec(process.execPath, [tsxCli, file], app)
+    check(ran.ok && ran.out.includes(expected), `the README's ${file} runs as written in the app`, ran.out)
+  }
 } finally {
   fs.rmSync(tmp, { recursive: true, force: true })
 }
