@@ -1,7 +1,7 @@
 /**
  * `effect-mtproto`: the Client service, its layers and errors, the TL types (`Api`), the
  * session storage layers, and the module functions over the Client (`Peers`, `Messages`,
- * `Dialogs`).
+ * `Dialogs`, `Files`).
  *
  * @module
  */
@@ -18,5 +18,8 @@ export * as Peers from "./Peers.ts"
 export * as Messages from "./Messages.ts"
 /** The dialog list as a Stream (needs `Client`). */
 export * as Dialogs from "./Dialogs.ts"
+/** Uploading and downloading files as Streams, in parallel on file connections (needs `Client`). */
+export * as Files from "./Files.ts"
+export { FileError } from "./files/FileError.ts"
 export { PeerNotFound } from "./peers/PeerNotFound.ts"
 export { UnexpectedAnswer } from "./messages/UnexpectedAnswer.ts"
