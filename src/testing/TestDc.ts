@@ -123,6 +123,13 @@ export interface TestDcOptions {
    */
   readonly strict?: boolean | undefined
   readonly faults?: TestDcFaults | undefined
+  /**
+   * Also listen on a media-only address (`true`: any free port, or `{ port }`), as Telegram's
+   * DCs have: `help.getConfig` lists it as a `dcOption` with `media_only`, where clients send
+   * file traffic. It serves the same keys, sessions and handlers (a handler sees
+   * `ctx.mediaOnly`).
+   */
+  readonly mediaOnly?: boolean | { readonly port?: number | undefined } | undefined
 }
 
 /**
@@ -135,6 +142,8 @@ export interface TestDcShape {
   readonly host: string
   readonly port: number
   readonly dcId: number
+  /** The media-only listener's port (see {@link TestDcOptions.mediaOnly}), if there is one. */
+  readonly mediaPort: number | undefined
   /** The public key, PEM PKCS#1 (`-----BEGIN RSA PUBLIC KEY-----`). */
   readonly rsaPublicKeyPem: string
   /** The key's MTProto fingerprint (signed, as in resPQ). */
@@ -197,14 +206,19 @@ export const make = (options: TestDcOptions = {}): Effect.Effect<TestDcShape, So
     const host = options.host ?? "127.0.0.1"
     const rsa = options.rsaKeyPair ?? generateRsaKeyPair()
     const server = yield* NodeSocketServer.make({ host, port: options.port ?? 0 })
-    const address = server.address
-    const port = address._tag === "TcpAddress" ? address.port : 0
+    const portOf = (s: SocketServer.SocketServer["Type"]) => s.address._tag === "TcpAddress" ? s.address.port : 0
+    const port = portOf(server)
+    const media = options.mediaOnly === undefined || options.mediaOnly === false
+      ? undefined
+      : yield* NodeSocketServer.make({ host, port: options.mediaOnly === true ? 0 : options.mediaOnly.port ?? 0 })
+    const mediaPort = media === undefined ? undefined : portOf(media)
     const keys = new Map<string, StoredKey>()
     const injector = makeInjector()
     const state: ServerState = {
       dcId,
       host,
       port,
+      mediaPort,
       fingerprint: rsa.publicKey.fingerprint,
       privateKey: createPrivateKey(rsa.privateKeyPem),
       randomBytes,
@@ -227,6 +241,13 @@ export const make = (options: TestDcOptions = {}): Effect.Effect<TestDcShape, So
       Effect.annotateLogs({ testdc: dcId }),
       Effect.forkScoped
     )
+    if (media !== undefined) {
+      yield* media.run(handleConnection(state, true)).pipe(
+        Effect.catchAllCause((cause) => Effect.logError("TestDc media listener stopped", cause)),
+        Effect.annotateLogs({ testdc: dcId, media: true }),
+        Effect.forkScoped
+      )
+    }
     // The World's changes reach this DC's logged-in sessions as pushes.
     yield* runPushes(state)
     yield* Effect.logDebug("TestDc listening").pipe(Effect.annotateLogs({ host, port, dcId }))
@@ -241,6 +262,7 @@ export const make = (options: TestDcOptions = {}): Effect.Effect<TestDcShape, So
       host,
       port,
       dcId,
+      mediaPort,
       rsaPublicKeyPem: rsa.publicKeyPem,
       fingerprint: rsa.publicKey.fingerprint,
       publicKey: rsa.publicKey,

@@ -55,8 +55,8 @@ const dropsAt = (plan: FaultPlan, length: number): boolean => {
   return false
 }
 
-/** The per-connection handler given to `SocketServer.run`. Never fails. */
-export const handleConnection = (state: ServerState) => (socket: Socket.Socket): Effect.Effect<void> => {
+/** The per-connection handler given to `SocketServer.run` (of the media-only listener when `mediaOnly`). Never fails. */
+export const handleConnection = (state: ServerState, mediaOnly = false) => (socket: Socket.Socket): Effect.Effect<void> => {
   const id = state.nextConnectionId++
   return Effect.scoped(Effect.gen(function*() {
     // Completed with the reason the connection ends, by whichever side decides first.
@@ -129,7 +129,8 @@ export const handleConnection = (state: ServerState) => (socket: Socket.Socket):
         }),
       lastPlainMsgId: 0n,
       current: undefined,
-      activeAt: 0
+      activeAt: 0,
+      mediaOnly
     }
 
     state.connections.set(id, {

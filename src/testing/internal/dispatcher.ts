@@ -56,6 +56,8 @@ export interface ConnectionContext {
   current: { readonly key: StoredKey; readonly session: SessionState } | undefined
   /** {@link ServerState.activity} when the connection last received an encrypted message. */
   activeAt: number
+  /** The connection came to the DC's media-only listener. */
+  readonly mediaOnly: boolean
 }
 
 /** A message the server is about to pack. */
@@ -600,6 +602,8 @@ const invoke = (
     dcId: state.dcId,
     host: state.host,
     port: state.port,
+    mediaPort: state.mediaPort,
+    mediaOnly: conn.mediaOnly,
     world: state.world,
     // A bound temporary key speaks for its permanent key (the login lives there).
     authKeyId: key.boundTo ?? key.id,

@@ -79,6 +79,8 @@ export interface ServerState {
   readonly dcId: number
   readonly host: string
   readonly port: number
+  /** The port of the DC's media-only listener, if it has one. */
+  readonly mediaPort: number | undefined
   readonly fingerprint: bigint
   readonly privateKey: KeyObject
   readonly randomBytes: RandomBytes
