@@ -11,7 +11,8 @@
  * connection and MTProto session of its own under the DC's auth key, so that parallel part
  * uploads and downloads do not queue behind each other or behind API calls. They go to the
  * DC's `media_only` address when the config announced one (never used for API calls), close
- * after a while unused, and never gzip what they send (file parts do not shrink).
+ * after a while unused, and never gzip what they send (file parts do not shrink). Under
+ * perfect forward secrecy they are the API connection (one bound temporary key per DC).
  */
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
@@ -230,7 +231,10 @@ export const make = (options: DcPoolOptions): Effect.Effect<DcPool, never, Scope
       close: (dcId) => RcMap.invalidate(map, dcId),
       dropKey,
       reset,
-      file: (dcId, index) => Effect.scoped(RcMap.get(files, fileKey(dcId, index))),
+      // Under PFS a permanent key has one bound temporary key at a time (auth.bindTempAuthKey
+      // replaces the binding): file calls share the DC's API connection rather than bind keys
+      // of their own that would unbind it.
+      file: (dcId, index) => options.pfs === undefined ? Effect.scoped(RcMap.get(files, fileKey(dcId, index))) : get(dcId),
       closeFile: (dcId, index) => RcMap.invalidate(files, fileKey(dcId, index))
     }
   })
