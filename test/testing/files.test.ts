@@ -137,7 +137,7 @@ describe("TestDc files over TCP", () => {
       const [stored] = [...cluster.world.files.stored.values()]
       assert.deepStrictEqual(stored!.attributes, [{ _tag: "documentAttributeFilename", file_name: "n.txt" }])
       const resent = yield* send({ _tag: "inputMediaDocument", id: { _tag: "inputDocument", id: stored!.id, access_hash: stored!.accessHash, file_reference: stored!.reference } }, 2n)
-      assert.strictEqual(resent._tag, "updateShortSentMessage")
+      assert.strictEqual(resent._tag, "updates")
       assert.strictEqual(cluster.world.store.boxes.get(ada.id)!.messages.size, 2)
       assert.strictEqual(cluster.world.files.stored.size, 1)
     }))
