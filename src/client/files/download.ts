@@ -135,7 +135,17 @@ const fetchChunk = (
   })
 
 /**
- * The bytes of `location` as a Stream in file order (see `Files.download`).
+ * The bytes of `location` (a message with a photo or document, its media, a photo, a
+ * document, or an `InputFileLocation`) as a Stream of chunks in file order, from `offset`
+ * (default 0, any value: a resume) for `limit` bytes (default: to the end).
+ *
+ * Chunks of `chunkSize` (512 KB) are requested `workers` at a time (default 4), each on a file
+ * connection of its own on the file's DC, aligned as `upload.getFile` requires, and put back in
+ * order: the download holds about `workers × chunkSize` bytes whatever the file's size. It
+ * follows FILE_MIGRATE (the authorization exported to the new DC once), refreshes an expired
+ * file reference by fetching the message again (a photo or document on its own cannot be
+ * refreshed: the server's FILE_REFERENCE_EXPIRED comes through), and re-sends a request whose
+ * answer a dropped connection lost. Nothing is requested until the stream is run.
  *
  * @since 0.1.0
  * @category downloading

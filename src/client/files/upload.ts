@@ -141,7 +141,16 @@ const savePart = (client: ClientShape, fileId: bigint, job: PartJob, slot: numbe
 }
 
 /**
- * Uploads `source` and returns the `InputFile` to send it with (see `Files.upload`).
+ * Uploads `source` (bytes, a path, or a Stream of chunks of any size) and returns the
+ * `InputFile` to send it with (`Messages.sendFile`, or any method taking an `InputFile`).
+ *
+ * Files up to 10 MB go up with `upload.saveFilePart` and an MD5 checksum, larger ones with
+ * `upload.saveBigFilePart`; a Stream without a declared `size` holds its first 10 MB until it
+ * knows which. The parts (512 KB unless `partSize` says otherwise) are saved by `workers`
+ * requests at once, each on a file connection of its own to the home DC; a part whose answer
+ * a dropped connection lost is saved again. A source that fails fails the upload with its own
+ * error; interrupting it stops the workers. Reading a path needs `FileSystem` (e.g.
+ * `NodeFileSystem.layer`).
  *
  * @since 0.1.0
  * @category uploading

@@ -17,7 +17,7 @@ import { join } from "node:path"
 import { Files, Messages } from "../../../src/client/index.ts"
 import type { TlMethod } from "../../../src/tl/index.ts"
 import type * as TestDc from "../../../src/testing/index.ts"
-import { makeCluster } from "../support/harness.ts"
+import { makeCluster, memoryClient, rightCode } from "../support/harness.ts"
 import { as, loginUser } from "../support/messaging.ts"
 import { bytesOf, collectBytes, concat, digest, documentOf, photoOf, pngOf } from "./support.ts"
 
@@ -34,11 +34,11 @@ const pair = (cluster: TestDc.ClusterShape) =>
 /** Every call that reaches a handler, with its DC, whether it came to a media-only listener, and the request. */
 const record = (cluster: TestDc.ClusterShape) =>
   Effect.gen(function*() {
-    const calls: Array<{ readonly dc: number; readonly media: boolean; readonly request: TlMethod }> = []
+    const calls: Array<{ readonly dc: number; readonly media: boolean; readonly session: bigint; readonly request: TlMethod }> = []
     for (const dc of cluster.dcs.values()) {
       yield* dc.addHandlers({
         "*": (request, ctx, next) => {
-          calls.push({ dc: ctx.dcId, media: ctx.mediaOnly === true, request })
+          calls.push({ dc: ctx.dcId, media: ctx.mediaOnly === true, session: ctx.sessionId, request })
           return next
         }
       })
@@ -163,6 +163,10 @@ describe("Files transfers over TCP", () => {
       const fileCalls = calls.filter((c) => c.request._tag.startsWith("upload."))
       assert.strictEqual(fileCalls.filter((c) => c.request._tag === "upload.saveFilePart").length, 9)
       assert.isTrue(fileCalls.every((c) => c.media), "every upload.* call went to a media-only address")
+      // Three workers, three connections (each its own session) for each client.
+      const sessions = (tag: string) => new Set(fileCalls.filter((c) => c.request._tag === tag).map((c) => c.session)).size
+      assert.strictEqual(sessions("upload.saveFilePart"), 3)
+      assert.strictEqual(sessions("upload.getFile"), 3)
       assert.isTrue(calls.filter((c) => !c.request._tag.startsWith("upload.")).every((c) => !c.media), "no API call did")
     }), { timeout: 60_000 })
 
@@ -250,6 +254,21 @@ describe("Files transfers over TCP", () => {
       const got = yield* as(bob)(collectBytes(Files.download(yield* lastFromAda(bob))))
       assert.strictEqual(digest(got), digest(big))
     }), { timeout: 60_000 })
+
+  it.scopedLive("under PFS, file calls ride the API connection (one bound temporary key per DC)", () =>
+    Effect.gen(function*() {
+      const cluster = yield* makeCluster([1])
+      cluster.world.addUser({ phone: "+15550001", firstName: "Ada", homeDc: 1 })
+      const { client } = yield* memoryClient(cluster, { pfs: true })
+      yield* client.start({ phone: Effect.succeed("+15550001"), code: rightCode(cluster, "+15550001") })
+      const bytes = bytesOf(1024 * 1024 + 1, 16)
+      const sent = yield* as(client)(Messages.sendFile("me", bytes, { name: "pfs.bin", workers: 4 }))
+      const got = yield* as(client)(collectBytes(Files.download(sent, { workers: 4 })))
+      assert.strictEqual(digest(got), digest(bytes))
+      // One permanent key and one temporary key, bound to it: no file connection bound its own.
+      const keys = [...cluster.dc(1).authKeys.values()]
+      assert.deepStrictEqual(keys.map((k) => k.temp).sort(), [false, true])
+    }), { timeout: 30_000 })
 
   it.scopedLive("interrupting an upload stops its workers", () =>
     Effect.gen(function*() {
