@@ -308,11 +308,9 @@ export const make = (config: ClientConfig): Effect.Effect<ClientShape, never, Tr
       })
     }
 
-    // The media-only addresses come with the config: asked once, before the first file call.
-    let mediaLearned = false
-    const learnMedia = Effect.suspend(() =>
-      mediaLearned ? Effect.void : Effect.ignore(Effect.tap(getConfig, () => Effect.sync(() => void (mediaLearned = true))))
-    )
+    // The media-only addresses come with the config: asked once, before the first file call
+    // (parallel workers wait for the one request).
+    const learnMedia = yield* Effect.cached(Effect.ignore(Effect.suspend(() => getConfig)))
 
     /**
      * One call on file connection `index` of `dcId`: the authorization imported there first
@@ -329,11 +327,13 @@ export const make = (config: ClientConfig): Effect.Effect<ClientShape, never, Tr
           if (result._tag === "Right") return result.right
           const error = result.left
           if (error._tag === "SenderError" && error.reason === "ConnectionFailed") yield* pool.closeFile(dcId, index)
-          if (
-            attempt === 0 && dcId !== homeId &&
-            ((error._tag === "SenderError" && error.reason === "AuthKeyUnknown") || error._tag === "AuthKeyUnregistered")
-          ) {
-            // The DC lost our key or the imported login: a new key, and the login exported again.
+          if (attempt === 0 && dcId !== homeId && error._tag === "AuthKeyUnregistered") {
+            // The DC does not know the login (imported before it existed, or dropped): again.
+            imported.delete(dcId)
+            continue
+          }
+          if (attempt === 0 && dcId !== homeId && error._tag === "SenderError" && error.reason === "AuthKeyUnknown") {
+            // The DC lost our key: a new one, and the login exported to it again.
             yield* keyLost(dcId, "AuthKeyUnknown", error)
             continue
           }

@@ -167,6 +167,8 @@ describe("Files transfers over TCP", () => {
       const sessions = (tag: string) => new Set(fileCalls.filter((c) => c.request._tag === tag).map((c) => c.session)).size
       assert.strictEqual(sessions("upload.saveFilePart"), 3)
       assert.strictEqual(sessions("upload.getFile"), 3)
+      // Each client asked for the config (where the media-only addresses are) once, for all its workers.
+      assert.strictEqual(calls.filter((c) => c.request._tag === "help.getConfig").length, 2)
       assert.isTrue(calls.filter((c) => !c.request._tag.startsWith("upload.")).every((c) => !c.media), "no API call did")
     }), { timeout: 60_000 })
 
