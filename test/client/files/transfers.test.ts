@@ -98,6 +98,26 @@ describe("Files transfers over TCP", () => {
       assert.strictEqual(past.length, 0)
     }), { timeout: 60_000 })
 
+  it.scopedLive("a slow consumer holds the download back: never more than about `workers` chunks ahead", () =>
+    Effect.gen(function*() {
+      const cluster = yield* makeCluster([1])
+      const { ada, bob } = yield* pair(cluster)
+      const bytes = bytesOf(40 * 64 * 1024, 17)
+      yield* as(ada)(Messages.sendFile("+15550002", bytes, { name: "slow.bin" }))
+      const message = yield* lastFromAda(bob)
+      const calls = yield* record(cluster)
+      const issued = () => calls.filter((c) => c.request._tag === "upload.getFile").length
+      let consumed = 0
+      let ahead = 0
+      const got = yield* as(bob)(collectBytes(Files.download(message, { workers: 4, chunkSize: 64 * 1024 }).pipe(
+        Stream.tap(() => Effect.sleep("15 millis").pipe(Effect.zipRight(Effect.sync(() => void (ahead = Math.max(ahead, issued() - ++consumed))))))
+      )))
+      assert.strictEqual(digest(got), digest(bytes))
+      assert.strictEqual(consumed, 40)
+      assert.isAtMost(ahead, 4 + 1)
+      assert.isAtLeast(ahead, 3) // and the workers did run ahead of the consumer
+    }), { timeout: 30_000 })
+
   it.scopedLive("a file on another DC: downloaded there, FILE_MIGRATE followed, the authorization imported once", () =>
     Effect.gen(function*() {
       const cluster = yield* makeCluster([1, 2])
