@@ -130,7 +130,8 @@ export const handleConnection = (state: ServerState, mediaOnly = false) => (sock
       lastPlainMsgId: 0n,
       current: undefined,
       activeAt: 0,
-      mediaOnly
+      mediaOnly,
+      queries: { subscribing: false, silent: false }
     }
 
     state.connections.set(id, {
@@ -139,6 +140,7 @@ export const handleConnection = (state: ServerState, mediaOnly = false) => (sock
       stall: () => {
         stalled = true
       },
+      receivesUpdates: () => conn.queries.subscribing || !conn.queries.silent,
       current: () =>
         conn.current === undefined
           ? undefined

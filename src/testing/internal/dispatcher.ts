@@ -58,6 +58,12 @@ export interface ConnectionContext {
   activeAt: number
   /** The connection came to the DC's media-only listener. */
   readonly mediaOnly: boolean
+  /**
+   * What queries the connection carried: file queries (`upload.*`, or anything inside
+   * `invokeWithoutUpdates`) do not subscribe a connection to updates, others do. A connection
+   * that carried only the former gets no pushes.
+   */
+  queries: { subscribing: boolean; silent: boolean }
 }
 
 /** A message the server is about to pack. */
@@ -583,7 +589,9 @@ const invoke = (
     readonly layer?: number | undefined
   }
   let call = obj as Wrapped
+  let withoutUpdates = false
   while (WRAPPERS.has(call._tag) && typeof call.query === "object") {
+    if (call._tag === "invokeWithoutUpdates") withoutUpdates = true
     if (call._tag === "invokeWithLayer") session.layer = call.layer
     if (call._tag === "initConnection") {
       const { query: _inner, ...rest } = call as unknown as Api.initConnection
@@ -592,6 +600,9 @@ const invoke = (
     call = call.query
   }
   const query = call as unknown as TlMethod
+  // Telegram: file queries, and queries inside invokeWithoutUpdates, leave the connection unsubscribed.
+  if (query._tag.startsWith("upload.") || withoutUpdates) conn.queries.silent = true
+  else conn.queries.subscribing = true
   if (query._tag === "auth.bindTempAuthKey") return Effect.succeed(bindTempKey(state, key, session, msgId, query, nowSeconds))
   // A temporary key not bound to a permanent one may only call a few methods, as on Telegram.
   if (key.temp && key.boundTo === undefined && !UNBOUND_ALLOWED.has(query._tag)) {

@@ -232,6 +232,8 @@ export interface ConnectionHandle {
    * {@link ServerState.activity} count then); `undefined` before its first encrypted message.
    */
   readonly current: () => { readonly authKeyId: string; readonly sessionId: bigint; readonly activeAt: number } | undefined
+  /** Whether pushes may go here: not a connection that carried only file queries (or `invokeWithoutUpdates`). */
+  readonly receivesUpdates: () => boolean
   /**
    * Sends one server-initiated message in the session the connection last spoke with.
    * Returns its msg_id, or `undefined` when the connection has no session yet.

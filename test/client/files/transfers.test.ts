@@ -18,7 +18,7 @@ import { Files, Messages } from "../../../src/client/index.ts"
 import type { TlMethod } from "../../../src/tl/index.ts"
 import type * as TestDc from "../../../src/testing/index.ts"
 import { makeCluster, memoryClient, rightCode } from "../support/harness.ts"
-import { as, loginUser } from "../support/messaging.ts"
+import { as, loginUser, newMessageIn, watch } from "../support/messaging.ts"
 import { bytesOf, collectBytes, concat, digest, documentOf, photoOf, pngOf } from "./support.ts"
 
 /** Two logged-in users of `cluster` (home DC 1), Ada sending to Bob. */
@@ -290,6 +290,24 @@ describe("Files transfers over TCP", () => {
       // One permanent key and one temporary key, bound to it: no file connection bound its own.
       const keys = [...cluster.dc(1).authKeys.values()]
       assert.deepStrictEqual(keys.map((k) => k.temp).sort(), [false, true])
+    }), { timeout: 30_000 })
+
+  it.scopedLive("file connections are not subscribed to updates: pushes after a download still reach the client", () =>
+    Effect.gen(function*() {
+      const cluster = yield* makeCluster([1])
+      const { ada, bob } = yield* pair(cluster)
+      yield* as(ada)(Messages.sendFile("+15550002", bytesOf(600_000, 18), { name: "a.bin" }))
+      const bobSees = yield* watch(bob)
+      // Bob's file connections are now his most recently active ones.
+      yield* as(bob)(collectBytes(Files.download(yield* lastFromAda(bob), { workers: 2 })))
+      const adaId = cluster.world.userByPhone("+15550001")!.id
+      const bobId = cluster.world.userByPhone("+15550002")!.id
+      yield* cluster.world.sendMessage(adaId, bobId, "after the download")
+      const seen = yield* bobSees((u) => {
+        const m = newMessageIn(u)
+        return m?.text === "after the download" ? m : undefined
+      })
+      assert.strictEqual(seen.text, "after the download")
     }), { timeout: 30_000 })
 
   it.scopedLive("interrupting an upload stops its workers", () =>
