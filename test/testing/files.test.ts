@@ -6,7 +6,11 @@ import { assert, describe, it } from "@effect/vitest"
 import { createHash } from "node:crypto"
 import * as Effect from "effect/Effect"
 import { RpcFailure } from "../../src/testing/handlers.ts"
+import * as TestDc from "../../src/testing/index.ts"
 import { makeWorld } from "../../src/testing/World.ts"
+import { generateRsaKeyPair, type RsaKeyPair } from "../../src/crypto/index.ts"
+import { serialize } from "../../src/tl/index.ts"
+import { connect, handshake, isResultFor, resultOf, session } from "./client.ts"
 import { imageSize } from "../../src/testing/world/imageSize.ts"
 import type { Api } from "../../src/tl/index.ts"
 import { makeCluster, memoryClient } from "../client/support/harness.ts"
@@ -100,7 +104,52 @@ describe("World files", () => {
   })
 })
 
+describe("World files: the budget of pending uploads", () => {
+  it("the oldest unused uploads are forgotten past the budget; the one being written is kept", () => {
+    const { files } = makeWorld()
+    files.pendingBudget = 3100
+    files.savePart(1n, 1n, 0, bytes(1024), undefined)
+    files.savePart(1n, 2n, 0, bytes(1024), undefined)
+    files.savePart(1n, 1n, 1, bytes(1000), undefined) // upload 1 is now the most recent
+    files.savePart(1n, 3n, 0, bytes(1024), undefined) // 4072 bytes: upload 2 goes
+    assert.strictEqual(files.pendingUploads(), 2)
+    assert.strictEqual(refusal(() => files.uploaded(1n, { _tag: "inputFile", id: 2n, parts: 1, name: "x", md5_checksum: "" })), "400 FILE_PART_0_MISSING")
+    assert.strictEqual(files.uploaded(1n, { _tag: "inputFile", id: 1n, parts: 2, name: "x", md5_checksum: "" }).length, 2024)
+    // One upload larger than the budget stays whole while it is written.
+    for (let i = 0; i < 5; i++) files.savePart(2n, 9n, i, bytes(1024), undefined)
+    assert.strictEqual(files.pendingUploads(), 1)
+    assert.strictEqual(files.uploaded(2n, { _tag: "inputFile", id: 9n, parts: 5, name: "x", md5_checksum: "" }).length, 5120)
+    files.forgetUpload(2n, 9n)
+    assert.strictEqual(files.pendingUploads(), 0)
+  })
+})
+
 describe("TestDc files over TCP", () => {
+  it.scopedLive("a file read sent again with its msg_id is read again (its answer is not kept); other queries are answered from memory", () =>
+    Effect.gen(function*() {
+      const dc = yield* TestDc.make({ rsaKeyPair: sharedKeys() })
+      let reads = 0
+      let others = 0
+      yield* dc.addHandlers({
+        "upload.getFile": () => Effect.sync(() => ({ _tag: "upload.file", type: { _tag: "storage.filePartial" }, mtime: ++reads, bytes: bytes(4096) }) as const),
+        "help.getNearestDc": () => Effect.sync(() => ({ _tag: "nearestDc", country: "XX", this_dc: 2, nearest_dc: ++others }) as const)
+      })
+      const ch = yield* connect(dc)
+      const s = session(ch, yield* handshake(ch, dc))
+      const read = serialize({ _tag: "upload.getFile", location: { _tag: "inputDocumentFileLocation", id: 1n, access_hash: 1n, file_reference: new Uint8Array(0), thumb_size: "" }, offset: 0n, limit: 4096 })
+      const id = yield* s.send(read)
+      const first = resultOf(yield* s.until(isResultFor(id)), id)
+      yield* s.send(read, true, id)
+      const second = resultOf(yield* s.until(isResultFor(id)), id)
+      assert.deepStrictEqual([first._tag === "upload.file" && first.mtime, second._tag === "upload.file" && second.mtime, reads], [1, 2, 2])
+      const ask = serialize({ _tag: "help.getNearestDc" })
+      const askId = yield* s.send(ask)
+      yield* s.until(isResultFor(askId))
+      yield* s.send(ask, true, askId)
+      const again = resultOf(yield* s.until(isResultFor(askId)), askId)
+      assert.deepStrictEqual([again._tag === "nearestDc" && again.nearest_dc, others], [1, 1])
+    }))
+
   it.scopedLive("help.getConfig lists each DC's media-only address after its own", () =>
     Effect.gen(function*() {
       const cluster = yield* makeCluster([1, 2], { mediaOnly: [2] })
@@ -142,3 +191,6 @@ describe("TestDc files over TCP", () => {
       assert.strictEqual(cluster.world.files.stored.size, 1)
     }))
 })
+
+let keys: RsaKeyPair | undefined
+const sharedKeys = () => (keys ??= generateRsaKeyPair())

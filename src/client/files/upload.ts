@@ -10,7 +10,7 @@ import * as Effect from "effect/Effect"
 import * as Queue from "effect/Queue"
 import * as Stream from "effect/Stream"
 import { createMd5, randomBytes } from "../../crypto/index.ts"
-import { MAX_PART_SIZE, MAX_PARTS, partCount, partSizeProblem } from "../../mtproto/fileRules.ts"
+import { isBigFile, MAX_PART_SIZE, MAX_PARTS, partCount, partSizeProblem } from "../../mtproto/fileRules.ts"
 import type { Api } from "../../tl/index.ts"
 import { Client, type ClientShape } from "../Client.ts"
 import type { ClientError } from "../errors.ts"
@@ -180,7 +180,7 @@ const uploadUntyped = (source: UploadSource, options: UploadOptions): Effect.Eff
     const fileId = randomFileId()
     const plan = new UploadPlan(size, partSize, MAX_PARTS)
     // A big file's parts need no checksum; an unknown size may still turn out small.
-    const md5 = size !== undefined && size > 10 * 1024 * 1024 ? undefined : createMd5()
+    const md5 = size !== undefined && isBigFile(size) ? undefined : createMd5()
     const slots = yield* Queue.unbounded<number>()
     yield* Queue.offerAll(slots, Array.from({ length: workers }, (_, i) => i))
     let uploaded = 0

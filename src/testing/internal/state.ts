@@ -37,6 +37,8 @@ export interface SessionState {
    * answer again instead of running twice. Bounded: the oldest are forgotten.
    */
   readonly answers: Map<bigint, ReadonlyArray<{ readonly body: Uint8Array; readonly content: boolean }>>
+  /** Queries whose answers were not kept because running them again is harmless (file reads), by msg_id. Bounded. */
+  readonly rerunnable: Set<bigint>
 }
 
 /** How many packed messages a session keeps for msg_resend_req. */
@@ -283,5 +285,6 @@ export const newSession = (state: ServerState, sessionId: bigint): SessionState 
   layer: undefined,
   initConnection: undefined,
   sent: new Map(),
-  answers: new Map()
+  answers: new Map(),
+  rerunnable: new Set()
 })

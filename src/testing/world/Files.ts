@@ -70,6 +70,12 @@ export interface WorldFiles {
   readonly stored: ReadonlyMap<bigint, WorldFile>
   /** The DC new files live on (default: the uploader's home DC, else the DC they were sent on). */
   placeOn: number | undefined
+  /**
+   * Bytes the uploads not yet used may hold together (default 256 MiB). Past it the oldest
+   * uploads are forgotten, as Telegram's temporary part storage forgets them; the one being
+   * written to is kept whatever its size.
+   */
+  pendingBudget: number
   /** Uploads not yet used, by owner and file id. */
   readonly pendingUploads: () => number
   /**
@@ -102,6 +108,8 @@ export interface WorldFiles {
 
 interface Upload {
   readonly big: boolean
+  /** Bytes its parts hold. */
+  bytes: number
   /** A big file's part count, once a part said it (-1 until then). */
   totalParts: number
   readonly parts: Map<number, Uint8Array>
@@ -136,7 +144,15 @@ const STORAGE_TYPES: Readonly<Record<string, Api.storage.FileType>> = {
  */
 export const makeFiles = (random: RandomBytes): WorldFiles => {
   const stored = new Map<bigint, WorldFile>()
+  // Insertion order is use order: a part saved moves its upload to the end.
   const uploads = new Map<string, Upload>()
+  let pendingBytes = 0
+  const dropUpload = (key: string) => {
+    const upload = uploads.get(key)
+    if (upload === undefined) return
+    pendingBytes -= upload.bytes
+    uploads.delete(key)
+  }
   const positiveLong = (): bigint => new DataView(random(8).buffer).getBigUint64(0, true) >> 1n
   const newReference = (): Uint8Array => random(16)
 
@@ -191,9 +207,10 @@ export const makeFiles = (random: RandomBytes): WorldFiles => {
     return file
   }
 
-  return {
+  const files: WorldFiles = {
     stored,
     placeOn: undefined,
+    pendingBudget: 256 * 1024 * 1024,
     pendingUploads: () => uploads.size,
     savePart: (owner, fileId, part, bytes, totalParts) => {
       const big = totalParts !== undefined
@@ -205,16 +222,22 @@ export const makeFiles = (random: RandomBytes): WorldFiles => {
       if (big && totalParts > 0 && part >= totalParts) fail(400, "FILE_PART_INVALID")
       const key = `${owner}:${fileId}`
       let upload = uploads.get(key)
-      if (upload === undefined) {
-        upload = { big, totalParts: totalParts ?? -1, parts: new Map() }
-        uploads.set(key, upload)
-      }
+      if (upload === undefined) upload = { big, bytes: 0, totalParts: totalParts ?? -1, parts: new Map() }
+      uploads.delete(key)
+      uploads.set(key, upload)
       if (upload.big !== big) fail(400, "FILE_PARTS_INVALID")
       if (big && totalParts !== -1) {
         if (upload.totalParts !== -1 && upload.totalParts !== totalParts) fail(400, "FILE_PARTS_INVALID")
         upload.totalParts = totalParts!
       }
+      const before = upload.parts.get(part)?.length ?? 0
       upload.parts.set(part, bytes)
+      upload.bytes += bytes.length - before
+      pendingBytes += bytes.length - before
+      for (const oldest of uploads.keys()) {
+        if (pendingBytes <= files.pendingBudget || oldest === key) break
+        dropUpload(oldest)
+      }
     },
     uploaded: (owner, file) => {
       if (file._tag === "inputFileStoryDocument") return fail(400, "FILE_PARTS_INVALID")
@@ -253,7 +276,7 @@ export const makeFiles = (random: RandomBytes): WorldFiles => {
       }
       return bytes
     },
-    forgetUpload: (owner, fileId) => void uploads.delete(`${owner}:${fileId}`),
+    forgetUpload: (owner, fileId) => dropUpload(`${owner}:${fileId}`),
     addPhoto: (bytes, where) => {
       const image = imageSize(bytes)
       if (image === undefined || image.w === 0 || image.h === 0) return fail(400, "IMAGE_PROCESS_FAILED")
@@ -308,4 +331,5 @@ export const makeFiles = (random: RandomBytes): WorldFiles => {
       return true
     }
   }
+  return files
 }
