@@ -14,6 +14,7 @@ import { Long } from "@mtcute/core"
 import { MemoryStorage, TelegramClient } from "@mtcute/node"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
 import * as Layer from "effect/Layer"
 import * as Logger from "effect/Logger"
 import * as LogLevel from "effect/LogLevel"
@@ -68,6 +69,7 @@ interface Dc {
 }
 
 const ours = async (dc: Dc) => {
+  const scope = Effect.runSync(Scope.make())
   const context = await Effect.runPromise(Layer.buildWithScope(
     Client.layerWith({
       apiId: 1,
@@ -76,7 +78,7 @@ const ours = async (dc: Dc) => {
       defaultDc: dc.dcId,
       publicKeys: [dc.publicKey]
     }).pipe(Layer.provide(Layer.merge(layerNode(), layerMemory))),
-    Effect.runSync(Scope.make())
+    scope
   ))
   const client: ClientShape = Context.get(context, Client)
   const run = <A, E>(effect: Effect.Effect<A, E, Client>) =>
@@ -91,7 +93,8 @@ const ours = async (dc: Dc) => {
         Stream.runForEach(Files.download(message, { workers, chunkSize: PART }), (chunk) => Effect.sync(() => void hash.update(chunk))),
         undefined
       )).then(() => hash.digest("hex"))
-    }
+    },
+    close: () => Effect.runPromise(Scope.close(scope, Exit.void))
   }
 }
 
@@ -179,7 +182,7 @@ export async function run(): Promise<void> {
       live.ours.set(w, a.peakMb)
       live.mtcute.set(w, b.peakMb)
     }
-    await Promise.all([them[1].close(), them[8].close()])
+    await Promise.all([them[1].close(), them[8].close(), us.close()])
 
     console.log(`64 MB file, 512 KB parts/chunks, TestDc in a child process over TCP loopback, median of ${ROUNDS} (MB/s; higher is better)`)
     const row = (label: string, ours: Array<number>, theirs: Array<number>) => {
