@@ -185,6 +185,8 @@ export async function run(): Promise<void> {
     await Promise.all([them[1].close(), them[8].close(), us.close()])
 
     console.log(`64 MB file, 512 KB parts/chunks, TestDc in a child process over TCP loopback, median of ${ROUNDS} (MB/s; higher is better)`)
+    console.log("  ours: `workers` requests in flight, one per file connection; mtcute: as many connections, one upload")
+    console.log("  request per connection, and its fixed 3 download requests per connection (3 and 24 in flight)")
     const row = (label: string, ours: Array<number>, theirs: Array<number>) => {
       const a = mbps(median(ours)), b = mbps(median(theirs))
       console.log(`  ${label.padEnd(22)} effect-mtproto ${a.toFixed(0).padStart(5)} MB/s   mtcute ${b.toFixed(0).padStart(5)} MB/s   (${(a / b).toFixed(2)}x)`)
