@@ -5,7 +5,7 @@
 import { existsSync } from "node:fs"
 import { fileURLToPath } from "node:url"
 
-const sections = ["tl", "crypto", "handshake", "session", "client", "engine", "proxy", "messaging", "markdown", "updates"] as const
+const sections = ["tl", "crypto", "handshake", "session", "client", "engine", "proxy", "messaging", "markdown", "updates", "files"] as const
 const only = process.argv.slice(2)
 
 for (const name of sections) {

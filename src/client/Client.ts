@@ -43,6 +43,13 @@ import * as UpdatesEngine from "./updates/UpdatesEngine.ts"
 export interface InvokeOptions {
   /** Send to this DC instead of the home DC (no migration handling). */
   readonly dcId?: number | undefined
+  /**
+   * Send over file connection `n` (0, 1, ...) of the DC (`dcId`, else the home DC): a
+   * connection of its own, to the DC's `media_only` address when the config announces one.
+   * For `upload.*` calls: the account's authorization is exported to a non-home DC once, and
+   * FILE_MIGRATE fails the call with `Migrate` (the caller knows which file moves where).
+   */
+  readonly fileConnection?: number | undefined
 }
 
 /** The Client's model. */
@@ -119,6 +126,8 @@ export const make = (config: ClientConfig): Effect.Effect<ClientShape, never, Tr
     const storage: SessionStorageShape = yield* SessionStorage
     const testMode = config.testMode ?? false
     const addresses = new Map<number, DcAddress>()
+    // `media_only` addresses from help.getConfig: file connections only, never API calls.
+    const mediaAddresses = new Map<number, DcAddress>()
     for (const dc of config.dcs ?? (testMode ? TEST_DCS : PRODUCTION_DCS)) addresses.set(dc.id, dc)
     const senderOptions: Partial<Sender.SenderOptions> = {
       ...(config.pingInterval !== undefined ? { pingInterval: config.pingInterval } : {}),
@@ -152,6 +161,7 @@ export const make = (config: ClientConfig): Effect.Effect<ClientShape, never, Tr
       publicKeys: config.publicKeys,
       senderOptions,
       addresses,
+      mediaAddresses,
       pfs: config.pfs === true ? {} : config.pfs === false ? undefined : config.pfs,
       // A session exported before login must know its home DC, to carry its key.
       onKeyCreated: (dc) =>
@@ -191,7 +201,11 @@ export const make = (config: ClientConfig): Effect.Effect<ClientShape, never, Tr
     const imported = new Set<number>()
 
     /** Makes `dcId` accept this account: auth.exportAuthorization on the home DC, import there. */
+    // One export/import at a time: parallel file workers reaching a new DC import once.
+    const importLock = yield* Effect.makeSemaphore(1)
     const importAuthorization = (dcId: number, homeId: number) =>
+      Effect.suspend(() => imported.has(dcId) || dcId === homeId ? Effect.void : importLock.withPermits(1)(importNow(dcId, homeId)))
+    const importNow = (dcId: number, homeId: number) =>
       Effect.gen(function*() {
         if (imported.has(dcId) || dcId === homeId) return
         const session = yield* storage.load
@@ -307,6 +321,12 @@ export const make = (config: ClientConfig): Effect.Effect<ClientShape, never, Tr
     const invokeUntyped = (method: TlMethod, options?: InvokeOptions): Effect.Effect<unknown, ClientError> =>
       Effect.suspend(() => invokeNow(method, options))
     const invokeNow = (method: TlMethod, options?: InvokeOptions): Effect.Effect<unknown, ClientError> => {
+      if (options?.fileConnection !== undefined) {
+        return invokeFile(method, options.dcId ?? home, options.fileConnection).pipe(
+          Effect.retry(policy()),
+          Effect.withSpan("Client.invokeFile", spanOptions(method))
+        )
+      }
       if (options?.dcId !== undefined) {
         return onDc(options.dcId, method).pipe(Effect.retry(policy()), Effect.flatMap(received(method)), Effect.withSpan("Client.invoke", spanOptions(method)))
       }
@@ -318,6 +338,39 @@ export const make = (config: ClientConfig): Effect.Effect<ClientShape, never, Tr
       })
     }
 
+    // The media-only addresses come with the config: asked once, before the first file call
+    // (parallel workers wait for the one request).
+    const learnMedia = yield* Effect.cached(Effect.ignore(Effect.suspend(() => getConfig)))
+
+    /**
+     * One call on file connection `index` of `dcId`: the authorization imported there first
+     * (once per DC), a new key made once if the DC forgot ours, a connection that gave up
+     * closed so the next call opens a new one. FILE_MIGRATE is the caller's to follow.
+     */
+    const invokeFile = (method: TlMethod, dcId: number, index: number): Effect.Effect<unknown, ClientError> =>
+      Effect.gen(function*() {
+        yield* learnMedia
+        for (let attempt = 0;; attempt++) {
+          const homeId = home
+          if (dcId !== homeId) yield* importAuthorization(dcId, homeId)
+          const result = yield* Effect.either(Effect.flatMap(pool.file(dcId, index), (c) => c.invoke(method)))
+          if (result._tag === "Right") return result.right
+          const error = result.left
+          if (error._tag === "SenderError" && error.reason === "ConnectionFailed") yield* pool.closeFile(dcId, index)
+          if (attempt === 0 && dcId !== homeId && error._tag === "AuthKeyUnregistered") {
+            // The DC does not know the login (imported before it existed, or dropped): again.
+            imported.delete(dcId)
+            continue
+          }
+          if (attempt === 0 && dcId !== homeId && error._tag === "SenderError" && error.reason === "AuthKeyUnknown") {
+            // The DC lost our key: a new one, and the login exported to it again.
+            yield* keyLost(dcId, "AuthKeyUnknown", error)
+            continue
+          }
+          return yield* Effect.fail(error)
+        }
+      })
+
     const invoke = <M extends TlMethod>(method: M, options?: InvokeOptions) =>
       invokeUntyped(method, options) as Effect.Effect<ResultOf<M>, ClientError>
 
@@ -328,11 +381,12 @@ export const make = (config: ClientConfig): Effect.Effect<ClientShape, never, Tr
         (c) =>
           Effect.sync(() => {
             cachedConfig = c
-            // Learn the DC addresses the server announces (plain IPv4, not media-only or CDN).
+            // Learn the DC addresses the server announces (plain IPv4, not CDN); media-only
+            // ones are kept apart, for file connections.
             for (const o of c.dc_options) {
-              if (!o.ipv6 && !o.media_only && !o.cdn && !addresses.has(o.id)) {
-                addresses.set(o.id, { id: o.id, host: o.ip_address, port: o.port })
-              }
+              if (o.ipv6 || o.cdn) continue
+              const target = o.media_only ? mediaAddresses : addresses
+              if (!target.has(o.id)) target.set(o.id, { id: o.id, host: o.ip_address, port: o.port })
             }
           })
       )

@@ -6,6 +6,13 @@
  *
  * An open connection is also kept in a plain map, so the hot path of a call needs no
  * round trip through the pool.
+ *
+ * Beside the API connections, file connections: several per DC, keyed (dc, index), each a TCP
+ * connection and MTProto session of its own under the DC's auth key, so that parallel part
+ * uploads and downloads do not queue behind each other or behind API calls. They go to the
+ * DC's `media_only` address when the config announced one (never used for API calls), close
+ * after a while unused, and never gzip what they send (file parts do not shrink). Under
+ * perfect forward secrecy they are the API connection (one bound temporary key per DC).
  */
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
@@ -19,7 +26,7 @@ import * as Pfs from "../mtproto/pfs.ts"
 import * as Sender from "../mtproto/Sender.ts"
 import type { SessionStorageError, SessionStorageShape } from "../storage/index.ts"
 import { type AnyObject, LAYER, type TlMethod } from "../tl/index.ts"
-import type { TransportShape } from "../transport/index.ts"
+import type { Connection, TransportError, TransportShape } from "../transport/index.ts"
 import type { DcAddress } from "./config.ts"
 import { type ClientError, DcError } from "./errors.ts"
 
@@ -60,6 +67,10 @@ export interface DcPoolOptions {
   readonly onConnected?: ((dcId: number) => void) | undefined
   /** Told when a DC starts a new MTProto session for us (updates may have been missed). */
   readonly onNewSession?: ((dcId: number) => void) | undefined
+  /** `media_only` addresses by DC id (from `help.getConfig`), for file connections only. */
+  readonly mediaAddresses?: Map<number, DcAddress> | undefined
+  /** How long an unused file connection stays open (default 60 s). */
+  readonly fileIdleTime?: Duration.DurationInput | undefined
 }
 
 export interface DcPool {
@@ -73,7 +84,22 @@ export interface DcPool {
   readonly dropKey: (dcId: number) => Effect.Effect<void, SessionStorageError>
   /** Closes every connection (log-out: the keys are gone). */
   readonly reset: Effect.Effect<void>
+  /**
+   * File connection `index` (0, 1, ...) of `dcId`: its own connection and session under the
+   * DC's key, to the DC's media-only address when one is known. Opened on first use; closed
+   * after `fileIdleTime` unused.
+   */
+  readonly file: (dcId: number, index: number) => Effect.Effect<DcConnection, ClientError>
+  /** Closes file connection `index` of `dcId` (the next call opens a new one). */
+  readonly closeFile: (dcId: number, index: number) => Effect.Effect<void>
 }
+
+/** Which of a DC's connections: the API one, or file connection `index`. */
+type Slot = { readonly _tag: "Api" } | { readonly _tag: "File"; readonly index: number }
+const API: Slot = { _tag: "Api" }
+
+/** The key of file connection `index` of `dcId` in the file RcMap. */
+const fileKey = (dcId: number, index: number): string => `${dcId}:${index}`
 
 /** Builds the pool in the caller's scope; connections live until that scope closes, `dropKey` or `reset`. */
 export const make = (options: DcPoolOptions): Effect.Effect<DcPool, never, Scope.Scope> =>
@@ -81,31 +107,45 @@ export const make = (options: DcPoolOptions): Effect.Effect<DcPool, never, Scope
     // Open connections by DC id, for the hot path; owned by the RcMap's lookups and finalizers.
     const live = new Map<number, DcConnection>()
 
-    const lookup = (dcId: number): Effect.Effect<DcConnection, ClientError, Scope.Scope> =>
+    // One key creation at a time: the API connection and the file connections of a DC all
+    // want its key, and two handshakes would store two keys.
+    const keyLock = yield* Effect.makeSemaphore(1)
+
+    /** The stored auth key of `dcId`, or a new one made by a handshake and stored at once. */
+    const authOf = (dcId: number, handshakeDc: number, connect: Effect.Effect<Connection, TransportError, Scope.Scope>) =>
+      keyLock.withPermits(1)(Effect.gen(function*() {
+        const stored = (yield* options.storage.load).dcs.get(dcId)
+        if (stored?.authKey !== undefined) {
+          return { key: Redacted.value(stored.authKey), salt: stored.salt, timeOffset: stored.timeOffset }
+        }
+        const created = yield* createAuthKeyRetrying(connect, { dcId: handshakeDc, publicKeys: options.publicKeys }).pipe(
+          Effect.withSpan("client.createAuthKey", { attributes: { dc: dcId } })
+        )
+        const auth = { key: created.authKey.key, salt: created.serverSalt, timeOffset: created.timeOffset }
+        yield* storeKey(options.storage, dcId, auth)
+        if (options.onKeyCreated !== undefined) yield* options.onKeyCreated(dcId)
+        yield* Effect.logInfo("auth key created").pipe(Effect.annotateLogs({ dc: dcId }))
+        return auth
+      }))
+
+    /** Opens a connection of `dcId` (its API one, or a file one) in the current scope. */
+    const open = (dcId: number, slot: Slot): Effect.Effect<DcConnection, ClientError, Scope.Scope> =>
       Effect.gen(function*() {
-        const address = options.addresses.get(dcId)
+        const media = slot._tag === "File" ? options.mediaAddresses?.get(dcId) : undefined
+        const address = media ?? options.addresses.get(dcId)
         if (address === undefined) return yield* new DcError({ reason: "UnknownDc", dc: dcId })
         const handshakeDc = options.testMode ? 10_000 + dcId : dcId
-        const connect = options.transport.connect({ host: address.host, port: address.port, dcId: handshakeDc })
-        const stored = (yield* options.storage.load).dcs.get(dcId)
-        let auth: { key: Uint8Array; salt: bigint; timeOffset: number }
-        if (stored?.authKey !== undefined) {
-          auth = { key: Redacted.value(stored.authKey), salt: stored.salt, timeOffset: stored.timeOffset }
-        } else {
-          const created = yield* createAuthKeyRetrying(connect, { dcId: handshakeDc, publicKeys: options.publicKeys }).pipe(
-            Effect.withSpan("client.createAuthKey", { attributes: { dc: dcId } })
-          )
-          auth = { key: created.authKey.key, salt: created.serverSalt, timeOffset: created.timeOffset }
-          yield* storeKey(options.storage, dcId, auth)
-          if (options.onKeyCreated !== undefined) yield* options.onKeyCreated(dcId)
-          yield* Effect.logInfo("auth key created").pipe(Effect.annotateLogs({ dc: dcId }))
-        }
+        // The obfuscation header names media DCs with a negative id.
+        const connect = options.transport.connect({ host: address.host, port: address.port, dcId: media === undefined ? handshakeDc : -handshakeDc })
+        const auth = yield* authOf(dcId, handshakeDc, connect)
         // The server keeps the layer and app info per session: every new session (the Sender
         // tells us) needs initConnection again.
         let initialized = false
         const permanent = { key: auth.key, id: authKeyId(auth.key) }
         const senderOptions: Sender.SenderOptions = {
           ...options.senderOptions,
+          // File parts are media that gzip does not shrink: trying costs more than it saves.
+          ...(slot._tag === "File" ? { gzipThreshold: Number.POSITIVE_INFINITY } : {}),
           authKey: permanent,
           salt: auth.salt,
           timeOffset: auth.timeOffset,
@@ -113,21 +153,24 @@ export const make = (options: DcPoolOptions): Effect.Effect<DcPool, never, Scope
           onNewSession: (event) => {
             initialized = false
             options.senderOptions.onNewSession?.(event)
-            options.onNewSession?.(dcId)
+            if (slot._tag === "Api") options.onNewSession?.(dcId)
           },
-          ...(options.onUpdates !== undefined ? { onUpdates: (updates) => options.onUpdates!(dcId, updates) } : {}),
-          ...(options.onConnected !== undefined ? { onConnected: () => options.onConnected!(dcId) } : {})
+          // Only the API connection feeds the updates engine: file connections get no pushes.
+          ...(slot._tag === "Api" && options.onUpdates !== undefined ? { onUpdates: (updates) => options.onUpdates!(dcId, updates) } : {}),
+          ...(slot._tag === "Api" && options.onConnected !== undefined ? { onConnected: () => options.onConnected!(dcId) } : {})
         }
         let sender: Sender.Sender
         if (options.pfs === undefined) {
           sender = yield* Sender.make(senderOptions)
           // The salt and clock the session learned are worth keeping for the next run.
-          yield* Effect.addFinalizer(() =>
-            Effect.flatMap(sender.state, (state) =>
-              Effect.all([options.storage.setSalt(dcId, state.salt), options.storage.setTimeOffset(dcId, state.timeOffset)])).pipe(
-                Effect.ignore
-              )
-          )
+          if (slot._tag === "Api") {
+            yield* Effect.addFinalizer(() =>
+              Effect.flatMap(sender.state, (state) =>
+                Effect.all([options.storage.setSalt(dcId, state.salt), options.storage.setTimeOffset(dcId, state.timeOffset)])).pipe(
+                  Effect.ignore
+                )
+            )
+          }
         } else {
           // The permanent key only signs bindings; salts belong to the temporary keys (kept in memory).
           sender = yield* Pfs.make({ ...senderOptions, dcId: handshakeDc, publicKeys: options.publicKeys, pfs: options.pfs })
@@ -151,13 +194,29 @@ export const make = (options: DcPoolOptions): Effect.Effect<DcPool, never, Scope
           initialized
             ? sender.invokeUntyped(method)
             : Effect.tap(sender.invokeUntyped(initConnection(method)), () => void (initialized = true))
-        const connection: DcConnection = { dcId, sender, invoke }
+        return { dcId, sender, invoke } satisfies DcConnection
+      })
+
+    const lookup = (dcId: number): Effect.Effect<DcConnection, ClientError, Scope.Scope> =>
+      Effect.gen(function*() {
+        const connection = yield* open(dcId, API)
         live.set(dcId, connection)
         yield* Effect.addFinalizer(() => Effect.sync(() => live.get(dcId) === connection && live.delete(dcId)))
         return connection
       })
 
     const map = yield* RcMap.make({ lookup, idleTimeToLive: Duration.infinity })
+    const files = yield* RcMap.make({
+      lookup: (key: string) => {
+        const [dc, index] = key.split(":").map(Number) as [number, number]
+        return open(dc, { _tag: "File", index })
+      },
+      idleTimeToLive: options.fileIdleTime ?? Duration.seconds(60)
+    })
+    const fileKeysOf = (dcId: number | undefined) =>
+      Effect.map(RcMap.keys(files), (keys) => keys.filter((k) => dcId === undefined || k.startsWith(`${dcId}:`)))
+    const closeFiles = (dcId: number | undefined) =>
+      Effect.flatMap(fileKeysOf(dcId), (keys) => Effect.forEach(keys, (k) => RcMap.invalidate(files, k), { discard: true }))
 
     const get = (dcId: number): Effect.Effect<DcConnection, ClientError> =>
       Effect.suspend(() => {
@@ -167,13 +226,27 @@ export const make = (options: DcPoolOptions): Effect.Effect<DcPool, never, Scope
 
     const dropKey = (dcId: number) =>
       Effect.zipRight(
-        RcMap.invalidate(map, dcId),
+        Effect.zipRight(RcMap.invalidate(map, dcId), closeFiles(dcId)),
         options.storage.setAuthKey(dcId, Option.none())
       )
 
-    const reset = Effect.flatMap(RcMap.keys(map), (keys) => Effect.forEach(keys, (k) => RcMap.invalidate(map, k), { discard: true }))
+    const reset = Effect.zipRight(
+      Effect.flatMap(RcMap.keys(map), (keys) => Effect.forEach(keys, (k) => RcMap.invalidate(map, k), { discard: true })),
+      closeFiles(undefined)
+    )
 
-    return { get, open: (dcId) => live.get(dcId), close: (dcId) => RcMap.invalidate(map, dcId), dropKey, reset }
+    return {
+      get,
+      open: (dcId) => live.get(dcId),
+      close: (dcId) => RcMap.invalidate(map, dcId),
+      dropKey,
+      reset,
+      // Under PFS a permanent key has one bound temporary key at a time (auth.bindTempAuthKey
+      // replaces the binding): file calls share the DC's API connection rather than bind keys
+      // of their own that would unbind it.
+      file: (dcId, index) => options.pfs === undefined ? Effect.scoped(RcMap.get(files, fileKey(dcId, index))) : get(dcId),
+      closeFile: (dcId, index) => RcMap.invalidate(files, fileKey(dcId, index))
+    }
   })
 
 const storeKey = (

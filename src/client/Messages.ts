@@ -20,6 +20,9 @@ import { randomBytes } from "../crypto/index.ts"
 import type { Api } from "../tl/index.ts"
 import { Client } from "./Client.ts"
 import type { ClientError } from "./errors.ts"
+import type { FileError } from "./files/FileError.ts"
+import { isInputFile, isInputMedia, type MediaOptions, uploadedMedia } from "./files/media.ts"
+import { type SourceContext, type SourceError, upload, type UploadOptions, type UploadSource } from "./files/upload.ts"
 import { type CallbackDataTooLong, check as checkMarkup } from "./Keyboard.ts"
 import { editedMessage, forwardedMessages, sentMessage, type Found } from "./messages/answers.ts"
 import { formatText, type ParseMode } from "./messages/format.ts"
@@ -53,6 +56,33 @@ export interface SendOptions {
   /** A keyboard (bots): `Keyboard.inline(...)`, `Keyboard.reply(...)`, `Keyboard.remove()`, `Keyboard.forceReply()`. */
   readonly replyMarkup?: Api.ReplyMarkup | undefined
 }
+
+/**
+ * Options of {@link sendFile}: the caption (read as {@link send} reads text), how the file goes
+ * out, and, when it is uploaded first, the upload's options.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface SendFileOptions extends Omit<UploadOptions, "name" | "mimeType">, MediaOptions {
+  /** The text under the media (default none). */
+  readonly caption?: string | undefined
+  /** How `caption` is read (default `"markdown"`). */
+  readonly parseMode?: ParseMode | undefined
+  /** Explicit caption entities; `caption` is then sent as is. */
+  readonly entities?: ReadonlyArray<Api.MessageEntity> | undefined
+  readonly replyTo?: number | undefined
+  readonly silent?: boolean | undefined
+}
+
+/**
+ * What {@link sendFile} sends: anything `Files.upload` takes (bytes, a path, a Stream), an
+ * uploaded `Api.InputFile`, or ready-made `Api.InputMedia` (an existing photo or document).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type SendableFile = UploadSource | Api.InputFile | Api.InputMedia
 
 /**
  * Options of {@link edit}.
@@ -187,6 +217,62 @@ export const send: (
     return yield* materialize("messages.sendMessage", peer, found)
   }
 )
+
+/**
+ * Sends a file to `to` and returns the message as the server stored it: uploaded first
+ * unless it is an `InputFile` or `InputMedia` already (`Files.upload`, with the options'
+ * `partSize`, `workers`, `onProgress` ...), then `messages.sendMedia` with an uploaded photo
+ * (JPEG/PNG unless `asDocument`) or document (named, its MIME type from the name unless
+ * given). A source that fails midway fails the call and sends nothing.
+ *
+ * @since 0.1.0
+ * @category sending
+ */
+export const sendFile = <S extends SendableFile>(
+  to: PeerRef,
+  file: S,
+  options: SendFileOptions = {}
+): Effect.Effect<
+  Api.Message,
+  PeerNotFound | UnexpectedAnswer | FileError | ClientError | SourceError<S>,
+  Client | SourceContext<S>
+> => sendFileUntyped(to, file, options) as Effect.Effect<Api.Message, PeerNotFound | UnexpectedAnswer | FileError | ClientError | SourceError<S>, Client | SourceContext<S>>
+
+const sendFileUntyped = Effect.fn("Messages.sendFile")(function*(to: PeerRef, file: SendableFile, options: SendFileOptions) {
+  const client = yield* Client
+  // The peer first: a wrong one fails before anything is uploaded.
+  const peer = yield* resolveRef(to)
+  const formatted = formatText(options.caption ?? "", options.parseMode ?? "markdown", options.entities)
+  const entities = yield* inputEntities(formatted.entities)
+  let media: Api.InputMedia
+  if (isInputMedia(file)) {
+    media = file
+  } else {
+    const uploaded = isInputFile(file) ? file : yield* upload(file as UploadSource, options)
+    media = uploadedMedia(uploaded, options)
+  }
+  const id = randomId()
+  const answer = yield* client.invoke({
+    _tag: "messages.sendMedia",
+    ...(options.silent === true ? { silent: true } : {}),
+    peer,
+    ...(options.replyTo !== undefined ? { reply_to: { _tag: "inputReplyToMessage", reply_to_msg_id: options.replyTo } } : {}),
+    media,
+    message: formatted.text,
+    random_id: id,
+    ...(entities.length > 0 ? { entities } : {})
+  })
+  const found = sentMessage(answer, {
+    peer: yield* chatPeer(peer),
+    selfId: (yield* client.peers.selfId) ?? 0n,
+    text: formatted.text,
+    entities: formatted.entities,
+    randomId: id,
+    replyTo: options.replyTo,
+    silent: options.silent
+  })
+  return yield* materialize("messages.sendMedia", peer, found)
+})
 
 /**
  * Changes the text of message `id` of chat `peer`; returns the edited message.

@@ -1,7 +1,7 @@
 /**
  * `effect-mtproto`: the Client service, its layers and errors, the TL types (`Api`), the
  * session storage layers, and the module functions over the Client (`Peers`, `Messages`,
- * `Dialogs`, `Bot`) with the keyboards they send (`Keyboard`, `Button`).
+ * `Dialogs`, `Files`, `Bot`) with the keyboards they send (`Keyboard`, `Button`).
  *
  * @module
  */
@@ -26,5 +26,8 @@ export * as Keyboard from "./Keyboard.ts"
 /** The buttons of a keyboard. */
 export * as Button from "./Button.ts"
 export { CallbackDataTooLong } from "./Keyboard.ts"
+/** Uploading and downloading files as Streams, in parallel on file connections (needs `Client`). */
+export * as Files from "./Files.ts"
+export { FileError } from "./files/FileError.ts"
 export { PeerNotFound } from "./peers/PeerNotFound.ts"
 export { UnexpectedAnswer } from "./messages/UnexpectedAnswer.ts"

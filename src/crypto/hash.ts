@@ -35,6 +35,22 @@ export const hmacSha256 = (key: Uint8Array, ...parts: ReadonlyArray<Uint8Array>)
   return new Uint8Array(out.buffer, out.byteOffset, out.byteLength)
 }
 
+/** An MD5 computed piece by piece (upload checksums: `md5_checksum` of `inputFile`, as hex). */
+export interface Md5 {
+  readonly update: (data: Uint8Array) => void
+  /** The digest as 32 lowercase hex digits; the hasher is spent afterwards. */
+  readonly hex: () => string
+}
+
+/** A fresh incremental MD5 (not a security primitive here: Telegram's upload integrity check). */
+export const createMd5 = (): Md5 => {
+  const h = createHash("md5")
+  return { update: (data) => void h.update(data), hex: () => h.digest("hex") }
+}
+
+/** MD5 of `data`, as 32 lowercase hex digits. */
+export const md5Hex = (data: Uint8Array): string => createHash("md5").update(data).digest("hex")
+
 /** PBKDF2-HMAC-SHA512 with a 64-byte output (the SRP password KDF; native, ~80 ms for 100k). */
 export const pbkdf2Sha512 = (password: Uint8Array, salt: Uint8Array, iterations: number): Uint8Array => {
   const out = pbkdf2Sync(password, salt, iterations, 64, "sha512")

@@ -27,7 +27,7 @@ export {
   SrpError,
   type SrpErrorReason
 } from "./errors.ts"
-export { hmacSha256, pbkdf2Sha512, sha1, sha1Concat, sha256, sha256Concat, sha512 } from "./hash.ts"
+export { createMd5, hmacSha256, type Md5, md5Hex, pbkdf2Sha512, sha1, sha1Concat, sha256, sha256Concat, sha512 } from "./hash.ts"
 export {
   type AesKeyIv,
   authKeyAuxHash,

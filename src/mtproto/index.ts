@@ -49,3 +49,5 @@ export {
 } from "./rpcError.ts"
 export * as Sender from "./Sender.ts"
 export { type PackedMessage, SessionState } from "./sessionState.ts"
+/** Telegram's rules for file parts and getFile ranges (shared by the client and TestDc). */
+export * as FileRules from "./fileRules.ts"

@@ -45,6 +45,11 @@ export interface ClusterOptions {
   readonly maxFrameLength?: number | undefined
   /** Fault knobs given to every DC. */
   readonly faults?: TestDcFaults | undefined
+  /**
+   * DCs that also get a media-only listener (`true`: every DC), listed in `help.getConfig`
+   * as `dcOption`s with `media_only`, where clients send their file traffic.
+   */
+  readonly mediaOnly?: boolean | ReadonlyArray<number> | undefined
 }
 
 /**
@@ -111,11 +116,12 @@ export const makeCluster = (
         world,
         handlers: options.handlers,
         maxFrameLength: options.maxFrameLength,
-        faults: options.faults
+        faults: options.faults,
+        mediaOnly: options.mediaOnly === true || (Array.isArray(options.mediaOnly) && options.mediaOnly.includes(dcId))
       })
       dcs.set(dcId, dc)
       // Registered in the world, so that help.getConfig on any DC lists every DC.
-      world.dcs.set(dcId, { id: dcId, host: dc.host, port: dc.port })
+      world.dcs.set(dcId, { id: dcId, host: dc.host, port: dc.port, mediaPort: dc.mediaPort })
     }
     yield* Effect.addFinalizer(() => Effect.sync(() => dcIds.forEach((id) => world.dcs.delete(id))))
     const all = [...dcs.values()]

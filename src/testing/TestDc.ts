@@ -158,6 +158,13 @@ export interface TestDcOptions {
    * framings) on a second port (`true`: any free port). See {@link TestDcShape.webSocketUrl}.
    */
   readonly webSocket?: boolean | { readonly port?: number | undefined } | undefined
+  /**
+   * Also listen on a media-only address (`true`: any free port, or `{ port }`), as Telegram's
+   * DCs have: `help.getConfig` lists it as a `dcOption` with `media_only`, where clients send
+   * file traffic. It serves the same keys, sessions and handlers (a handler sees
+   * `ctx.mediaOnly`).
+   */
+  readonly mediaOnly?: boolean | { readonly port?: number | undefined } | undefined
 }
 
 /**
@@ -170,6 +177,8 @@ export interface TestDcShape {
   readonly host: string
   readonly port: number
   readonly dcId: number
+  /** The media-only listener's port (see {@link TestDcOptions.mediaOnly}), if there is one. */
+  readonly mediaPort: number | undefined
   /** The public key, PEM PKCS#1 (`-----BEGIN RSA PUBLIC KEY-----`). */
   readonly rsaPublicKeyPem: string
   /** The key's MTProto fingerprint (signed, as in resPQ). */
@@ -242,15 +251,20 @@ export const make = (options: TestDcOptions = {}): Effect.Effect<TestDcShape, So
     const host = options.host ?? "127.0.0.1"
     const rsa = options.rsaKeyPair ?? generateRsaKeyPair()
     const server = yield* NodeSocketServer.make({ host, port: options.port ?? 0 })
-    const address = server.address
-    const port = address._tag === "TcpAddress" ? address.port : 0
+    const portOf = (s: SocketServer.SocketServer["Type"]) => s.address._tag === "TcpAddress" ? s.address.port : 0
+    const port = portOf(server)
     const proxySecret = options.mtProxy === undefined ? undefined : yield* parseProxySecret(options.mtProxy.secret)
+    const media = options.mediaOnly === undefined || options.mediaOnly === false
+      ? undefined
+      : yield* NodeSocketServer.make({ host, port: options.mediaOnly === true ? 0 : options.mediaOnly.port ?? 0 })
+    const mediaPort = media === undefined ? undefined : portOf(media)
     const keys = new Map<string, StoredKey>()
     const injector = makeInjector()
     const state: ServerState = {
       dcId,
       host,
       port,
+      mediaPort,
       fingerprint: rsa.publicKey.fingerprint,
       privateKey: createPrivateKey(rsa.privateKeyPem),
       randomBytes,
@@ -287,6 +301,13 @@ export const make = (options: TestDcOptions = {}): Effect.Effect<TestDcShape, So
       Effect.annotateLogs({ testdc: dcId }),
       Effect.forkScoped
     )
+    if (media !== undefined) {
+      yield* media.run(handleConnection(state, true)).pipe(
+        Effect.catchAllCause((cause) => Effect.logError("TestDc media listener stopped", cause)),
+        Effect.annotateLogs({ testdc: dcId, media: true }),
+        Effect.forkScoped
+      )
+    }
     // The World's changes reach this DC's logged-in sessions as pushes.
     yield* runPushes(state)
     const webSocketUrl = options.webSocket === undefined || options.webSocket === false
@@ -304,6 +325,7 @@ export const make = (options: TestDcOptions = {}): Effect.Effect<TestDcShape, So
       host,
       port,
       dcId,
+      mediaPort,
       rsaPublicKeyPem: rsa.publicKeyPem,
       fingerprint: rsa.publicKey.fingerprint,
       publicKey: rsa.publicKey,

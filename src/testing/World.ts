@@ -19,8 +19,9 @@
  * @since 0.1.0
  */
 import { bigIntToBytes, randomBytes, type RandomBytes, srpVerifier, TELEGRAM_DH_PRIME, toHex } from "../crypto/index.ts"
+import { makeFiles, type WorldFiles } from "./world/Files.ts"
 import { makeMessaging, type WorldMessaging } from "./world/Messaging.ts"
-import { makeStore } from "./world/Store.ts"
+import { makeStore, type MessageStore } from "./world/Store.ts"
 import { makeLoginTokens, type WorldLoginTokens } from "./world/LoginTokens.ts"
 import { makeBots, type WorldBots } from "./world/Bots.ts"
 
@@ -156,6 +157,8 @@ export interface WorldDc {
   readonly id: number
   readonly host: string
   readonly port: number
+  /** Where its media-only listener is (`dcOption` with `media_only`), if it has one. */
+  readonly mediaPort?: number | undefined
 }
 
 /**
@@ -207,6 +210,14 @@ export interface World extends WorldMessaging, WorldLoginTokens, WorldBots {
   readonly onCode: (listener: (phone: string, code: string) => void) => () => void
   /** The world's randomness (codes, hashes, SRP secrets). */
   readonly randomBytes: RandomBytes
+  /** The file store: uploads in progress, photos and documents, `upload.getFile` (see `world/Files.ts`). */
+  readonly files: WorldFiles
+  /**
+   * Gives photo or document `id` a new file reference: `upload.getFile` with the old one is
+   * answered FILE_REFERENCE_EXPIRED, and the messages holding the file show the new one.
+   * `false` when there is no such file.
+   */
+  readonly expireFileReference: (id: bigint) => boolean
 }
 
 /**
@@ -274,6 +285,8 @@ export const makeWorld = (options: WorldOptions = {}): World => {
     return full
   }
 
+  const files = makeFiles(random)
+
   const world: World = {
     users,
     botTokens,
@@ -338,9 +351,31 @@ export const makeWorld = (options: WorldOptions = {}): World => {
     randomBytes: random,
     loginTokenLifetimeSeconds: options.loginTokenLifetimeSeconds ?? 30,
     botResponseTimeoutSeconds: options.botResponseTimeoutSeconds ?? 10,
+    files,
+    expireFileReference: (id) => {
+      if (!files.renewReference(id)) return false
+      refreshMedia(store, files, id)
+      return true
+    },
     ...makeMessaging(store, random),
     ...makeBots(store, random, () => world.botResponseTimeoutSeconds),
     ...makeLoginTokens(users, random, () => world.loginTokenLifetimeSeconds)
   }
   return world
+}
+
+/** Shows file `id`'s current reference in every message holding it. */
+const refreshMedia = (store: MessageStore, files: WorldFiles, id: bigint): void => {
+  const file = files.stored.get(id)
+  if (file === undefined) return
+  const holders = [...[...store.boxes.values()].map((b) => b.messages), ...[...store.channels.values()].map((c) => c.messages)]
+  for (const messages of holders) {
+    for (const msg of messages.values()) {
+      const media = msg.media
+      const held = media?._tag === "messageMediaPhoto" ? media.photo : media?._tag === "messageMediaDocument" ? media.document : undefined
+      if (held !== undefined && "id" in held && held.id === id) {
+        msg.media = files.media(file, { spoiler: (media as { readonly spoiler?: boolean | undefined }).spoiler })
+      }
+    }
+  }
 }

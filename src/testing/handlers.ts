@@ -20,6 +20,7 @@ import { contactsHandlers } from "./handlers/contacts.ts"
 import type { HandlerContext, Handlers } from "./handlers/core.ts"
 import { messagesHandlers } from "./handlers/messages.ts"
 import { updatesHandlers } from "./handlers/updates.ts"
+import { uploadHandlers } from "./handlers/upload.ts"
 import { usersHandlers } from "./handlers/users.ts"
 import { qrHandlers } from "./handlers/qr.ts"
 import type { WorldDc } from "./World.ts"
@@ -27,6 +28,7 @@ import type { WorldDc } from "./World.ts"
 export { authHandlers, requireUser } from "./handlers/auth.ts"
 export { apiUser } from "./world/render.ts"
 export { qrHandlers } from "./handlers/qr.ts"
+export { uploadHandlers } from "./handlers/upload.ts"
 export {
   type AnyHandler,
   authorizationProblem,
@@ -44,14 +46,14 @@ export { type InjectedError, type Injector, makeInjector } from "./handlers/inje
 
 /**
  * A `config` for this DC: `dc_options` lists `dcs` (the DCs of a cluster) or, without them,
- * only this DC (its host and port, IPv4); `this_dc` is the answering DC, and the limits are
+ * only this DC (its host and port, IPv4), each followed by its `media_only` address if it has one; `this_dc` is the answering DC, and the limits are
  * the usual values of production Telegram. Valid for an hour.
  *
  * @since 0.1.0
  * @category constructors
  */
 export const makeConfig = (
-  ctx: Pick<HandlerContext, "dcId" | "host" | "port" | "now">,
+  ctx: Pick<HandlerContext, "dcId" | "host" | "port" | "now" | "mediaPort">,
   dcs: ReadonlyArray<WorldDc> = []
 ): Api.config => ({
   _tag: "config",
@@ -59,8 +61,11 @@ export const makeConfig = (
   expires: ctx.now + 3600,
   test_mode: false,
   this_dc: ctx.dcId,
-  dc_options: (dcs.some((d) => d.id === ctx.dcId) ? dcs : [{ id: ctx.dcId, host: ctx.host, port: ctx.port }, ...dcs])
-    .map((d) => ({ _tag: "dcOption", id: d.id, ip_address: d.host, port: d.port })),
+  dc_options: (dcs.some((d) => d.id === ctx.dcId) ? dcs : [{ id: ctx.dcId, host: ctx.host, port: ctx.port, mediaPort: ctx.mediaPort }, ...dcs])
+    .flatMap((d): Array<Api.DcOption> => [
+      { _tag: "dcOption", id: d.id, ip_address: d.host, port: d.port },
+      ...(d.mediaPort === undefined ? [] : [{ _tag: "dcOption", media_only: true, id: d.id, ip_address: d.host, port: d.mediaPort } as const])
+    ]),
   dc_txt_domain_name: "testdc.invalid",
   chat_size_max: 200,
   megagroup_size_max: 200000,
@@ -105,6 +110,7 @@ export const defaultHandlers: Handlers = {
   ...accountHandlers,
   ...updatesHandlers,
   ...botsHandlers,
+  ...uploadHandlers,
   "help.getConfig": (_request, ctx) =>
     Effect.sync(() => makeConfig(ctx, [...ctx.world.dcs.values()].sort((a, b) => a.id - b.id))),
   "help.getNearestDc": (_request, ctx) =>

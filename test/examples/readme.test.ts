@@ -65,6 +65,7 @@ const prints: Record<string, ReadonlyArray<string>> = {
   "updates.ts": ["one", "two", "three"],
   "bot.ts": ["Count is 1 | Count: 1"],
   "messaging.ts": ["Hello Bob, this is markdown (edited)", "Bob"],
+  "files.ts": ["sent 1200000 bytes, read 1200000 back, wrote 1200000 to hello-copy.txt", "done: inputFile"],
   "sessions.ts": ["378 characters; logged in as echo_bot"],
   "proxy.ts": ["through MtProxy: DC 2"],
   "websocket.ts": ["over WebSockets: DC 2"]

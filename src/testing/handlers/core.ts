@@ -32,6 +32,10 @@ export interface HandlerContext {
   readonly dcId: number
   readonly host: string
   readonly port: number
+  /** The port of this DC's media-only listener, if it has one (`help.getConfig` lists it). */
+  readonly mediaPort?: number | undefined
+  /** The call came to the media-only listener. */
+  readonly mediaOnly?: boolean | undefined
   readonly world: World
   /** The auth key the call came with, as 16 hex digits (wire order). */
   readonly authKeyId: string

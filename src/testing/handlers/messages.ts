@@ -10,6 +10,7 @@ import { deleteMessages } from "../world/actions/delete.ts"
 import { editPeerFolders, toggleDialogPin } from "../world/actions/dialogs.ts"
 import { editMessage } from "../world/actions/edit.ts"
 import { addChatUser, createChat, deleteChatUser } from "../world/actions/groups.ts"
+import { fileMedia, type MediaContext } from "../world/actions/media.ts"
 import { pinMessage } from "../world/actions/pin.ts"
 import { readHistory } from "../world/actions/read.ts"
 import { forwardMessages, sendMessage } from "../world/actions/send.ts"
@@ -28,8 +29,8 @@ const chatOf = (store: MessageStore, id: bigint): WorldChat => store.chats.get(i
 const replyToId = (reply: Api.InputReplyTo | undefined): number | undefined =>
   reply?._tag === "inputReplyToMessage" ? reply.reply_to_msg_id : undefined
 
-/** The media a text-only `messages.sendMedia` can send: dice, a location, a contact. */
-const mediaOf = (store: MessageStore, media: Api.InputMedia, random: (n: number) => Uint8Array): Api.MessageMedia => {
+/** The media `messages.sendMedia` can send: dice, a location, a contact; uploaded or existing photos and documents. */
+const mediaOf = (store: MessageStore, media: Api.InputMedia, random: (n: number) => Uint8Array, files: MediaContext): Api.MessageMedia => {
   switch (media._tag) {
     case "inputMediaDice":
       return { _tag: "messageMediaDice", value: 1 + (random(1)[0]! % 6), emoticon: media.emoticon }
@@ -49,7 +50,7 @@ const mediaOf = (store: MessageStore, media: Api.InputMedia, random: (n: number)
       }
     }
     default:
-      return fail(400, "MEDIA_INVALID")
+      return fileMedia(files, media) ?? fail(400, "MEDIA_INVALID")
   }
 }
 
@@ -72,11 +73,14 @@ export const messagesHandlers: Handlers = {
   "messages.sendMedia": (request, ctx) =>
     asUser(ctx, ({ me, store, origin, now }) => {
       const peer = resolveInputPeer(store, me, request.peer)
+      // A random_id seen before is answered as the first time: its upload is gone, and not needed.
+      const replay = boxOf(store, me.id).sent.has(request.random_id)
+      const files = { files: ctx.world.files, sender: me, dcId: ctx.dcId, now }
       return sendMessage(store, me, peer, request.message, {
         entities: request.entities,
         replyToId: replyToId(request.reply_to),
         silent: request.silent,
-        media: mediaOf(store, request.media, ctx.world.randomBytes),
+        media: replay ? undefined : mediaOf(store, request.media, ctx.world.randomBytes, files),
         replyMarkup: request.reply_markup
       }, request.random_id, now, origin).answer
     }),

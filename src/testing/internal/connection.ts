@@ -89,8 +89,8 @@ const destroyLater = (socket: Net.Socket | undefined): Effect.Effect<void> =>
     setTimeout(() => socket.destroy(), 2_000).unref()
   })
 
-/** The per-connection handler given to `SocketServer.run`. Never fails. */
-export const handleConnection = (state: ServerState) => (socket: Socket.Socket): Effect.Effect<void> =>
+/** The per-connection handler given to `SocketServer.run` (of the media-only listener when `mediaOnly`). Never fails. */
+export const handleConnection = (state: ServerState, mediaOnly = false) => (socket: Socket.Socket): Effect.Effect<void> =>
   Effect.suspend(() => {
     if (state.openConnections >= state.limits.maxConnections) {
       // Refused before a byte is read: closed at once, without a framing to send an error in.
@@ -101,10 +101,10 @@ export const handleConnection = (state: ServerState) => (socket: Socket.Socket):
         ))
     }
     state.openConnections++
-    return serve(state, socket).pipe(Effect.ensuring(Effect.sync(() => void state.openConnections--)))
+    return serve(state, socket, mediaOnly).pipe(Effect.ensuring(Effect.sync(() => void state.openConnections--)))
   })
 
-const serve = (state: ServerState, socket: Socket.Socket): Effect.Effect<void> => {
+const serve = (state: ServerState, socket: Socket.Socket, mediaOnly: boolean): Effect.Effect<void> => {
   const id = state.nextConnectionId++
   return Effect.scoped(Effect.gen(function*() {
     const net = yield* netSocket
@@ -184,7 +184,9 @@ const serve = (state: ServerState, socket: Socket.Socket): Effect.Effect<void> =
       lastPlainMsgId: 0n,
       current: undefined,
       activeAt: 0,
-      authenticated: false
+      authenticated: false,
+      mediaOnly,
+      queries: { subscribing: false, silent: false }
     }
 
     state.connections.set(id, {
@@ -193,6 +195,7 @@ const serve = (state: ServerState, socket: Socket.Socket): Effect.Effect<void> =
       stall: () => {
         stalled = true
       },
+      receivesUpdates: () => conn.queries.subscribing || !conn.queries.silent,
       current: () =>
         conn.current === undefined
           ? undefined

@@ -77,6 +77,14 @@ export interface ConnectionContext {
   activeAt: number
   /** A key was created on this connection, or a message under a known key decrypted (the handshake deadline stops). */
   authenticated: boolean
+  /** The connection came to the DC's media-only listener. */
+  readonly mediaOnly: boolean
+  /**
+   * What queries the connection carried: file queries (`upload.*`, or anything inside
+   * `invokeWithoutUpdates`) do not subscribe a connection to updates, others do. A connection
+   * that carried only the former gets no pushes.
+   */
+  queries: { subscribing: boolean; silent: boolean }
 }
 
 /** A message the server is about to pack. */
@@ -90,6 +98,11 @@ export interface Outgoing {
   readonly rpc?: { readonly reqMsgId: bigint; readonly result: Uint8Array } | undefined
   /** A message sent again (msg_resend_req): it keeps its original msg_id and seq_no. */
   readonly fixed?: { readonly msgId: bigint; readonly seqNo: number } | undefined
+  /**
+   * The answer to a file read (`upload.getFile`): large, and safe to compute again, so it is
+   * not kept; a repeat of the query runs it again.
+   */
+  readonly rerunnable?: boolean | undefined
 }
 
 const send = (payloads: ReadonlyArray<Uint8Array>, messages: ReadonlyArray<ServerMessage> = [], ran = 0): FrameOutcome => ({
@@ -229,6 +242,7 @@ interface Item {
   readonly seqNo: number
   readonly body: Uint8Array
   readonly withheld: boolean
+  readonly rerunnable?: boolean | undefined
 }
 
 /**
@@ -260,7 +274,7 @@ export const pack = (
       body = serialize({ _tag: "rpc_result", req_msg_id: o.rpc.reqMsgId, result: gzipPacked(o.rpc.result) })
     }
     const withheld = o.rpc !== undefined && takeFault(plan, "withholdAnswers")
-    const item: Item = { msgId: nextId(o.response), seqNo: nextSeq(o.content), body, withheld }
+    const item: Item = { msgId: nextId(o.response), seqNo: nextSeq(o.content), body, withheld, ...(o.rerunnable === true ? { rerunnable: true } : {}) }
     items.push(item)
     if (o.rpc === undefined) continue
     // Notifications about messages are not content-related: they need no ack of their own.
@@ -271,6 +285,7 @@ export const pack = (
     }
   }
   for (const i of items) {
+    if (i.rerunnable === true) continue // a file read's answer: re-read rather than kept
     session.sent.set(i.msgId, { seqNo: i.seqNo, body: i.body })
     if (session.sent.size > SENT_MEMORY) session.sent.delete(session.sent.keys().next().value!)
   }
@@ -376,10 +391,13 @@ export const handleEncrypted = (conn: ConnectionContext, frame: Uint8Array, nowM
     try {
       s.window.check(message.msgId, nowSeconds, false)
     } catch {
-      // A replay or a repeat: answered from what was kept, never run again.
-      const kept: Array<Outgoing> = []
-      again(message.msgId, kept)
-      return Effect.succeed(reply(kept))
+      // A replay or a repeat: answered from what was kept, never run again (a file read,
+      // whose answer is not kept, is read again).
+      if (!s.rerunnable.has(message.msgId)) {
+        const kept: Array<Outgoing> = []
+        again(message.msgId, kept)
+        return Effect.succeed(reply(kept))
+      }
     }
 
     const outs: Array<Outgoing> = []
@@ -396,8 +414,13 @@ export const handleEncrypted = (conn: ConnectionContext, frame: Uint8Array, nowM
         const answers = produced.filter((o) => o.response && o.fixed === undefined)
         if (answers.length > 0 && !NOT_QUERY_IDS.has(constructorId(body))) {
           ran++
-          s.answers.set(msgId, answers.map((o) => ({ body: o.body, content: o.content })))
-          if (s.answers.size > ANSWER_MEMORY) s.answers.delete(s.answers.keys().next().value!)
+          if (answers.every((o) => o.rerunnable === true)) {
+            s.rerunnable.add(msgId)
+            if (s.rerunnable.size > ANSWER_MEMORY) s.rerunnable.delete(s.rerunnable.values().next().value!)
+          } else {
+            s.answers.set(msgId, answers.map((o) => ({ body: o.body, content: o.content })))
+            if (s.answers.size > ANSWER_MEMORY) s.answers.delete(s.answers.keys().next().value!)
+          }
         }
       })
 
@@ -420,6 +443,7 @@ export const handleEncrypted = (conn: ConnectionContext, frame: Uint8Array, nowM
           s.window.check(m.msg_id, nowSeconds, false)
           return true
         } catch {
+          if (s.rerunnable.has(m.msg_id)) return true
           again(m.msg_id, outs)
           return false
         }
@@ -618,7 +642,9 @@ const invoke = (
     readonly layer?: number | undefined
   }
   let call = obj as Wrapped
+  let withoutUpdates = false
   while (WRAPPERS.has(call._tag) && typeof call.query === "object") {
+    if (call._tag === "invokeWithoutUpdates") withoutUpdates = true
     if (call._tag === "invokeWithLayer") session.layer = call.layer
     if (call._tag === "initConnection") {
       const { query: _inner, ...rest } = call as unknown as Api.initConnection
@@ -627,6 +653,9 @@ const invoke = (
     call = call.query
   }
   const query = call as unknown as TlMethod
+  // Telegram: file queries, and queries inside invokeWithoutUpdates, leave the connection unsubscribed.
+  if (query._tag.startsWith("upload.") || withoutUpdates) conn.queries.silent = true
+  else conn.queries.subscribing = true
   if (query._tag === "auth.bindTempAuthKey") return Effect.succeed(bindTempKey(state, key, session, msgId, query, nowSeconds))
   // A temporary key not bound to a permanent one may only call a few methods, as on Telegram.
   if (key.temp && key.boundTo === undefined && !UNBOUND_ALLOWED.has(query._tag)) {
@@ -637,6 +666,8 @@ const invoke = (
     dcId: state.dcId,
     host: state.host,
     port: state.port,
+    mediaPort: state.mediaPort,
+    mediaOnly: conn.mediaOnly,
     world: state.world,
     // A bound temporary key speaks for its permanent key (the login lives there).
     authKeyId: key.boundTo ?? key.id,
@@ -649,7 +680,8 @@ const invoke = (
   return Effect.map(Effect.exit(Effect.suspend(() => handler(query, ctx))), (exit) => {
     if (Exit.isSuccess(exit)) {
       try {
-        return rpcResult(msgId, serializeResult(exit.value))
+        const result = rpcResult(msgId, serializeResult(exit.value))
+        return query._tag === "upload.getFile" ? { ...result, rerunnable: true } : result
       } catch {
         return rpcError(msgId, 500, "INTERNAL_SERIALIZATION")
       }

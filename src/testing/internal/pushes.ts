@@ -2,7 +2,8 @@
  * Carrying the World's deliveries to this DC's connections, as core.telegram.org/api/updates
  * describes: to every logged-in auth key of the user (on the user's home DC), one push per
  * key, into its most recently active session; the key whose call caused the change is skipped
- * (its answer carries the change).
+ * (its answer carries the change). Connections that carried only file queries (or queries in
+ * `invokeWithoutUpdates`) are not subscribed to updates and get none.
  *
  * The update-push fault knobs (`dropPushes`, `duplicatePushes`, `reorderPushes`,
  * `delayPushes`, `tooLongPushes`, `channelTooLongPushes`, limited to one key by `pushTo`) act
@@ -25,7 +26,7 @@ export const recipients = (state: ServerState, delivery: Delivery): ReadonlyArra
   const latest = new Map<string, { readonly handle: ConnectionHandle; readonly activeAt: number }>()
   for (const handle of state.connections.values()) {
     const current = handle.current()
-    if (current === undefined || current.authKeyId === delivery.exceptAuthKey) continue
+    if (current === undefined || current.authKeyId === delivery.exceptAuthKey || !handle.receivesUpdates()) continue
     const a = state.world.authorizations.get(current.authKeyId)
     if (a === undefined || a.passwordPending || a.userId !== delivery.userId) continue
     const seen = latest.get(current.authKeyId)

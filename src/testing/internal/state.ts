@@ -38,6 +38,8 @@ export interface SessionState {
    * answer again instead of running twice. Bounded: the oldest are forgotten.
    */
   readonly answers: Map<bigint, ReadonlyArray<{ readonly body: Uint8Array; readonly content: boolean }>>
+  /** Queries whose answers were not kept because running them again is harmless (file reads), by msg_id. Bounded. */
+  readonly rerunnable: Set<bigint>
 }
 
 /** How many packed messages a session keeps for msg_resend_req. */
@@ -80,6 +82,8 @@ export interface ServerState {
   readonly dcId: number
   readonly host: string
   readonly port: number
+  /** The port of the DC's media-only listener, if it has one. */
+  readonly mediaPort: number | undefined
   readonly fingerprint: bigint
   readonly privateKey: KeyObject
   readonly randomBytes: RandomBytes
@@ -271,6 +275,8 @@ export interface ConnectionHandle {
    * {@link ServerState.activity} count then); `undefined` before its first encrypted message.
    */
   readonly current: () => { readonly authKeyId: string; readonly sessionId: bigint; readonly activeAt: number } | undefined
+  /** Whether pushes may go here: not a connection that carried only file queries (or `invokeWithoutUpdates`). */
+  readonly receivesUpdates: () => boolean
   /**
    * Sends one server-initiated message in the session the connection last spoke with.
    * Returns its msg_id, or `undefined` when the connection has no session yet.
@@ -320,5 +326,6 @@ export const newSession = (state: ServerState, sessionId: bigint): SessionState 
   layer: undefined,
   initConnection: undefined,
   sent: new Map(),
-  answers: new Map()
+  answers: new Map(),
+  rerunnable: new Set()
 })

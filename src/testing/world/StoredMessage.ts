@@ -30,7 +30,8 @@ export interface StoredMessage {
   /** The replied-to message, by id in the same box or channel. */
   readonly replyToId: number | undefined
   readonly fwdFrom: Api.MessageFwdHeader | undefined
-  readonly media: Api.MessageMedia | undefined
+  /** Replaced when the file in it gets a new file reference (`world.expireFileReference`). */
+  media: Api.MessageMedia | undefined
   /** Set for service messages (chat created, user added, message pinned ...). */
   readonly action: Api.MessageAction | undefined
   readonly silent: boolean

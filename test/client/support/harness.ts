@@ -19,8 +19,8 @@ let keyPair: RsaKeyPair | undefined
 const sharedKeyPair = (): RsaKeyPair => (keyPair ??= generateRsaKeyPair())
 
 /** A cluster with a fresh World, in the current scope. */
-export const makeCluster = (dcIds: ReadonlyArray<number> = [1, 2, 3]) =>
-  TestDc.makeCluster({ dcIds, rsaKeyPair: sharedKeyPair() })
+export const makeCluster = (dcIds: ReadonlyArray<number> = [1, 2, 3], options: Omit<TestDc.ClusterOptions, "dcIds" | "rsaKeyPair"> = {}) =>
+  TestDc.makeCluster({ ...options, dcIds, rsaKeyPair: sharedKeyPair() })
 
 export const API_HASH = "0123456789abcdef"
 

@@ -104,7 +104,10 @@ export const sendMessage = (
   const mine = posted.perUser.get(sender.id)![0]! as Api.updateNewMessage | Api.updateNewChannelMessage
   const message = posted.sent[0]!
   let answer: Api.Updates
-  if (dest.kind === "channel") {
+  // A photo or document is answered in full, as Telegram does (clients read the new file's
+  // id and reference from it); short answers are for text and text-like media.
+  const fileMedia = options.media?._tag === "messageMediaPhoto" || options.media?._tag === "messageMediaDocument"
+  if (dest.kind === "channel" || fileMedia) {
     answer = updatesFor(store, sender.id, [{ _tag: "updateMessageID", id: message.id, random_id: randomId }, mine], date)
     deliver(store, sender.id, answer, origin)
   } else {
