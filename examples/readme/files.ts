@@ -43,4 +43,4 @@ const main = Effect.gen(function*() {
   }).pipe(Effect.provide(Layer.merge(client, NodeFileSystem.layer)))
 })
 
-Effect.runPromise(Effect.scoped(main))
+await Effect.runPromise(Effect.scoped(main))
