@@ -227,10 +227,12 @@ export class MtpSession<C> {
     return true
   }
 
-  /** Ends every call with `reason` (the session is closing or its key is gone). */
-  failAll(reason: SenderErrorReason): Array<Outcome<C>> {
+  /** Ends every call with `reason` (the session is closing or its key is gone), `cause` saying why. */
+  failAll(reason: SenderErrorReason, cause?: unknown): Array<Outcome<C>> {
     const out: Array<Outcome<C>> = []
-    for (const call of [...this.calls]) this.fail(call, new SenderError({ reason, method: call.tag }), out)
+    for (const call of [...this.calls]) {
+      this.fail(call, new SenderError({ reason, method: call.tag, ...(cause === undefined ? {} : { cause }) }), out)
+    }
     this.pending.clear()
     this.queue = []
     return out

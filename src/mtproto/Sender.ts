@@ -29,7 +29,7 @@ import type * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
 import type { RandomBytes } from "../crypto/index.ts"
 import { type AnyObject, type ResultOf, serialize, type TlMethod } from "../tl/index.ts"
-import type { TransportError } from "../transport/index.ts"
+import { isPermanentTransportError, type TransportError } from "../transport/TransportError.ts"
 import type { FrameChannel } from "./channel.ts"
 import type { AuthKey } from "./encryptedMessage.ts"
 import { encodeBody, methodName } from "./internal/wire.ts"
@@ -325,12 +325,14 @@ export const make = (options: SenderOptions): Effect.Effect<Sender, never, Scope
       core.disconnected()
     })))
 
-    /** Ends the Sender for good: every call, pending and future, fails with `reason`. */
-    const stop = (reason: SenderErrorReason) =>
+    /** Ends the Sender for good: every call, pending and future, fails with `reason` (and `cause`). */
+    let stoppedBy: unknown
+    const stop = (reason: SenderErrorReason, cause?: unknown) =>
       Effect.suspend(() => {
         if (stopped !== undefined) return Effect.void
         stopped = reason
-        return handle(core.failAll(reason)) ?? Effect.void
+        stoppedBy = cause
+        return handle(core.failAll(reason, cause)) ?? Effect.void
       })
 
     const reconnect = options.reconnect ?? defaultReconnect
@@ -346,6 +348,13 @@ export const make = (options: SenderOptions): Effect.Effect<Sender, never, Scope
           // The server does not know this key: reconnecting with it is pointless.
           yield* Effect.logWarning("auth key unknown to the server (transport error -404)")
           return yield* stop("AuthKeyUnknown")
+        }
+        if (isPermanentTransportError(error)) {
+          // Wrong credentials or a refusal by policy: another try gets the same answer.
+          yield* Effect.logWarning("giving up on the connection: the proxy refuses for good").pipe(
+            Effect.annotateLogs({ cause: String(error) })
+          )
+          return yield* stop("ConnectionFailed", error)
         }
         reconnects.unsafeUpdate(1, [])
         if (healthy) {
@@ -384,7 +393,9 @@ export const make = (options: SenderOptions): Effect.Effect<Sender, never, Scope
 
     const send = (method: TlMethod, build?: (msgId: bigint, sessionId: bigint) => TlMethod): Effect.Effect<unknown, AnyRpcError | SenderError> =>
       Effect.async<unknown, AnyRpcError | SenderError>((resume) => {
-        if (stopped !== undefined) return resume(Exit.fail(new SenderError({ reason: stopped, method: methodName(method) })))
+        if (stopped !== undefined) {
+          return resume(Exit.fail(new SenderError({ reason: stopped, method: methodName(method), ...(stoppedBy === undefined ? {} : { cause: stoppedBy }) })))
+        }
         const call = build === undefined
           ? core.invoke(resume, method, encodeBody(method, gzipThreshold), now())
           : core.invoke(resume, method, serialize(method), now(), (msgId, sessionId) => serialize(build(msgId, sessionId)))
