@@ -21,7 +21,8 @@ import * as Stream from "effect/Stream"
 import type * as Sender from "../mtproto/Sender.ts"
 import { SessionStorage, type SessionStorageError, type SessionStorageShape } from "../storage/index.ts"
 import type { Api, ResultOf, TlMethod } from "../tl/index.ts"
-import { layerNode, layerProxied, Transport } from "../transport/index.ts"
+import type { ProxyConfig } from "../transport/proxy/Proxy.ts"
+import { layerNode, Transport } from "../transport/Transport.ts"
 import { botLogin, type LoginFailure, type LoginParams, userLogin } from "./auth/login.ts"
 import { type QrLogin, qrLogin, type QrLoginFailure } from "./auth/qr.ts"
 import { type ClientConfig, clientConfig, type DcAddress, PRODUCTION_DCS, TEST_DCS } from "./config.ts"
@@ -420,6 +421,10 @@ export const layerWith = (config: ClientConfig): Layer.Layer<Client, never, Tran
  */
 export const layer = (config: ClientConfig): Layer.Layer<Client, never, SessionStorage> =>
   layerWith(config).pipe(Layer.provide(config.proxy === undefined ? layerNode() : layerProxied(config.proxy)))
+
+/** The proxy transport, loaded only by clients that use a proxy (it needs `@effect/platform`'s sockets). */
+const layerProxied = (proxy: ProxyConfig): Layer.Layer<Transport> =>
+  Layer.unwrapEffect(Effect.map(Effect.promise(() => import("../transport/proxy/Proxy.ts")), (m) => m.layerProxied(proxy)))
 
 /** `layer` with its config read from the environment (`TELEGRAM_API_ID`, `TELEGRAM_API_HASH`, ...). */
 export const layerConfig: Layer.Layer<Client, ConfigError.ConfigError, SessionStorage> = Layer.unwrapEffect(

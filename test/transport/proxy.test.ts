@@ -7,6 +7,7 @@ import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Layer from "effect/Layer"
+import * as Logger from "effect/Logger"
 import * as Redacted from "effect/Redacted"
 import type * as Scope from "effect/Scope"
 import * as Net from "node:net"
@@ -187,15 +188,18 @@ describe("SOCKS5 and HTTP CONNECT proxies", () => {
       // A key made through the proxy with the right password, kept in the session.
       yield* Effect.scoped(Effect.flatMap(clientOn(dc, right, storage), (c) => c.invoke({ _tag: "help.getNearestDc" })))
       const wrong: ProxyConfig = { ...right, password: Redacted.make("wrong") }
-      const client = yield* clientOn(dc, wrong, storage)
+      const logged: Array<string> = []
+      const capture = Logger.replace(Logger.defaultLogger, Logger.make((o) => void logged.push(`${o.logLevel.label} ${String(o.message)}`)))
+      const client = yield* clientOn(dc, wrong, storage).pipe(Effect.provide(capture))
       const before = proxy.stats.connections
       const started = Date.now()
-      const failure = yield* Effect.flip(client.invoke({ _tag: "help.getNearestDc" }))
+      const failure = yield* Effect.flip(client.invoke({ _tag: "help.getNearestDc" })).pipe(Effect.provide(capture))
       assert.isBelow(Date.now() - started, 5000)
       assert.instanceOf(failure, SenderError)
       assert.strictEqual((failure as SenderError).reason, "ConnectionFailed")
       assert.match(String(((failure as SenderError).cause as TransportError).cause), /rejected the username or password/)
       assert.strictEqual(proxy.stats.connections - before, 1)
+      assert.deepStrictEqual(logged, ["WARN giving up on the connection: the proxy refuses for good"])
     }))
 
   it("which proxy failures are permanent (no retry, no reconnect)", () => {
