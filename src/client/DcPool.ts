@@ -12,7 +12,7 @@ import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as RcMap from "effect/RcMap"
 import * as Redacted from "effect/Redacted"
-import type * as Scope from "effect/Scope"
+import * as Scope from "effect/Scope"
 import { authKeyId, type RsaPublicKey } from "../crypto/index.ts"
 import { createAuthKeyRetrying } from "../mtproto/handshake.ts"
 import * as Pfs from "../mtproto/pfs.ts"
@@ -157,23 +157,29 @@ export const make = (options: DcPoolOptions): Effect.Effect<DcPool, never, Scope
         return connection
       })
 
-    const map = yield* RcMap.make({ lookup, idleTimeToLive: Duration.infinity })
+    // Made on the first connection: a constructed client that never calls does not pay for it.
+    const scope = yield* Effect.scope
+    let made: RcMap.RcMap<number, DcConnection, ClientError> | undefined
+    const map = Effect.suspend(() =>
+      made !== undefined
+        ? Effect.succeed(made)
+        : Effect.map(Scope.extend(RcMap.make({ lookup, idleTimeToLive: Duration.infinity }), scope), (m) => made ??= m)
+    )
+    const invalidate = (dcId: number) => made === undefined ? Effect.void : RcMap.invalidate(made, dcId)
 
     const get = (dcId: number): Effect.Effect<DcConnection, ClientError> =>
       Effect.suspend(() => {
         const open = live.get(dcId)
-        return open !== undefined ? Effect.succeed(open) : Effect.scoped(RcMap.get(map, dcId))
+        return open !== undefined ? Effect.succeed(open) : Effect.flatMap(map, (m) => Effect.scoped(RcMap.get(m, dcId)))
       })
 
-    const dropKey = (dcId: number) =>
-      Effect.zipRight(
-        RcMap.invalidate(map, dcId),
-        options.storage.setAuthKey(dcId, Option.none())
-      )
+    const dropKey = (dcId: number) => Effect.zipRight(invalidate(dcId), options.storage.setAuthKey(dcId, Option.none()))
 
-    const reset = Effect.flatMap(RcMap.keys(map), (keys) => Effect.forEach(keys, (k) => RcMap.invalidate(map, k), { discard: true }))
+    const reset = Effect.suspend(() =>
+      made === undefined ? Effect.void : Effect.flatMap(RcMap.keys(made), (keys) => Effect.forEach(keys, invalidate, { discard: true }))
+    )
 
-    return { get, open: (dcId) => live.get(dcId), close: (dcId) => RcMap.invalidate(map, dcId), dropKey, reset }
+    return { get, open: (dcId) => live.get(dcId), close: invalidate, dropKey, reset }
   })
 
 const storeKey = (

@@ -166,7 +166,9 @@ export const make = (deps: UpdatesEngineDeps): Effect.Effect<UpdatesEngine, neve
     const now = () => clock.unsafeCurrentTimeMillis()
     const engineScope = yield* Effect.scope
     // Runs start and end one at a time: a new run reads the state the last one saved.
-    const lock = yield* Effect.makeSemaphore(1)
+    // (Made on the first subscription: a client that never subscribes does not pay for it.)
+    let runLock: Effect.Semaphore | undefined
+    const lock = () => runLock ??= Effect.unsafeMakeSemaphore(1)
 
     /** One run: the machine, its inbox, the subscribers and the fibers. */
     interface Run {
@@ -433,7 +435,7 @@ export const make = (deps: UpdatesEngineDeps): Effect.Effect<UpdatesEngine, neve
     /** Subscribes in the caller's scope. */
     const subscribe: Effect.Effect<Stream.Stream<Api.Update, ClientError>, never, Scope.Scope> = Effect.gen(function*() {
       const r = yield* Effect.acquireRelease(
-        lock.withPermits(1)(Effect.gen(function*() {
+        lock().withPermits(1)(Effect.gen(function*() {
           const current = run !== undefined && !run.ended ? run : yield* Effect.tap(openRun, (opened) => Effect.sync(() => void (run = opened)))
           current.subscribers++
           return current
@@ -469,7 +471,7 @@ export const make = (deps: UpdatesEngineDeps): Effect.Effect<UpdatesEngine, neve
 
     /** A subscriber is gone; the last one closes the run (after a final save). */
     const release = (r: Run) =>
-      lock.withPermits(1)(Effect.suspend(() => {
+      lock().withPermits(1)(Effect.suspend(() => {
         r.subscribers--
         if (r.subscribers > 0) return Effect.void
         if (run === r) run = undefined
