@@ -13,6 +13,7 @@ import * as Option from "effect/Option"
 import * as RcMap from "effect/RcMap"
 import * as Redacted from "effect/Redacted"
 import * as Scope from "effect/Scope"
+import type * as Tracer from "effect/Tracer"
 import { authKeyId, type RsaPublicKey } from "../crypto/index.ts"
 import { createAuthKeyRetrying } from "../mtproto/handshake.ts"
 import * as Pfs from "../mtproto/pfs.ts"
@@ -38,8 +39,8 @@ export interface AppInfo {
 export interface DcConnection {
   readonly dcId: number
   readonly sender: Sender.Sender
-  /** Sends a call, wrapping the first one of each session in invokeWithLayer(initConnection). */
-  readonly invoke: (method: TlMethod) => Effect.Effect<unknown, ClientError>
+  /** Sends a call, wrapping the first one of each session in invokeWithLayer(initConnection); `span` gets its msg_id. */
+  readonly invoke: (method: TlMethod, span?: Tracer.Span) => Effect.Effect<unknown, ClientError>
 }
 
 export interface DcPoolOptions {
@@ -106,6 +107,7 @@ export const make = (options: DcPoolOptions): Effect.Effect<DcPool, never, Scope
         const permanent = { key: auth.key, id: authKeyId(auth.key) }
         const senderOptions: Sender.SenderOptions = {
           ...options.senderOptions,
+          dcId,
           authKey: permanent,
           salt: auth.salt,
           timeOffset: auth.timeOffset,
@@ -147,10 +149,10 @@ export const make = (options: DcPoolOptions): Effect.Effect<DcPool, never, Scope
             query: method
           }
         }) as unknown as TlMethod
-        const invoke = (method: TlMethod): Effect.Effect<unknown, ClientError> =>
+        const invoke = (method: TlMethod, span?: Tracer.Span): Effect.Effect<unknown, ClientError> =>
           initialized
-            ? sender.invokeUntyped(method)
-            : Effect.tap(sender.invokeUntyped(initConnection(method)), () => void (initialized = true))
+            ? sender.invokeUntyped(method, span)
+            : Effect.tap(sender.invokeUntyped(initConnection(method), span), () => void (initialized = true))
         const connection: DcConnection = { dcId, sender, invoke }
         live.set(dcId, connection)
         yield* Effect.addFinalizer(() => Effect.sync(() => live.get(dcId) === connection && live.delete(dcId)))

@@ -28,6 +28,7 @@ export {
   type SrpErrorReason
 } from "./errors.ts"
 export { hmacSha256, pbkdf2Sha512, sha1, sha1Concat, sha256, sha256Concat, sha512 } from "./hash.ts"
+export { requireRedacted, SecretNotRedacted } from "./secret.ts"
 export {
   type AesKeyIv,
   authKeyAuxHash,

@@ -52,7 +52,10 @@ const resolveTo = (dc: TestDc.TestDcShape): ProxyServerOptions["resolve"] => ({ 
 /** A Client from `Client.layer(config)` (so `config.proxy` picks the transport) over a memory session. */
 const clientThrough = (dc: TestDc.TestDcShape, proxy: ProxyConfig | undefined, extra: Partial<ClientConfig> = {}): Effect.Effect<ClientShape, never, Scope.Scope> =>
   Effect.map(
-    Layer.build(Client.layer({ apiId: 1, apiHash: Redacted.make("hash"), dcs: [HIDDEN_DC], defaultDc: 2, publicKeys: [dc.publicKey], proxy, ...extra }).pipe(Layer.provide(layerMemory))),
+    Layer.build(Client.layer({ apiId: 1, apiHash: Redacted.make("hash"), dcs: [HIDDEN_DC], defaultDc: 2, publicKeys: [dc.publicKey], proxy, ...extra }).pipe(
+      Layer.provide(layerMemory),
+      Layer.orDie
+    )),
     (context) => Context.get(context, Client)
   )
 

@@ -26,7 +26,6 @@ import * as ExecutionStrategy from "effect/ExecutionStrategy"
 import * as Exit from "effect/Exit"
 import * as FiberHandle from "effect/FiberHandle"
 import * as FiberSet from "effect/FiberSet"
-import * as Metric from "effect/Metric"
 import * as Option from "effect/Option"
 import * as PubSub from "effect/PubSub"
 import * as Queue from "effect/Queue"
@@ -35,6 +34,7 @@ import * as Stream from "effect/Stream"
 import { markedPeerId, type SessionData, type SessionStorageShape, type UpdateState } from "../../storage/index.ts"
 import type { AnyObject, Api, TlMethod } from "../../tl/index.ts"
 import type { ClientError } from "../errors.ts"
+import { updatesDropped, updatesEmitted } from "../metrics.ts"
 import type { KnownPeers } from "../peers/KnownPeers.ts"
 import { ConsumedState, checkpointsOf } from "./checkpoints.ts"
 import { channelsTouched, isUpdates, resultAffected, resultChannelPts, resultUpdates } from "./feed.ts"
@@ -132,10 +132,6 @@ interface Slot {
   acked: number
 }
 
-const dropped = Metric.counter("mtproto_updates_dropped_total", {
-  description: "pushes and results the updates engine dropped (inbox full) and fetched again with getDifference",
-  incremental: true
-})
 
 const millis = (d: Duration.DurationInput | undefined): number | undefined =>
   d === undefined ? undefined : Duration.toMillis(Duration.decode(d))
@@ -339,6 +335,7 @@ export const make = (deps: UpdatesEngineDeps): Effect.Effect<UpdatesEngine, neve
                 if (checkpoint !== undefined) r.consumed.push(n, checkpoint)
                 yield* PubSub.publish(r.hub, { n, update: step.updates[i] })
               }
+              updatesEmitted.unsafeUpdate(step.updates.length, [])
             }
             arm(step.deadline)
           })
@@ -485,7 +482,7 @@ export const make = (deps: UpdatesEngineDeps): Effect.Effect<UpdatesEngine, neve
 
     /** A push or result the inbox has no room for: fetched again once the engine catches up. */
     const overflow = (r: Run, updates: Api.Updates | undefined) => {
-      dropped.unsafeUpdate(1, [])
+      updatesDropped.unsafeUpdate(1, [])
       if (updates !== undefined) channelsTouched(updates, r.overflowChannels)
       if (!r.overflowed) {
         r.overflowed = true
