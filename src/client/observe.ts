@@ -99,6 +99,18 @@ export const observeCall = <A>(
     })
   })
 
+/**
+ * `self` in a span named `name` (no stack capture) when a tracer that exports spans is in place,
+ * as is otherwise: for module functions on a hot path (`Messages.send`), where `Effect.fn`'s
+ * span and call-site stack would cost more than the function's own work.
+ */
+export const traced = <A, E, R>(name: string, self: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
+  Effect.withFiberRuntime((fiber) =>
+    Context.get(fiber.getFiberRef(DefaultServices.currentServices), Tracer.Tracer) === nativeTracer
+      ? self
+      : Effect.withSpan(self, name, spanOptions)
+  )
+
 /** Counts a FLOOD_WAIT of `seconds` about to be waited out. */
 export const countFloodWait = (method: string, seconds: number): void => {
   const labels = methodLabels(method)
