@@ -19,7 +19,7 @@ import * as Tracer from "effect/Tracer"
 import { methodName } from "../mtproto/internal/wire.ts"
 import { labelCache } from "../mtproto/metrics.ts"
 import type { TlMethod } from "../tl/index.ts"
-import type { ClientError } from "./errors.ts"
+import type { ClientError, FloodWait } from "./errors.ts"
 import { callDuration, calls, floodWaits, floodWaitSeconds } from "./metrics.ts"
 
 const methodLabels = labelCache<string>("method")
@@ -118,17 +118,23 @@ export const countFloodWait = (method: string, seconds: number): void => {
   floodWaitSeconds.unsafeUpdate(seconds, labels)
 }
 
-/** Counts a FLOOD_WAIT about to be waited out and logs it (INFO: a wait a user may notice). */
-export const floodWaitSlept = (method: string, delay: Duration.Duration): Effect.Effect<void> =>
+/**
+ * Counts a FLOOD_WAIT about to be waited out and logs it (INFO: a wait a user may notice) with
+ * the seconds the server asked for, and the policy's own delay when that differs.
+ */
+export const floodWaitSlept = (error: FloodWait, delay: Duration.Duration): Effect.Effect<void> =>
   Effect.suspend(() => {
-    const seconds = Duration.toMillis(delay) / 1000
-    countFloodWait(method, seconds)
-    return Effect.logInfo("waiting out FLOOD_WAIT").pipe(Effect.annotateLogs({ method, seconds }))
+    const waiting = Math.round(Duration.toMillis(delay)) / 1000
+    const seconds = Math.abs(waiting - error.seconds) < 0.05 ? error.seconds : waiting
+    countFloodWait(error.method, seconds)
+    return Effect.logInfo("waiting out FLOOD_WAIT").pipe(
+      Effect.annotateLogs(seconds === error.seconds ? { method: error.method, seconds } : { method: error.method, seconds: error.seconds, waiting })
+    )
   })
 
 /**
  * The retry policy (the default one or the user's), observed: each FLOOD_WAIT it decides to
- * wait out is counted and logged with its method and the seconds it waits.
+ * wait out is counted and logged with its method and seconds.
  */
 export const observedRetries = <Out>(policy: Schedule.Schedule<Out, ClientError>): Schedule.Schedule<Out, ClientError> =>
   policy.pipe(
@@ -137,7 +143,7 @@ export const observedRetries = <Out>(policy: Schedule.Schedule<Out, ClientError>
     Schedule.onDecision(([, error], decision) =>
       error._tag === "FloodWait" && ScheduleDecision.isContinue(decision)
         ? Effect.flatMap(Effect.clockWith((clock) => clock.currentTimeMillis), (now) =>
-          floodWaitSlept(error.method, Duration.millis(Math.max(0, ScheduleIntervals.start(decision.intervals) - now))))
+          floodWaitSlept(error, Duration.millis(Math.max(0, ScheduleIntervals.start(decision.intervals) - now))))
         : Effect.void
     ),
     Schedule.map(([out]) => out)
