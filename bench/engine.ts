@@ -3,6 +3,9 @@
  * for exact heap numbers): effect-mtproto's Client against mtcute and GramJS, in the same run,
  * against the same TestDc in a child process (so CPU and heap here are the clients' alone).
  *
+ * Ours runs from the built `dist/` (as users run it) and is built with `Client.make` (as one
+ * builds many clients; the heap of the same client built from layers has its own row).
+ *
  * Rows: sequential round trip (p50/p99), throughput with 100 calls in flight, client CPU per
  * call, idle CPU of a connected client, heap per connected idle and per constructed client,
  * cold start from a stored session (a fresh `node` process each, ours from the built `dist/`),
@@ -17,7 +20,7 @@ import { availableParallelism, loadavg } from "node:os"
 import { fileURLToPath } from "node:url"
 import { startCutProxy } from "./support/cutProxy.ts"
 import { type Dc, startExternalDc } from "./support/externalDc.ts"
-import { type Peer, type PeerClient, peers, type Target } from "./support/peers.ts"
+import { constructWithLayers, ours, type Peer, type PeerClient, peers, type Target } from "./support/peers.ts"
 
 const quick = process.env.BENCH_ENGINE_QUICK === "1"
 const SEQUENTIAL = quick ? 300 : 3000
@@ -27,7 +30,9 @@ const HEAP_CLIENTS = quick ? 10 : 30
 const COLD_RUNS = quick ? 3 : 7
 const CUT_CALLS = 2000
 
-const gc = () => (globalThis as { gc?: () => void }).gc?.()
+// A full, synchronous, last-resort collection: after plain `gc()` calls V8 may still count
+// memory it has not swept yet, which made one client's heap read anywhere from 0 to 2x.
+const gc = () => (globalThis as { gc?: (options?: object) => void }).gc?.({ type: "major", execution: "sync", flavor: "last-resort" })
 const heap = () => {
   gc()
   gc()
@@ -123,6 +128,14 @@ const heapPerClient = async (peer: Peer, target: Target, session: string, r: Rec
   for (let i = 0; i < HEAP_CLIENTS; i++) constructed.push(await peer.construct(target))
   r.constructed!.values.set(peer.name, (heap() - before) / HEAP_CLIENTS / 1024)
   for (const c of constructed) await c.close()
+  if (peer === ours) {
+    await sleep(200)
+    before = heap()
+    const layered: Array<{ close: () => Promise<void> }> = []
+    for (let i = 0; i < HEAP_CLIENTS; i++) layered.push(await constructWithLayers(target))
+    r.constructedLayers!.values.set(peer.name, (heap() - before) / HEAP_CLIENTS / 1024)
+    for (const c of layered) await c.close()
+  }
   await sleep(200)
   before = heap()
   const connected: Array<PeerClient> = []
@@ -225,6 +238,7 @@ export async function run(): Promise<void> {
     idle: row("idle CPU, connected", "ms/min", false),
     connected: row("heap per connected idle client", "KB", false),
     constructed: row("heap per constructed idle client", "KB", false),
+    constructedLayers: row("  … ours built from layers instead", "KB", false),
     cold: row("cold start, stored session → 1st answer", "ms", false),
     cutRate: row("2,000 calls, link cut every 2–6 KB", "calls/s", true),
     cutShare: row("  … as a share of the same proxy uncut", "%", true)

@@ -479,7 +479,7 @@ const genCodec = (ctxs: ReadonlyArray<Ctx>, layer: number | undefined, allNames:
   let out = `${HEADER}
 import { TlEncodeError } from "../errors.ts"
 import type { TlReader } from "../reader.ts"
-import type { TlWriter } from "../writer.ts"
+import { encodeContext, type TlWriter, TlValueError, unknownObject } from "../writer.ts"
 
 /** The API layer (from \`// LAYER N\` in schema/api.tl). */
 export const LAYER = ${layer ?? 0}
@@ -508,11 +508,13 @@ void [P_int, P_long, P_double, P_string, P_bytes, P_int128, P_int256, P_Bool, P_
 void [Q_int, Q_long, Q_double, Q_string, Q_bytes, Q_int128, Q_int256, Q_Bool, Q_nat, Q_true]
 
 const wVec = (w: TlWriter, a: ReadonlyArray<any>, f: (w: TlWriter, v: any) => void): void => {
+  if (!Array.isArray(a)) throw new TlValueError("a Vector (an array)", a)
   const n = a.length
   w.vectorHeader(n)
   for (let i = 0; i < n; i++) f(w, a[i])
 }
 const wBareVec = (w: TlWriter, a: ReadonlyArray<any>, f: (w: TlWriter, v: any) => void): void => {
+  if (!Array.isArray(a)) throw new TlValueError("a vector (an array)", a)
   const n = a.length
   w.int(n)
   for (let i = 0; i < n; i++) f(w, a[i])
@@ -534,10 +536,14 @@ export function readObject(r: TlReader): any {
 
 /** Writes any object boxed (its constructor id, then its fields). */
 export function writeObject(w: TlWriter, o: any): void {
-  const e = TAGS[o._tag]
-  if (e === undefined) throw new TlEncodeError({ tag: String(o?._tag), reason: "unknown _tag" })
+  const e = typeof o === "object" && o !== null ? TAGS[o._tag] : undefined
+  if (e === undefined) throw unknownObject(o)
   w.uint(e[0])
-  e[1](w, o)
+  try {
+    e[1](w, o)
+  } catch (err) {
+    throw encodeContext(o, err)
+  }
 }
 `
   usedTypeFns.clear()
@@ -545,14 +551,14 @@ export function writeObject(w: TlWriter, o: any): void {
     out += `\n// ---- ${ctx.ns} (${ctx.file}) ----\n`
     for (const c of [...ctx.ctors, ...ctx.fns]) out += genReader(ctx, c) + genWriter(ctx, c)
   }
-  let results = `/** Method tag → result reader; \`null\` for generic methods (the result is their query's). */\nexport const RESULT_READERS: Record<string, ((r: TlReader) => any) | null> = {\n`
+  let results = `/** Method tag → result reader; \`null\` for generic methods (the result is their query's). No prototype. */\nexport const RESULT_READERS: Record<string, ((r: TlReader) => any) | null> = Object.setPrototypeOf({\n`
   for (const ctx of ctxs) {
     for (const f of ctx.fns) {
       const isGeneric = f.result.kind === "named" && f.typeParams.includes(f.result.name)
       results += `  ${JSON.stringify(f.name)}: ${isGeneric ? "null" : readRef(resolve(f.result, ctx, f))},\n`
     }
   }
-  results += `}\n\n`
+  results += `}, null)\n\n`
   out += `\n// ---- union readers: id switch, gzip_packed accepted anywhere ----\n`
   for (const ctx of ctxs) {
     for (const [type, list] of ctx.types) {
@@ -573,7 +579,7 @@ export function writeObject(w: TlWriter, o: any): void {
   out += `])\n\n`
   // Tag table: `_tag` → [id, body writer]. A name defined by both schemas keeps the first (API) one.
   const seenTags = new Set<string>()
-  out += `/** \`_tag\` → [id, body writer]. */\nconst TAGS: Record<string, readonly [number, (w: TlWriter, o: any) => void]> = {\n`
+  out += `/** \`_tag\` → [id, body writer] (no prototype: \`_tag: "toString"\` is unknown, not a function). */\nconst TAGS: Record<string, readonly [number, (w: TlWriter, o: any) => void]> = Object.setPrototypeOf({\n`
   for (const ctx of ctxs) {
     for (const c of [...ctx.ctors, ...ctx.fns]) {
       if (seenTags.has(c.name)) continue
@@ -581,7 +587,8 @@ export function writeObject(w: TlWriter, o: any): void {
       out += `  ${JSON.stringify(c.name)}: [0x${hex(c.id)}, ${writeFn(c, ctx)}],\n`
     }
   }
-  out += `}\n\n`
+  out += `}, null)\n\n`
+  out += `/** Whether \`tag\` names a constructor or method of either schema. */\nexport const isKnownTag = (tag: string): boolean => TAGS[tag] !== undefined\n\n`
   out += results
   out += `/** Id (unsigned) → schema name, every declaration with an id (built-ins included). */\nexport const NAMES: ReadonlyMap<number, string> = new Map<number, string>([\n`
   for (const [id, name] of allNames) out += `  [0x${hex(id)}, ${JSON.stringify(name)}],\n`

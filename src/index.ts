@@ -21,4 +21,6 @@ export * as SessionStorage from "./storage/index.ts"
 export * as Text from "./client/Text.ts"
 export type { Api, ResultOf } from "./tl/index.ts"
 // `ClientConfig.proxy`: the proxy forms, the link parser and the proxy's error.
-export { parseProxyLink, type ProxyConfig, ProxyError, ProxyLinkError } from "./transport/index.ts"
+export type { ProxyConfig } from "./transport/proxy/Proxy.ts"
+export { ProxyError } from "./transport/proxy/ProxyError.ts"
+export { parseProxyLink, ProxyLinkError } from "./transport/proxy/proxyLink.ts"

@@ -9,23 +9,23 @@ const apiHash = "0123456789abcdef0123456789abcdef"
 
 if (lib === "ours") {
   const dist = process.env.DIST
-  const [Effect, Layer, Context, Redacted, client, storage, transport, crypto] = await Promise.all([
+  // What a user imports: the package's entry (the Client, its TCP transport, the session
+  // storages) and the key parser.
+  const [Effect, Layer, Context, Redacted, client, crypto] = await Promise.all([
     import("effect/Effect"),
     import("effect/Layer"),
     import("effect/Context"),
     import("effect/Redacted"),
     import(`${dist}/index.js`),
-    import(`${dist}/storage/index.js`),
-    import(`${dist}/transport/index.js`),
     import(`${dist}/crypto/index.js`)
   ])
-  const layer = client.Client.layerWith({
+  const layer = client.Client.layer({
     apiId: 1,
     apiHash: Redacted.make(apiHash),
     dcs: [{ id: target.dcId, host: target.host, port: target.port }],
     defaultDc: target.dcId,
     publicKeys: [crypto.parseRsaPublicKeyPem(target.pem)]
-  }).pipe(Layer.provide(Layer.merge(transport.layerNode(), storage.layerString(Redacted.make(session)))))
+  }).pipe(Layer.provide(client.SessionStorage.layerString(Redacted.make(session))))
   await Effect.runPromise(Effect.scoped(Effect.flatMap(Layer.build(layer), (ctx) =>
     Context.get(ctx, client.Client).invoke({ _tag: "help.getNearestDc" }))))
 } else if (lib === "mtcute") {

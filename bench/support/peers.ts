@@ -6,7 +6,6 @@
 import { addPublicKey } from "@mtcute/core/utils.js"
 import { BaseTelegramClient, MemoryStorage } from "@mtcute/node"
 import bigInt from "big-integer"
-import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Layer from "effect/Layer"
@@ -19,9 +18,9 @@ import { _serverKeys } from "telegram/crypto/RSA.js"
 import { Logger as GramLogger, LogLevel as GramLogLevel } from "telegram/extensions/Logger.js"
 import { ConnectionTCPFull } from "telegram/network/index.js"
 import { StringSession as GramSession } from "telegram/sessions/index.js"
-import { Client, type ClientShape } from "../../src/client/index.ts"
-import { layerString, StringSession } from "../../src/storage/index.ts"
-import { layerNode } from "../../src/transport/index.ts"
+import type { Client, ClientShape } from "../../src/client/index.ts"
+import type * as Storage from "../../src/storage/index.ts"
+import type { makeNode, Transport } from "../../src/transport/Transport.ts"
 import type { Dc } from "./externalDc.ts"
 
 /** Where to connect (the DC itself, or a proxy in front of it) and the DC's key. */
@@ -67,16 +66,39 @@ const promiseLoad = async (call: () => Promise<unknown>, n: number, concurrency:
 
 const quiet = Logger.withMinimumLogLevel(LogLevel.None)
 
+/**
+ * Ours as users run it: the built package (`dist/`, which the engine benchmark builds first), not
+ * the TypeScript sources through tsx, whose `keepNames` wraps every named function it creates
+ * (a property store per closure: ~0.25 KB each, and a call per creation).
+ */
+const distUrl = (path: string) => new URL(`../../dist/${path}`, import.meta.url).href
+interface Library {
+  readonly Client: typeof Client
+  readonly storage: typeof Storage
+  readonly transport: { readonly makeNode: typeof makeNode; readonly Transport: typeof Transport }
+}
+let loaded: Promise<Library> | undefined
+const library = (): Promise<Library> =>
+  loaded ??= Promise.all([
+    import(distUrl("client/index.js")),
+    import(distUrl("storage/index.js")),
+    import(distUrl("transport/Transport.js"))
+  ]).then(([client, storage, transport]) => ({
+    Client: (client as { Client: typeof Client }).Client,
+    storage: storage as typeof Storage,
+    transport: transport as Library["transport"]
+  }))
+
 export const ours: Peer = {
   name: "effect-mtproto",
   construct: async (target) => {
     const scope = Effect.runSync(Scope.make())
-    await Effect.runPromise(build(target, undefined, scope))
+    await Effect.runPromise(build(await library(), target, undefined, scope))
     return { close: () => Effect.runPromise(Scope.close(scope, Exit.void)) }
   },
   connect: async (target, session) => {
     const scope = Effect.runSync(Scope.make())
-    const { client, exportSession } = await Effect.runPromise(build(target, session, scope))
+    const { client, exportSession } = await Effect.runPromise(build(await library(), target, session, scope))
     const call = client.invoke({ _tag: "help.getNearestDc" })
     await Effect.runPromise(quiet(call))
     const load = (n: number, concurrency: number) =>
@@ -102,26 +124,45 @@ export const ours: Peer = {
   }
 }
 
-const build = (target: Target, session: string | undefined, scope: Scope.Scope) =>
-  Effect.map(
-    Layer.buildWithScope(
-      Client.layerWith({
-        apiId: 1,
-        apiHash: Redacted.make(API_HASH),
-        dcs: [{ id: target.dcId, host: target.host, port: target.via ?? target.port }],
-        defaultDc: target.dcId,
-        publicKeys: [target.publicKey]
-      }).pipe(
-        Layer.provideMerge(Layer.merge(layerNode(), layerString(session === undefined ? undefined : Redacted.make(session)))),
-        Layer.orDie
-      ),
-      scope
-    ).pipe(quiet),
-    (context): { client: ClientShape; exportSession: Effect.Effect<Redacted.Redacted<string>> } => ({
-      client: Context.get(context, Client),
-      exportSession: Context.get(context, StringSession).export
-    })
+const configFor = (target: Target) => ({
+  apiId: 1,
+  apiHash: Redacted.make(API_HASH),
+  dcs: [{ id: target.dcId, host: target.host, port: target.via ?? target.port }],
+  defaultDc: target.dcId,
+  publicKeys: [target.publicKey]
+})
+
+/**
+ * A client the way one builds many of them (as `new BaseTelegramClient(...)` does for mtcute):
+ * `Client.make` in a scope, over a memory session seeded from a string session.
+ */
+const build = (lib: Library, target: Target, session: string | undefined, scope: Scope.Scope) =>
+  Effect.gen(function*() {
+    const initial = session === undefined
+      ? lib.storage.emptySession
+      : yield* Effect.orDie(lib.storage.decodeStringSession(Redacted.make(session)))
+    const storage = yield* lib.storage.makeMemory(initial)
+    const client: ClientShape = yield* lib.Client.make(configFor(target)).pipe(
+      Effect.provideService(lib.storage.SessionStorage, storage),
+      Effect.provideService(lib.transport.Transport, lib.transport.makeNode()),
+      Scope.extend(scope),
+      quiet
+    )
+    return { client, exportSession: Effect.map(storage.load, lib.storage.encodeStringSession) }
+  })
+
+/**
+ * The same client built from layers, as an application wires its one client
+ * (`Client.layer(config)` over `SessionStorage.layerString`): the Layer bookkeeping is extra.
+ */
+export const constructWithLayers = async (target: Target): Promise<{ readonly close: () => Promise<void> }> => {
+  const lib = await library()
+  const scope = Effect.runSync(Scope.make())
+  await Effect.runPromise(
+    Layer.buildWithScope(lib.Client.layer(configFor(target)).pipe(Layer.provide(lib.storage.layerString()), Layer.orDie), scope).pipe(quiet)
   )
+  return { close: () => Effect.runPromise(Scope.close(scope, Exit.void)) }
+}
 
 const mtcuteClient = (target: Target) => {
   const dcOption = { id: target.dcId, ipAddress: target.host, port: target.via ?? target.port }

@@ -17,11 +17,14 @@ import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import type * as Schedule from "effect/Schedule"
 import type * as Scope from "effect/Scope"
+import type * as Tracer from "effect/Tracer"
 import * as Stream from "effect/Stream"
+import { requireRedacted, type SecretNotRedacted } from "../crypto/secret.ts"
 import type * as Sender from "../mtproto/Sender.ts"
 import { SessionStorage, type SessionStorageError, type SessionStorageShape } from "../storage/index.ts"
-import type { Api, ResultOf, TlMethod } from "../tl/index.ts"
-import { layerNode, layerProxied, Transport } from "../transport/index.ts"
+import { type Api, isMethodTag, notAMethod, type ResultOf, type TlMethod } from "../tl/index.ts"
+import type { ProxyConfig } from "../transport/proxy/Proxy.ts"
+import { makeNode, Transport } from "../transport/Transport.ts"
 import { botLogin, type LoginFailure, type LoginParams, userLogin } from "./auth/login.ts"
 import { type QrLogin, qrLogin, type QrLoginFailure } from "./auth/qr.ts"
 import { type ClientConfig, clientConfig, type DcAddress, PRODUCTION_DCS, TEST_DCS } from "./config.ts"
@@ -36,6 +39,8 @@ import {
   SessionRevoked
 } from "./errors.ts"
 import { type KnownPeers, makeKnownPeers } from "./peers/KnownPeers.ts"
+import { updatesReceived } from "./metrics.ts"
+import { dcLabels, observeCall, observedRetries } from "./observe.ts"
 import { retryPolicy } from "./retry.ts"
 import * as UpdatesEngine from "./updates/UpdatesEngine.ts"
 
@@ -97,32 +102,48 @@ export interface ClientShape {
  */
 export class Client extends Context.Tag("effect-mtproto/Client")<Client, ClientShape>() {
   /** See {@link layer}. */
-  static layer(config: ClientConfig): Layer.Layer<Client, never, SessionStorage> {
+  static layer(config: ClientConfig): Layer.Layer<Client, SecretNotRedacted, SessionStorage> {
     return layer(config)
   }
   /** See {@link layerWith}. */
-  static layerWith(config: ClientConfig): Layer.Layer<Client, never, Transport | SessionStorage> {
+  static layerWith(config: ClientConfig): Layer.Layer<Client, SecretNotRedacted, Transport | SessionStorage> {
     return layerWith(config)
   }
   /** See {@link layerConfig}. */
-  static get layerConfig(): Layer.Layer<Client, ConfigError.ConfigError, SessionStorage> {
+  static get layerConfig(): Layer.Layer<Client, ConfigError.ConfigError | SecretNotRedacted, SessionStorage> {
     return layerConfig
   }
   /** See {@link make}. */
-  static make(config: ClientConfig): Effect.Effect<ClientShape, never, Transport | SessionStorage | Scope.Scope> {
+  static make(config: ClientConfig): Effect.Effect<ClientShape, SecretNotRedacted, Transport | SessionStorage | Scope.Scope> {
     return make(config)
   }
 }
 
 const MAX_MIGRATIONS = 5
 
-/** A call's span: named, without a captured stack (a stack per call costs more than the call). */
-const spanOptions = (method: TlMethod) => ({ attributes: { method: method._tag }, captureStackTrace: false })
+/** The config's secrets are `Redacted` (types say so; casts and plain JavaScript may not). */
+const requireSecrets = (config: ClientConfig): Effect.Effect<void, SecretNotRedacted> =>
+  Effect.zipRight(
+    requireRedacted("apiHash", config.apiHash),
+    config.proxy === undefined
+      ? Effect.void
+      : config.proxy._tag === "MtProxy"
+      ? requireRedacted("proxy.secret", config.proxy.secret)
+      : config.proxy.password === undefined
+      ? Effect.void
+      : requireRedacted("proxy.password", config.proxy.password),
+    { concurrent: false }
+  ).pipe(Effect.asVoid)
 
-/** Builds a Client in the current scope (connections close with it). */
-export const make = (config: ClientConfig): Effect.Effect<ClientShape, never, Transport | SessionStorage | Scope.Scope> =>
+/**
+ * Builds a Client in the current scope (connections close with it). Fails with
+ * `SecretNotRedacted` when `apiHash` (or the proxy's password or secret) is a plain value.
+ */
+export const make = (config: ClientConfig): Effect.Effect<ClientShape, SecretNotRedacted, Transport | SessionStorage | Scope.Scope> =>
   Effect.gen(function*() {
+    yield* requireSecrets(config)
     const transport = yield* Transport
+    const clock = yield* Effect.clock
     const storage: SessionStorageShape = yield* SessionStorage
     const testMode = config.testMode ?? false
     const addresses = new Map<number, DcAddress>()
@@ -175,13 +196,16 @@ export const make = (config: ClientConfig): Effect.Effect<ClientShape, never, Tr
         langPack: config.langPack ?? "",
         langCode: config.langCode ?? "en"
       },
-      onUpdates: updatesEngine.onPush,
+      onUpdates: (dc, objects) => {
+        updatesReceived.unsafeUpdate(objects.length, dcLabels(dc))
+        updatesEngine.onPush(dc, objects)
+      },
       onConnected: updatesEngine.onConnected,
       onNewSession: updatesEngine.onConnected
     })
     // Built on the first failure: a client whose calls succeed never needs it.
     let retry: Schedule.Schedule<unknown, ClientError> | undefined
-    const policy = () => retry ??= config.retry ?? retryPolicy({ floodSleepThreshold: config.floodSleepThreshold ?? 60 })
+    const policy = () => retry ??= observedRetries(config.retry ?? retryPolicy({ floodSleepThreshold: config.floodSleepThreshold ?? 60 }))
 
     const homeDc = Effect.sync(() => home)
 
@@ -192,9 +216,10 @@ export const make = (config: ClientConfig): Effect.Effect<ClientShape, never, Tr
       return rememberPeers(result)
     }
 
-    const onDc = (dcId: number, method: TlMethod): Effect.Effect<unknown, ClientError> => {
+    const onDc = (dcId: number, method: TlMethod, span?: Tracer.Span): Effect.Effect<unknown, ClientError> => {
+      span?.attribute("mtproto.dc", dcId)
       const open = pool.open(dcId)
-      return open !== undefined ? open.invoke(method) : Effect.flatMap(pool.get(dcId), (connection) => connection.invoke(method))
+      return open !== undefined ? open.invoke(method, span) : Effect.flatMap(pool.get(dcId), (connection) => connection.invoke(method, span))
     }
 
     // Authorizations imported into non-home DCs (FILE_MIGRATE), by DC id.
@@ -234,8 +259,8 @@ export const make = (config: ClientConfig): Effect.Effect<ClientShape, never, Tr
       })
 
     /** One try on `dcId`, with the key lifecycle: true means "try again" (a new key is ready to be made). */
-    const attemptOn = (dcId: number, method: TlMethod) =>
-      onDc(dcId, method).pipe(
+    const attemptOn = (dcId: number, method: TlMethod, span?: Tracer.Span) =>
+      onDc(dcId, method, span).pipe(
         Effect.map((value) => ({ ok: true as const, value })),
         Effect.catchIf(
           (e): e is Migrate | SenderError | AuthKeyUnregistered | AuthKeyDuplicated =>
@@ -249,7 +274,7 @@ export const make = (config: ClientConfig): Effect.Effect<ClientShape, never, Tr
      * One try: home DC, following PHONE/USER/NETWORK migrations, routing FILE/STATS ones, and
      * healing a forgotten key. `first` is an error the hot path already got for this call.
      */
-    const route = (method: TlMethod, first?: ClientError): Effect.Effect<unknown, ClientError> =>
+    const route = (method: TlMethod, first?: ClientError, span?: Tracer.Span): Effect.Effect<unknown, ClientError> =>
       Effect.gen(function*() {
         let pendingError: ClientError | undefined = first
         let newKeys = 0
@@ -260,7 +285,7 @@ export const make = (config: ClientConfig): Effect.Effect<ClientShape, never, Tr
             error = pendingError
             pendingError = undefined
           } else {
-            const result = yield* attemptOn(dcId, method)
+            const result = yield* attemptOn(dcId, method, span)
             if (result.ok) return result.value
             error = result.error
           }
@@ -269,7 +294,7 @@ export const make = (config: ClientConfig): Effect.Effect<ClientShape, never, Tr
               const m = error
               if (m.kind === "FILE" || m.kind === "STATS") {
                 yield* importAuthorization(m.dc, dcId)
-                const there = yield* attemptOn(m.dc, method)
+                const there = yield* attemptOn(m.dc, method, span)
                 if (there.ok) return there.value
                 if (there.error._tag === "SenderError" && newKeys++ === 0) {
                   yield* keyLost(m.dc, "AuthKeyUnknown", there.error)
@@ -305,13 +330,15 @@ export const make = (config: ClientConfig): Effect.Effect<ClientShape, never, Tr
       })
 
     /** Everything that is not a plain answer: migrations, key healing, then the retry policy. */
-    const recover = (method: TlMethod, error: ClientError): Effect.Effect<unknown, ClientError> => {
+    const recover = (method: TlMethod, error: ClientError, span: Tracer.Span | undefined): Effect.Effect<unknown, ClientError> => {
       let first: ClientError | undefined = error
+      let retries = -1
       return Effect.retry(
         Effect.suspend(() => {
           const e = first
           first = undefined
-          return route(method, e)
+          if (++retries > 0) span?.attribute("mtproto.retries", retries)
+          return route(method, e, span)
         }),
         policy()
       )
@@ -319,24 +346,21 @@ export const make = (config: ClientConfig): Effect.Effect<ClientShape, never, Tr
 
     // Built on every run (`getMe` and friends are effects made once): the home DC is read then.
     const invokeUntyped = (method: TlMethod, options?: InvokeOptions): Effect.Effect<unknown, ClientError> =>
-      Effect.suspend(() => invokeNow(method, options))
-    const invokeNow = (method: TlMethod, options?: InvokeOptions): Effect.Effect<unknown, ClientError> => {
-      if (options?.fileConnection !== undefined) {
-        return invokeFile(method, options.dcId ?? home, options.fileConnection).pipe(
-          Effect.retry(policy()),
-          Effect.withSpan("Client.invokeFile", spanOptions(method))
-        )
-      }
-      if (options?.dcId !== undefined) {
-        return onDc(options.dcId, method).pipe(Effect.retry(policy()), Effect.flatMap(received(method)), Effect.withSpan("Client.invoke", spanOptions(method)))
-      }
-      // The hot path: one call on the open home connection, no span (a span costs as much as
-      // the rest of the call); everything else is `recover`, which has its span.
-      return Effect.matchEffect(onDc(home, method), {
-        onSuccess: received(method),
-        onFailure: (e) => Effect.flatMap(recover(method, e).pipe(Effect.withSpan("Client.recover", spanOptions(method))), received(method))
+      // Typed code only passes methods; a cast object or data from outside may be anything.
+      Effect.suspend(() => isMethodTag((method as { readonly _tag?: unknown } | null)?._tag) ? invokeNow(method, options) : Effect.fail(notAMethod(method)))
+    const invokeNow = (method: TlMethod, options?: InvokeOptions): Effect.Effect<unknown, ClientError> =>
+      observeCall(clock, method, (span) => {
+        const dcId = options?.dcId
+        if (options?.fileConnection !== undefined) {
+          return Effect.retry(invokeFile(method, dcId ?? home, options.fileConnection, span), policy())
+        }
+        if (dcId !== undefined) return onDc(dcId, method, span).pipe(Effect.retry(policy()), Effect.flatMap(received(method)))
+        // The hot path: one call on the open home connection; everything else is `recover`.
+        return Effect.matchEffect(onDc(home, method, span), {
+          onSuccess: received(method),
+          onFailure: (e) => Effect.flatMap(recover(method, e, span), received(method))
+        })
       })
-    }
 
     // The media-only addresses come with the config: asked once, before the first file call
     // (parallel workers wait for the one request).
@@ -347,13 +371,14 @@ export const make = (config: ClientConfig): Effect.Effect<ClientShape, never, Tr
      * (once per DC), a new key made once if the DC forgot ours, a connection that gave up
      * closed so the next call opens a new one. FILE_MIGRATE is the caller's to follow.
      */
-    const invokeFile = (method: TlMethod, dcId: number, index: number): Effect.Effect<unknown, ClientError> =>
+    const invokeFile = (method: TlMethod, dcId: number, index: number, span: Tracer.Span | undefined): Effect.Effect<unknown, ClientError> =>
       Effect.gen(function*() {
+        span?.attribute("mtproto.dc", dcId)
         yield* learnMedia
         for (let attempt = 0;; attempt++) {
           const homeId = home
           if (dcId !== homeId) yield* importAuthorization(dcId, homeId)
-          const result = yield* Effect.either(Effect.flatMap(pool.file(dcId, index), (c) => c.invoke(method)))
+          const result = yield* Effect.either(Effect.flatMap(pool.file(dcId, index), (c) => c.invoke(method, span)))
           if (result._tag === "Right") return result.right
           const error = result.left
           if (error._tag === "SenderError" && error.reason === "ConnectionFailed") yield* pool.closeFile(dcId, index)
@@ -465,17 +490,29 @@ export const make = (config: ClientConfig): Effect.Effect<ClientShape, never, Tr
   })
 
 /** The Client over the given Transport and SessionStorage layers. */
-export const layerWith = (config: ClientConfig): Layer.Layer<Client, never, Transport | SessionStorage> =>
+export const layerWith = (config: ClientConfig): Layer.Layer<Client, SecretNotRedacted, Transport | SessionStorage> =>
   Layer.scoped(Client, make(config))
 
 /**
  * The Client over TCP (NodeSocket, default transport options), through `config.proxy` when
  * set, and the given SessionStorage.
  */
-export const layer = (config: ClientConfig): Layer.Layer<Client, never, SessionStorage> =>
-  layerWith(config).pipe(Layer.provide(config.proxy === undefined ? layerNode() : layerProxied(config.proxy)))
+export const layer = (config: ClientConfig): Layer.Layer<Client, SecretNotRedacted, SessionStorage> =>
+  config.proxy === undefined
+    // One layer, not two composed: each layer in a graph costs a client ~15 KB of Layer bookkeeping.
+    ? Layer.scoped(Client, Effect.provideService(make(config), Transport, makeNode()))
+    : layerWith(config).pipe(Layer.provide(layerProxied(config, config.proxy)))
+
+/**
+ * The proxy transport, loaded only by clients that use a proxy (it needs `@effect/platform`'s
+ * sockets); built after the config's secrets are checked (it reads the proxy's).
+ */
+const layerProxied = (config: ClientConfig, proxy: ProxyConfig): Layer.Layer<Transport, SecretNotRedacted> =>
+  Layer.unwrapEffect(
+    Effect.zipRight(requireSecrets(config), Effect.map(Effect.promise(() => import("../transport/proxy/Proxy.ts")), (m) => m.layerProxied(proxy)))
+  )
 
 /** `layer` with its config read from the environment (`TELEGRAM_API_ID`, `TELEGRAM_API_HASH`, ...). */
-export const layerConfig: Layer.Layer<Client, ConfigError.ConfigError, SessionStorage> = Layer.unwrapEffect(
+export const layerConfig: Layer.Layer<Client, ConfigError.ConfigError | SecretNotRedacted, SessionStorage> = Layer.unwrapEffect(
   Effect.map(clientConfig, layer)
 )

@@ -19,7 +19,8 @@ import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as RcMap from "effect/RcMap"
 import * as Redacted from "effect/Redacted"
-import type * as Scope from "effect/Scope"
+import * as Scope from "effect/Scope"
+import type * as Tracer from "effect/Tracer"
 import { authKeyId, type RsaPublicKey } from "../crypto/index.ts"
 import { createAuthKeyRetrying } from "../mtproto/handshake.ts"
 import * as Pfs from "../mtproto/pfs.ts"
@@ -45,8 +46,8 @@ export interface AppInfo {
 export interface DcConnection {
   readonly dcId: number
   readonly sender: Sender.Sender
-  /** Sends a call, wrapping the first one of each session in invokeWithLayer(initConnection). */
-  readonly invoke: (method: TlMethod) => Effect.Effect<unknown, ClientError>
+  /** Sends a call, wrapping the first one of each session in invokeWithLayer(initConnection); `span` gets its msg_id. */
+  readonly invoke: (method: TlMethod, span?: Tracer.Span) => Effect.Effect<unknown, ClientError>
 }
 
 export interface DcPoolOptions {
@@ -144,6 +145,7 @@ export const make = (options: DcPoolOptions): Effect.Effect<DcPool, never, Scope
         const permanent = { key: auth.key, id: authKeyId(auth.key) }
         const senderOptions: Sender.SenderOptions = {
           ...options.senderOptions,
+          dcId,
           // File parts are media that gzip does not shrink: trying costs more than it saves.
           ...(slot._tag === "File" ? { gzipThreshold: Number.POSITIVE_INFINITY } : {}),
           authKey: permanent,
@@ -190,10 +192,10 @@ export const make = (options: DcPoolOptions): Effect.Effect<DcPool, never, Scope
             query: method
           }
         }) as unknown as TlMethod
-        const invoke = (method: TlMethod): Effect.Effect<unknown, ClientError> =>
+        const invoke = (method: TlMethod, span?: Tracer.Span): Effect.Effect<unknown, ClientError> =>
           initialized
-            ? sender.invokeUntyped(method)
-            : Effect.tap(sender.invokeUntyped(initConnection(method)), () => void (initialized = true))
+            ? sender.invokeUntyped(method, span)
+            : Effect.tap(sender.invokeUntyped(initConnection(method), span), () => void (initialized = true))
         return { dcId, sender, invoke } satisfies DcConnection
       })
 
@@ -205,49 +207,66 @@ export const make = (options: DcPoolOptions): Effect.Effect<DcPool, never, Scope
         return connection
       })
 
-    const map = yield* RcMap.make({ lookup, idleTimeToLive: Duration.infinity })
-    const files = yield* RcMap.make({
+    // The maps are made on their first connection: a constructed client that never calls (or
+    // never moves a file) does not pay for them.
+    const scope = yield* Effect.scope
+    const api = lazyRcMap(scope, { lookup, idleTimeToLive: Duration.infinity })
+    const files = lazyRcMap(scope, {
       lookup: (key: string) => {
         const [dc, index] = key.split(":").map(Number) as [number, number]
         return open(dc, { _tag: "File", index })
       },
       idleTimeToLive: options.fileIdleTime ?? Duration.seconds(60)
     })
-    const fileKeysOf = (dcId: number | undefined) =>
-      Effect.map(RcMap.keys(files), (keys) => keys.filter((k) => dcId === undefined || k.startsWith(`${dcId}:`)))
     const closeFiles = (dcId: number | undefined) =>
-      Effect.flatMap(fileKeysOf(dcId), (keys) => Effect.forEach(keys, (k) => RcMap.invalidate(files, k), { discard: true }))
+      files.invalidateWhere((k) => dcId === undefined || k.startsWith(`${dcId}:`))
 
     const get = (dcId: number): Effect.Effect<DcConnection, ClientError> =>
       Effect.suspend(() => {
         const open = live.get(dcId)
-        return open !== undefined ? Effect.succeed(open) : Effect.scoped(RcMap.get(map, dcId))
+        return open !== undefined ? Effect.succeed(open) : api.get(dcId)
       })
 
     const dropKey = (dcId: number) =>
-      Effect.zipRight(
-        Effect.zipRight(RcMap.invalidate(map, dcId), closeFiles(dcId)),
-        options.storage.setAuthKey(dcId, Option.none())
-      )
+      Effect.zipRight(Effect.zipRight(api.invalidate(dcId), closeFiles(dcId)), options.storage.setAuthKey(dcId, Option.none()))
 
-    const reset = Effect.zipRight(
-      Effect.flatMap(RcMap.keys(map), (keys) => Effect.forEach(keys, (k) => RcMap.invalidate(map, k), { discard: true })),
-      closeFiles(undefined)
-    )
+    const reset = Effect.zipRight(api.invalidateWhere(() => true), closeFiles(undefined))
 
     return {
       get,
       open: (dcId) => live.get(dcId),
-      close: (dcId) => RcMap.invalidate(map, dcId),
+      close: api.invalidate,
       dropKey,
       reset,
       // Under PFS a permanent key has one bound temporary key at a time (auth.bindTempAuthKey
       // replaces the binding): file calls share the DC's API connection rather than bind keys
       // of their own that would unbind it.
-      file: (dcId, index) => options.pfs === undefined ? Effect.scoped(RcMap.get(files, fileKey(dcId, index))) : get(dcId),
-      closeFile: (dcId, index) => RcMap.invalidate(files, fileKey(dcId, index))
+      file: (dcId, index) => options.pfs === undefined ? files.get(fileKey(dcId, index)) : get(dcId),
+      closeFile: (dcId, index) => files.invalidate(fileKey(dcId, index))
     }
   })
+
+/** An RcMap made in `scope` on its first `get`; invalidating before that is a no-op. */
+const lazyRcMap = <K, A, E>(
+  scope: Scope.Scope,
+  options: { readonly lookup: (key: K) => Effect.Effect<A, E, Scope.Scope>; readonly idleTimeToLive: Duration.DurationInput }
+) => {
+  let made: RcMap.RcMap<K, A, E> | undefined
+  const map = Effect.suspend(() =>
+    made !== undefined ? Effect.succeed(made) : Effect.map(Scope.extend(RcMap.make(options), scope), (m) => made ??= m)
+  )
+  const invalidate = (key: K): Effect.Effect<void> => made === undefined ? Effect.void : RcMap.invalidate(made, key)
+  return {
+    get: (key: K): Effect.Effect<A, E> => Effect.flatMap(map, (m) => Effect.scoped(RcMap.get(m, key))),
+    invalidate,
+    invalidateWhere: (matches: (key: K) => boolean): Effect.Effect<void> =>
+      Effect.suspend(() =>
+        made === undefined
+          ? Effect.void
+          : Effect.flatMap(RcMap.keys(made), (keys) => Effect.forEach(keys.filter(matches), invalidate, { discard: true }))
+      )
+  }
+}
 
 const storeKey = (
   storage: SessionStorageShape,

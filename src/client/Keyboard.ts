@@ -12,7 +12,7 @@
  * @since 0.1.0
  */
 import * as Effect from "effect/Effect"
-import * as Schema from "effect/Schema"
+import * as Data from "effect/Data"
 import type { Api } from "../tl/index.ts"
 import { text as textButton } from "./Button.ts"
 
@@ -31,11 +31,11 @@ export const MAX_CALLBACK_DATA = 64
  * @since 0.1.0
  * @category errors
  */
-export class CallbackDataTooLong extends Schema.TaggedError<CallbackDataTooLong>()("CallbackDataTooLong", {
-  text: Schema.String,
-  bytes: Schema.Int,
-  limit: Schema.Int
-}) {
+export class CallbackDataTooLong extends Data.TaggedError("CallbackDataTooLong")<{
+  readonly text: string
+  readonly bytes: number
+  readonly limit: number
+}> {
   override get message(): string {
     return `the callback data of button ${JSON.stringify(this.text)} is ${this.bytes} bytes; Telegram takes at most ${this.limit}`
   }

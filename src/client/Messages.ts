@@ -28,6 +28,7 @@ import { editedMessage, forwardedMessages, sentMessage, type Found } from "./mes
 import { formatText, type ParseMode } from "./messages/format.ts"
 import { inputEntities } from "./messages/inputEntities.ts"
 import { UnexpectedAnswer } from "./messages/UnexpectedAnswer.ts"
+import { traced } from "./observe.ts"
 import { inputChannelOf, peerOfInput, samePeer } from "./peers/inputPeers.ts"
 import type { PeerNotFound } from "./peers/PeerNotFound.ts"
 import type { PeerRef } from "./peers/ref.ts"
@@ -179,44 +180,45 @@ const materialize = (method: string, peer: Api.InputPeer, found: Found) =>
  * @since 0.1.0
  * @category sending
  */
-export const send: (
+export const send = (
   to: PeerRef,
   text: string,
-  options?: SendOptions
-) => Effect.Effect<Api.Message, PeerNotFound | UnexpectedAnswer | CallbackDataTooLong | ClientError, Client> = Effect.fn(
-  "Messages.send"
-)(
-  function*(to: PeerRef, text: string, options: SendOptions = {}) {
-    const client = yield* Client
-    if (options.replyMarkup !== undefined) yield* checkMarkup(options.replyMarkup)
-    const peer = yield* resolveRef(to)
-    const formatted = formatText(text, options.parseMode ?? "markdown", options.entities)
-    const entities = yield* inputEntities(formatted.entities)
-    const id = randomId()
-    const answer = yield* client.invoke({
-      _tag: "messages.sendMessage",
-      ...(options.noWebpage === true ? { no_webpage: true } : {}),
-      ...(options.silent === true ? { silent: true } : {}),
-      peer,
-      ...(options.replyTo !== undefined ? { reply_to: { _tag: "inputReplyToMessage", reply_to_msg_id: options.replyTo } } : {}),
-      message: formatted.text,
-      random_id: id,
-      ...(options.replyMarkup !== undefined ? { reply_markup: options.replyMarkup } : {}),
-      ...(entities.length > 0 ? { entities } : {})
-    })
-    const found = sentMessage(answer, {
-      peer: yield* chatPeer(peer),
-      selfId: (yield* client.peers.selfId) ?? 0n,
-      text: formatted.text,
-      entities: formatted.entities,
-      randomId: id,
-      replyTo: options.replyTo,
-      silent: options.silent,
-      replyMarkup: options.replyMarkup
-    })
-    return yield* materialize("messages.sendMessage", peer, found)
-  }
-)
+  options: SendOptions = {}
+): Effect.Effect<Api.Message, PeerNotFound | UnexpectedAnswer | CallbackDataTooLong | ClientError, Client> =>
+  // A span only when one is exported, without a stack: a send costs a call and little else.
+  traced("Messages.send", sendUntraced(to, text, options))
+
+const sendUntraced = Effect.fnUntraced(function*(to: PeerRef, text: string, options: SendOptions) {
+  const client = yield* Client
+  if (options.replyMarkup !== undefined) yield* checkMarkup(options.replyMarkup)
+  const peer = yield* resolveRef(to)
+  const formatted = formatText(text, options.parseMode ?? "markdown", options.entities)
+  const entities = formatted.entities.length === 0 ? [] : yield* inputEntities(formatted.entities)
+  const id = randomId()
+  const answer = yield* client.invoke({
+    _tag: "messages.sendMessage",
+    ...(options.noWebpage === true ? { no_webpage: true } : {}),
+    ...(options.silent === true ? { silent: true } : {}),
+    peer,
+    ...(options.replyTo !== undefined ? { reply_to: { _tag: "inputReplyToMessage", reply_to_msg_id: options.replyTo } } : {}),
+    message: formatted.text,
+    random_id: id,
+    ...(options.replyMarkup !== undefined ? { reply_markup: options.replyMarkup } : {}),
+    ...(entities.length > 0 ? { entities } : {})
+  })
+  const selfId = yield* client.peers.selfId
+  const found = sentMessage(answer, {
+    peer: peer._tag === "inputPeerSelf" ? yield* chatPeer(peer) : peerOfInput(peer, selfId) ?? { _tag: "peerUser", user_id: 0n },
+    selfId: selfId ?? 0n,
+    text: formatted.text,
+    entities: formatted.entities,
+    randomId: id,
+    replyTo: options.replyTo,
+    silent: options.silent,
+    replyMarkup: options.replyMarkup
+  })
+  return found._tag === "Message" ? found.message : yield* materialize("messages.sendMessage", peer, found)
+})
 
 /**
  * Sends a file to `to` and returns the message as the server stored it: uploaded first

@@ -6,10 +6,12 @@ import * as Data from "effect/Data"
 import type { HandshakeError } from "../mtproto/errors.ts"
 import type { AnyRpcError, SenderError } from "../mtproto/rpcError.ts"
 import type { SessionStorageError } from "../storage/index.ts"
+import type { TlEncodeError } from "../tl/errors.ts"
 import type { TransportError } from "../transport/index.ts"
 
 // The RPC error family (parsed once in `fromRpcError`, described from the catalogue).
 export * from "../mtproto/rpcError.ts"
+export { SecretNotRedacted } from "../crypto/secret.ts"
 export { describeRpcError, errorsOfMethod, rpcErrorInfo } from "../mtproto/rpcErrors/describe.ts"
 
 /** A DC the client has no address for, or too many migrations in a row. */
@@ -61,10 +63,15 @@ export class LoginError extends Data.TaggedError("LoginError")<{
   }
 }
 
-/** Everything `Client.invoke` can fail with. */
+/**
+ * Everything `Client.invoke` can fail with. `TlEncodeError` is a method the codec cannot write
+ * (an unknown `_tag`, a constructor where a method goes, a field of the wrong kind): typed
+ * code never meets it, casts and data from outside may.
+ */
 export type ClientError =
   | AnyRpcError
   | SenderError
+  | TlEncodeError
   | HandshakeError
   | TransportError
   | SessionStorageError

@@ -11,6 +11,8 @@ export { type QrLogin, QrLoginError, type QrLoginFailure, type QrToken } from ".
 export { Client, type ClientShape, type InvokeOptions } from "./Client.ts"
 export { type ClientConfig, clientConfig, type DcAddress, PRODUCTION_DCS, TEST_DCS } from "./config.ts"
 export * from "./errors.ts"
+/** The client's metrics (calls, durations, FLOOD_WAITs, reconnects, updates): read them with `Metric.value`. */
+export * as Metrics from "./metrics.ts"
 export { retryPolicy } from "./retry.ts"
 export type { UpdatesOptions } from "./updates/UpdatesEngine.ts"
 /** Resolving `"@username"`, `"t.me/…"`, `"+phone"`, ids, `Peer`s to `InputPeer`s (needs `Client`). */

@@ -28,6 +28,7 @@ export {
   type SrpErrorReason
 } from "./errors.ts"
 export { createMd5, hmacSha256, type Md5, md5Hex, pbkdf2Sha512, sha1, sha1Concat, sha256, sha256Concat, sha512 } from "./hash.ts"
+export { requireRedacted, SecretNotRedacted } from "./secret.ts"
 export {
   type AesKeyIv,
   authKeyAuxHash,

@@ -227,10 +227,12 @@ export class MtpSession<C> {
     return true
   }
 
-  /** Ends every call with `reason` (the session is closing or its key is gone). */
-  failAll(reason: SenderErrorReason): Array<Outcome<C>> {
+  /** Ends every call with `reason` (the session is closing or its key is gone), `cause` saying why. */
+  failAll(reason: SenderErrorReason, cause?: unknown): Array<Outcome<C>> {
     const out: Array<Outcome<C>> = []
-    for (const call of [...this.calls]) this.fail(call, new SenderError({ reason, method: call.tag }), out)
+    for (const call of [...this.calls]) {
+      this.fail(call, new SenderError({ reason, method: call.tag, ...(cause === undefined ? {} : { cause }) }), out)
+    }
     this.pending.clear()
     this.queue = []
     return out
@@ -453,7 +455,7 @@ export class MtpSession<C> {
         if (inContainer) return
         for (const m of obj.messages) {
           try {
-            this.state.checkInner(m.msg_id, nowMs)
+            this.state.checkInner(m.msg_id, m.seqno, nowMs)
           } catch (e) {
             if (e instanceof SecurityError) out.push({ _tag: "Rejected", error: e, inContainer: true })
             continue
@@ -493,12 +495,7 @@ export class MtpSession<C> {
         this.ack(obj.answer_msg_id, nowMs)
         return
       case "msgs_state_req":
-        // 1 = nothing is known about the message: we keep no record of server messages.
-        this.queue.push({
-          body: serialize({ _tag: "msgs_state_info", req_msg_id: msgId, info: new Uint8Array(obj.msg_ids.length).fill(1) }),
-          content: true
-        })
-        return
+        return this.answerStateRequest(msgId, obj.msg_ids, nowMs)
       case "msgs_state_info":
         return this.stateInfo(obj, out)
       case "msg_resend_req":
@@ -661,6 +658,32 @@ export class MtpSession<C> {
       }
     }
     if (answered.length > 0) this.queue.push({ body: serialize({ _tag: "msg_resend_ans_req", msg_ids: answered }), content: true })
+  }
+
+  /**
+   * The server asks what we know of its messages: one byte per id from the replay window (see
+   * `SessionState.receivedState`), +8 for a received one whose ack already went out. The answer
+   * acknowledges them too (spec), so their pending acks are dropped.
+   */
+  private answerStateRequest(reqMsgId: bigint, ids: ReadonlyArray<bigint>, nowMs: number): void {
+    const info = new Uint8Array(ids.length)
+    const pendingAcks = new Set(this.acks)
+    let answered = false
+    for (let i = 0; i < ids.length; i++) {
+      const id = ids[i]!
+      let state = this.state.receivedState(id, nowMs)
+      if (state === 4) {
+        if (pendingAcks.has(id)) answered = true
+        else state |= 8
+      }
+      info[i] = state
+    }
+    if (answered) {
+      const known = new Set(ids)
+      this.acks = this.acks.filter((id) => !known.has(id) || id === reqMsgId)
+      if (this.acks.length === 0) this.ackDueAt = Number.POSITIVE_INFINITY
+    }
+    this.queue.push({ body: serialize({ _tag: "msgs_state_info", req_msg_id: reqMsgId, info }), content: true })
   }
 
   // --- internal requests --------------------------------------------------------------------

@@ -20,19 +20,19 @@ import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
 import * as FiberId from "effect/FiberId"
 import * as FiberSet from "effect/FiberSet"
-import * as Metric from "effect/Metric"
-import * as MetricLabel from "effect/MetricLabel"
 import * as PubSub from "effect/PubSub"
 import * as Runtime from "effect/Runtime"
 import * as Schedule from "effect/Schedule"
 import type * as Scope from "effect/Scope"
+import type * as Tracer from "effect/Tracer"
 import * as Stream from "effect/Stream"
 import type { RandomBytes } from "../crypto/index.ts"
-import { type AnyObject, type ResultOf, serialize, type TlMethod } from "../tl/index.ts"
-import type { TransportError } from "../transport/index.ts"
+import { type AnyObject, type ResultOf, serialize, TlEncodeError, type TlMethod } from "../tl/index.ts"
+import { isPermanentTransportError, type TransportError } from "../transport/TransportError.ts"
 import type { FrameChannel } from "./channel.ts"
 import type { AuthKey } from "./encryptedMessage.ts"
 import { encodeBody, methodName } from "./internal/wire.ts"
+import { labelCache, reconnects, rejectedFrames } from "./metrics.ts"
 import { MtpSession, type Outcome } from "./MtpSession.ts"
 import { type AnyRpcError, SenderError, type SenderErrorReason } from "./rpcError.ts"
 
@@ -43,6 +43,8 @@ export interface SenderOptions {
   readonly salt: bigint
   /** server time − local time, in seconds. */
   readonly timeOffset: number
+  /** The DC this Sender talks to, for metrics and spans (optional). */
+  readonly dcId?: number | undefined
   /** Opens a fresh connection to the DC; run again on every reconnect. */
   readonly connect: Effect.Effect<FrameChannel, TransportError, Scope.Scope>
   /** Interval of the keepalive `ping_delay_disconnect` (default 60 s). */
@@ -95,9 +97,12 @@ export interface NewSession {
 /** What a running Sender offers. */
 export interface Sender {
   /** Sends a method and waits for its typed result. Interrupting the wait sends `rpc_drop_answer`. */
-  readonly invoke: <M extends TlMethod>(method: M) => Effect.Effect<ResultOf<M>, AnyRpcError | SenderError>
-  /** `invoke` without the result typing, for generic code (routing, wrappers). */
-  readonly invokeUntyped: (method: TlMethod) => Effect.Effect<unknown, AnyRpcError | SenderError>
+  readonly invoke: <M extends TlMethod>(method: M) => Effect.Effect<ResultOf<M>, AnyRpcError | SenderError | TlEncodeError>
+  /**
+   * `invoke` without the result typing, for generic code (routing, wrappers). With `span`, the
+   * call's msg_id (and re-sends, if any) are set on it when the call ends.
+   */
+  readonly invokeUntyped: (method: TlMethod, span?: Tracer.Span) => Effect.Effect<unknown, AnyRpcError | SenderError | TlEncodeError>
   /**
    * A call whose body names its own msg_id and session (`auth.bindTempAuthKey`): `build` makes
    * it each time it is numbered; `method` names the call and picks the result decoder.
@@ -105,7 +110,7 @@ export interface Sender {
   readonly invokeBuilt: (
     method: TlMethod,
     build: (msgId: bigint, sessionId: bigint) => TlMethod
-  ) => Effect.Effect<unknown, AnyRpcError | SenderError>
+  ) => Effect.Effect<unknown, AnyRpcError | SenderError | TlEncodeError>
   /** Everything the server sends that is not an answer or a service message (updates), decoded. */
   readonly updates: Effect.Effect<Stream.Stream<AnyObject>, never, Scope.Scope>
   /** The session as it stands (for persistence). */
@@ -123,15 +128,12 @@ class ConnectionDropped extends Data.TaggedError("ConnectionDropped")<{ readonly
   }
 }
 
-type Resume = (exit: Exit.Exit<unknown, AnyRpcError | SenderError>) => void
+type Resume = (exit: Exit.Exit<unknown, AnyRpcError | SenderError | TlEncodeError>) => void
 
-/** Frames that failed a security check (counted, logged at most every 10 s). */
-const rejectedFrames = Metric.counter("mtproto_rejected_frames_total", {
-  description: "server frames and messages dropped by a security check",
-  incremental: true
-})
-const reconnects = Metric.counter("mtproto_reconnects_total", { description: "connections re-opened", incremental: true })
+/** Frames that failed a security check are counted (`rejectedFrames`) and logged at most every 10 s. */
 const REJECT_LOG_INTERVAL_MS = 10_000
+const reasonLabels = labelCache<string>("reason")
+const dcLabels = labelCache<number>("dc")
 
 /** The default reconnect policy: 100 ms, 200 ms, ... capped at 5 s, jittered. */
 export const defaultReconnect: Schedule.Schedule<unknown, unknown> = Schedule.exponential("100 millis").pipe(
@@ -154,6 +156,7 @@ export const make = (options: SenderOptions): Effect.Effect<Sender, never, Scope
   Effect.gen(function*() {
     const clock = yield* Effect.clock
     const now = () => clock.unsafeCurrentTimeMillis()
+    const reconnectLabels = options.dcId === undefined ? [] : dcLabels(options.dcId)
     const gzipThreshold = options.gzipThreshold ?? 512
     const core = new MtpSession<Resume>({
       authKey: options.authKey,
@@ -254,7 +257,7 @@ export const make = (options: SenderOptions): Effect.Effect<Sender, never, Scope
           case "SaltChanged":
             break
           case "Rejected": {
-            rejectedFrames.unsafeUpdate(1, [MetricLabel.make("reason", o.error.reason)])
+            rejectedFrames.unsafeUpdate(1, reasonLabels(o.error.reason))
             rejectedSinceLog++
             lastRejectReason = o.error.reason
             const t = now()
@@ -325,12 +328,14 @@ export const make = (options: SenderOptions): Effect.Effect<Sender, never, Scope
       core.disconnected()
     })))
 
-    /** Ends the Sender for good: every call, pending and future, fails with `reason`. */
-    const stop = (reason: SenderErrorReason) =>
+    /** Ends the Sender for good: every call, pending and future, fails with `reason` (and `cause`). */
+    let stoppedBy: unknown
+    const stop = (reason: SenderErrorReason, cause?: unknown) =>
       Effect.suspend(() => {
         if (stopped !== undefined) return Effect.void
         stopped = reason
-        return handle(core.failAll(reason)) ?? Effect.void
+        stoppedBy = cause
+        return handle(core.failAll(reason, cause)) ?? Effect.void
       })
 
     const reconnect = options.reconnect ?? defaultReconnect
@@ -347,7 +352,14 @@ export const make = (options: SenderOptions): Effect.Effect<Sender, never, Scope
           yield* Effect.logWarning("auth key unknown to the server (transport error -404)")
           return yield* stop("AuthKeyUnknown")
         }
-        reconnects.unsafeUpdate(1, [])
+        if (isPermanentTransportError(error)) {
+          // Wrong credentials or a refusal by policy: another try gets the same answer.
+          yield* Effect.logWarning("giving up on the connection: the proxy refuses for good").pipe(
+            Effect.annotateLogs({ cause: String(error) })
+          )
+          return yield* stop("ConnectionFailed", error)
+        }
+        reconnects.unsafeUpdate(1, reconnectLabels)
         if (healthy) {
           // The link worked: start the backoff over and re-open at once.
           yield* driver.reset
@@ -382,12 +394,32 @@ export const make = (options: SenderOptions): Effect.Effect<Sender, never, Scope
       })
     )
 
-    const send = (method: TlMethod, build?: (msgId: bigint, sessionId: bigint) => TlMethod): Effect.Effect<unknown, AnyRpcError | SenderError> =>
-      Effect.async<unknown, AnyRpcError | SenderError>((resume) => {
-        if (stopped !== undefined) return resume(Exit.fail(new SenderError({ reason: stopped, method: methodName(method) })))
+    const send = (
+      method: TlMethod,
+      build?: (msgId: bigint, sessionId: bigint) => TlMethod,
+      span?: Tracer.Span
+    ): Effect.Effect<unknown, AnyRpcError | SenderError | TlEncodeError> =>
+      Effect.async<unknown, AnyRpcError | SenderError | TlEncodeError>((resume) => {
+        if (stopped !== undefined) {
+          return resume(Exit.fail(new SenderError({ reason: stopped, method: methodName(method), ...(stoppedBy === undefined ? {} : { cause: stoppedBy }) })))
+        }
+        // With a span, the completion first notes on it the msg_id the call went out with.
+        const token: Resume = span === undefined ? resume : (exit) => {
+          if (call.msgId !== 0n) span.attribute("mtproto.msg_id", String(call.msgId))
+          if (call.resends > 0) span.attribute("mtproto.resends", call.resends)
+          resume(exit)
+        }
+        let body: Uint8Array
+        try {
+          body = build === undefined ? encodeBody(method, gzipThreshold) : serialize(method)
+        } catch (e) {
+          // A method the codec cannot write (a cast object, a field of the wrong kind): the
+          // caller's mistake, said as a typed failure; nothing was queued.
+          return resume(Exit.fail(e instanceof TlEncodeError ? e : new TlEncodeError({ tag: methodName(method), reason: String(e) })))
+        }
         const call = build === undefined
-          ? core.invoke(resume, method, encodeBody(method, gzipThreshold), now())
-          : core.invoke(resume, method, serialize(method), now(), (msgId, sessionId) => serialize(build(msgId, sessionId)))
+          ? core.invoke(token, method, body, now())
+          : core.invoke(token, method, body, now(), (msgId, sessionId) => serialize(build(msgId, sessionId)))
         afterInput()
         // Interrupted: forget the call; if it was sent, tell the server we no longer want the answer.
         return Effect.sync(() => {
@@ -395,14 +427,14 @@ export const make = (options: SenderOptions): Effect.Effect<Sender, never, Scope
         })
       })
 
-    const invokeUntyped = (method: TlMethod) => send(method)
+    const invokeUntyped = (method: TlMethod, span?: Tracer.Span) => send(method, undefined, span)
     // The result type follows from the method; the decoder picked by `deserializeResult` makes it so.
-    const invoke = <M extends TlMethod>(method: M) => invokeUntyped(method) as Effect.Effect<ResultOf<M>, AnyRpcError | SenderError>
+    const invoke = <M extends TlMethod>(method: M) => invokeUntyped(method) as Effect.Effect<ResultOf<M>, AnyRpcError | SenderError | TlEncodeError>
 
     return {
       invoke,
       invokeUntyped,
-      invokeBuilt: send,
+      invokeBuilt: (method, build) => send(method, build),
       updates: Effect.suspend(() => Stream.fromPubSub(hub ??= Effect.runSync(PubSub.unbounded<AnyObject>()), { scoped: true })),
       state: Effect.sync(() => ({ salt: core.salt, timeOffset: core.timeOffset, sessionId: core.sessionId })),
       connections: Effect.sync(() => connectionCount),

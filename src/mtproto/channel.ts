@@ -9,7 +9,7 @@ import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import type * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
-import { TransportError } from "../transport/index.ts"
+import { TransportError } from "../transport/TransportError.ts"
 
 /** Sends and receives whole MTProto frames (transport framing already removed). */
 export interface FrameChannel {

@@ -34,7 +34,7 @@ import {
 } from "../crypto/index.ts"
 import type * as Scope from "effect/Scope"
 import { type Mt, deserialize, serialize } from "../tl/index.ts"
-import type { TransportError } from "../transport/index.ts"
+import { isPermanentTransportError, type TransportError } from "../transport/TransportError.ts"
 import type { FrameChannel } from "./channel.ts"
 import type { AuthKey } from "./encryptedMessage.ts"
 import { HandshakeError, type HandshakeFailure } from "./errors.ts"
@@ -350,11 +350,19 @@ export const createAuthKey = (
     }
   }).pipe(Effect.withSpan("mtproto.handshake", { attributes: { dc: options.dcId } }))
 
+/**
+ * Whether a failed handshake may succeed on a fresh connection: transport failures and
+ * timeouts, except a proxy that failed for good (wrong credentials, an unusable configuration,
+ * a refusal by policy: see `isPermanentProxyError`).
+ */
+export const isRetriableHandshakeError = (e: HandshakeError): boolean =>
+  (e.reason === "Transport" || e.reason === "Timeout") && !isPermanentTransportError(e.cause)
+
 /** The default retry policy for a handshake that failed on the transport: 3 more tries, backing off. */
 export const handshakeRetry = Schedule.exponential("200 millis").pipe(
   Schedule.jittered,
   Schedule.intersect(Schedule.recurs(3)),
-  Schedule.whileInput((e: HandshakeError) => e.reason === "Transport" || e.reason === "Timeout")
+  Schedule.whileInput(isRetriableHandshakeError)
 )
 
 /**

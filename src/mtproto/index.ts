@@ -14,6 +14,7 @@ export {
   createAuthKeyRetrying,
   type DhParams,
   handshakeRetry,
+  isRetriableHandshakeError,
   type HandshakeOptions,
   makePlainSession,
   type PlainSession,

@@ -16,6 +16,8 @@ const FUTURE_SECONDS = 30
  */
 export class MsgIdWindow {
   private seen = new Set<bigint>()
+  /** The remembered ids whose message needed no acknowledgment (even seq_no); a subset of `seen`. */
+  private plain = new Set<bigint>()
   private readonly capacity: number
   private floor = -1n << 63n
   constructor(capacity = 500) {
@@ -27,6 +29,11 @@ export class MsgIdWindow {
     return this.seen.has(msgId)
   }
 
+  /** Whether `msgId` was remembered as a message that needed no acknowledgment. */
+  notContent(msgId: bigint): boolean {
+    return this.plain.has(msgId)
+  }
+
   /** Whether `msgId` is below what is remembered (it may or may not have been seen). */
   forgot(msgId: bigint): boolean {
     return msgId <= this.floor
@@ -34,9 +41,10 @@ export class MsgIdWindow {
 
   /**
    * Checks `msgId` from the peer at server time `nowSeconds`. `fromServer` selects the parity
-   * rule: server ids are odd, client ids divisible by 4. Records the id when it passes.
+   * rule: server ids are odd, client ids divisible by 4. Records the id when it passes, and
+   * whether its message was content-related (needed an acknowledgment).
    */
-  check(msgId: bigint, nowSeconds: number, fromServer: boolean): void {
+  check(msgId: bigint, nowSeconds: number, fromServer: boolean, contentRelated = true): void {
     const mod = Number(msgId & 3n)
     if (fromServer ? mod !== 1 && mod !== 3 : mod !== 0) {
       throw new SecurityError({ reason: "BadMsgIdParity", detail: `msg_id ${msgId}` })
@@ -48,11 +56,14 @@ export class MsgIdWindow {
       throw new SecurityError({ reason: "DuplicateMsgId", detail: `msg_id ${msgId}` })
     }
     this.seen.add(msgId)
+    if (!contentRelated) this.plain.add(msgId)
     if (this.seen.size > 2 * this.capacity) {
       const sorted = [...this.seen].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))
       const cut = sorted.length - this.capacity
-      this.floor = sorted[cut - 1]!
+      const floor = sorted[cut - 1]!
+      this.floor = floor
       this.seen = new Set(sorted.slice(cut))
+      if (this.plain.size > 0) this.plain = new Set([...this.plain].filter((id) => id > floor))
     }
   }
 }

@@ -17,8 +17,9 @@ import * as PubSub from "effect/PubSub"
 import * as Schedule from "effect/Schedule"
 import * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
+import type * as Tracer from "effect/Tracer"
 import { randomBytes as defaultRandomBytes, type RsaPublicKey } from "../crypto/index.ts"
-import type { AnyObject, ResultOf, TlMethod } from "../tl/index.ts"
+import type { AnyObject, ResultOf, TlEncodeError, TlMethod } from "../tl/index.ts"
 import type { HandshakeError } from "./errors.ts"
 import { createAuthKeyRetrying } from "./handshake.ts"
 import { type AnyRpcError, SenderError } from "./rpcError.ts"
@@ -47,7 +48,7 @@ interface Generation {
   readonly timeOffset: number
 }
 
-const isKeyGone = (e: AnyRpcError | SenderError): e is SenderError => e._tag === "SenderError" && e.reason === "AuthKeyUnknown"
+const isKeyGone = (e: AnyRpcError | SenderError | TlEncodeError): e is SenderError => e._tag === "SenderError" && e.reason === "AuthKeyUnknown"
 
 /**
  * Makes a temporary key, binds it and returns a Sender over it that renews itself. Fails like
@@ -96,6 +97,8 @@ export const make = (options: PfsSenderOptions): Effect.Effect<Sender.Sender, Ha
           expiresAt
         }, msgId, random)
       })).pipe(
+        // The bind message is ours: one the codec cannot write is a bug, not an outcome.
+        Effect.catchTag("TlEncodeError", Effect.die),
         Effect.catchIf(
           (e): e is AnyRpcError => e._tag === "RpcError" && e.message === "ENCRYPTED_MESSAGE_INVALID",
           // The server could not open the binding with the permanent key: it does not know it.
@@ -141,21 +144,21 @@ export const make = (options: PfsSenderOptions): Effect.Effect<Sender.Sender, Ha
     })
     yield* Effect.forkScoped(renewer)
 
-    const invokeUntyped = (method: TlMethod): Effect.Effect<unknown, AnyRpcError | SenderError> =>
+    const invokeUntyped = (method: TlMethod, span?: Tracer.Span): Effect.Effect<unknown, AnyRpcError | SenderError | TlEncodeError> =>
       Effect.suspend(() => {
         const used = current
-        return used.sender.invokeUntyped(method).pipe(
+        return used.sender.invokeUntyped(method, span).pipe(
           // The server forgot the temporary key early: make a new one and try once more on it.
           Effect.catchIf(isKeyGone, (e) =>
             renew(used).pipe(
               Effect.mapError((cause) => cause._tag === "SenderError" ? cause : new SenderError({ reason: "AuthKeyUnknown", method: e.method, cause })),
-              Effect.zipRight(Effect.suspend(() => current.sender.invokeUntyped(method)))
+              Effect.zipRight(Effect.suspend(() => current.sender.invokeUntyped(method, span)))
             ))
         )
       })
 
     return {
-      invoke: <M extends TlMethod>(method: M) => invokeUntyped(method) as Effect.Effect<ResultOf<M>, AnyRpcError | SenderError>,
+      invoke: <M extends TlMethod>(method: M) => invokeUntyped(method) as Effect.Effect<ResultOf<M>, AnyRpcError | SenderError | TlEncodeError>,
       invokeUntyped,
       invokeBuilt: (method, build) => Effect.suspend(() => current.sender.invokeBuilt(method, build)),
       updates: Stream.fromPubSub(hub, { scoped: true }),

@@ -5,7 +5,6 @@
  */
 import * as Data from "effect/Data"
 import * as Duration from "effect/Duration"
-import * as Schema from "effect/Schema"
 import { describeRpcError } from "./rpcErrors/describe.ts"
 
 /** What every RPC error class offers besides its fields. */
@@ -14,52 +13,56 @@ export interface Describable {
   describe(): string
 }
 
-const named = {
-  code: Schema.Int,
-  message: Schema.String,
-  method: Schema.String
+/**
+ * The fields every member of the family carries. The members are plain `Data` errors: loading
+ * them does not load `effect/Schema` (and the fast-check it brings), which a client that only
+ * makes calls never needs.
+ */
+interface Named {
+  /** The server's error code (400, 401, 420, ...). */
+  readonly code: number
+  /** The server's error string (`PEER_ID_INVALID`, `FLOOD_WAIT_30`, ...). */
+  readonly message: string
+  /** The method that failed (wrappers are named after their query). */
+  readonly method: string
 }
 
-
 /** Any `rpc_error` the server returned: `code` (e.g. 400) and `message` (e.g. `PEER_ID_INVALID`). */
-export class RpcError extends Schema.TaggedError<RpcError>()("RpcError", named) implements Describable {
+export class RpcError extends Data.TaggedError("RpcError")<Named> implements Describable {
   describe(): string {
     return describeRpcError(this.code, this.message)
   }
 }
 
 /** FLOOD_WAIT_X, FLOOD_PREMIUM_WAIT_X, SLOWMODE_WAIT_X: retry after `seconds`. */
-export class FloodWait extends Schema.TaggedError<FloodWait>()("FloodWait", { ...named, seconds: Schema.NonNegativeInt })
-  implements Describable
-{
+export class FloodWait extends Data.TaggedError("FloodWait")<Named & { readonly seconds: number }> implements Describable {
+  describe(): string {
+    return describeRpcError(this.code, this.message)
+  }
   /** How long the server asked us to wait. */
   get duration(): Duration.Duration {
     return Duration.seconds(this.seconds)
   }
-  describe(): string {
-    return describeRpcError(this.code, this.message)
-  }
 }
 
 /** PHONE/NETWORK/USER/FILE/STATS_MIGRATE_X: the call belongs on DC `dc`. */
-export class Migrate extends Schema.TaggedError<Migrate>()("Migrate", {
-  ...named,
-  kind: Schema.Literal("PHONE", "NETWORK", "USER", "FILE", "STATS"),
-  dc: Schema.Int
-}) implements Describable {
+export class Migrate extends Data.TaggedError("Migrate")<Named & {
+  readonly kind: "PHONE" | "NETWORK" | "USER" | "FILE" | "STATS"
+  readonly dc: number
+}> implements Describable {
   describe(): string {
     return describeRpcError(this.code, this.message)
   }
 }
 
 /** SESSION_PASSWORD_NEEDED: the account has 2FA; answer `auth.checkPassword` with an SRP proof. */
-export class SessionPasswordNeeded extends Schema.TaggedError<SessionPasswordNeeded>()("SessionPasswordNeeded", named) implements Describable {
+export class SessionPasswordNeeded extends Data.TaggedError("SessionPasswordNeeded")<Named> implements Describable {
   describe(): string {
     return describeRpcError(this.code, this.message)
   }
 }
 /** AUTH_KEY_UNREGISTERED: the key is not logged in (or was logged out). */
-export class AuthKeyUnregistered extends Schema.TaggedError<AuthKeyUnregistered>()("AuthKeyUnregistered", named) implements Describable {
+export class AuthKeyUnregistered extends Data.TaggedError("AuthKeyUnregistered")<Named> implements Describable {
   describe(): string {
     return describeRpcError(this.code, this.message)
   }
@@ -68,37 +71,37 @@ export class AuthKeyUnregistered extends Schema.TaggedError<AuthKeyUnregistered>
  * AUTH_KEY_DUPLICATED: the key was used from two places at once and Telegram revoked it. The
  * client drops the key; the login on it is gone.
  */
-export class AuthKeyDuplicated extends Schema.TaggedError<AuthKeyDuplicated>()("AuthKeyDuplicated", named) implements Describable {
+export class AuthKeyDuplicated extends Data.TaggedError("AuthKeyDuplicated")<Named> implements Describable {
   describe(): string {
     return describeRpcError(this.code, this.message)
   }
 }
 /** PHONE_CODE_INVALID / PHONE_CODE_EMPTY: the login code is wrong. */
-export class PhoneCodeInvalid extends Schema.TaggedError<PhoneCodeInvalid>()("PhoneCodeInvalid", named) implements Describable {
+export class PhoneCodeInvalid extends Data.TaggedError("PhoneCodeInvalid")<Named> implements Describable {
   describe(): string {
     return describeRpcError(this.code, this.message)
   }
 }
 /** PHONE_CODE_EXPIRED: the login code expired; send a new one. */
-export class PhoneCodeExpired extends Schema.TaggedError<PhoneCodeExpired>()("PhoneCodeExpired", named) implements Describable {
+export class PhoneCodeExpired extends Data.TaggedError("PhoneCodeExpired")<Named> implements Describable {
   describe(): string {
     return describeRpcError(this.code, this.message)
   }
 }
 /** PASSWORD_HASH_INVALID: the 2FA password is wrong. */
-export class PasswordHashInvalid extends Schema.TaggedError<PasswordHashInvalid>()("PasswordHashInvalid", named) implements Describable {
+export class PasswordHashInvalid extends Data.TaggedError("PasswordHashInvalid")<Named> implements Describable {
   describe(): string {
     return describeRpcError(this.code, this.message)
   }
 }
 /** USER_DEACTIVATED / USER_DEACTIVATED_BAN: the account is gone. */
-export class UserDeactivated extends Schema.TaggedError<UserDeactivated>()("UserDeactivated", named) implements Describable {
+export class UserDeactivated extends Data.TaggedError("UserDeactivated")<Named> implements Describable {
   describe(): string {
     return describeRpcError(this.code, this.message)
   }
 }
 /** AUTH_RESTART: restart the login from auth.sendCode. */
-export class AuthRestart extends Schema.TaggedError<AuthRestart>()("AuthRestart", named) implements Describable {
+export class AuthRestart extends Data.TaggedError("AuthRestart")<Named> implements Describable {
   describe(): string {
     return describeRpcError(this.code, this.message)
   }

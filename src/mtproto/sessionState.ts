@@ -102,7 +102,7 @@ export class SessionState {
     const inner = unpackMessage(this.authKey, 8, frame)
     if (inner.sessionId !== this.sessionId) throw new SecurityError({ reason: "SessionIdMismatch" })
     try {
-      this.window.check(inner.msgId, Math.floor(localMs / 1000) + this.timeOffset, true)
+      this.window.check(inner.msgId, Math.floor(localMs / 1000) + this.timeOffset, true, (inner.seqNo & 1) === 1)
     } catch (e) {
       // With our clock (or stored offset) off by more than the window, every server message
       // would be rejected, the 16/17 notifications meant to correct it too. An authenticated message of our own session may still set the clock when it is the
@@ -110,7 +110,7 @@ export class SessionState {
       // notification; parity and replays are still checked, against its own time.
       if (!(e instanceof SecurityError) || (e.reason !== "MsgIdTooOld" && e.reason !== "MsgIdTooNew")) throw e
       if (this.received > 0 && !isTimeNotification(inner.body)) throw e
-      this.window.check(inner.msgId, Number(inner.msgId >> 32n), true)
+      this.window.check(inner.msgId, Number(inner.msgId >> 32n), true, (inner.seqNo & 1) === 1)
       this.syncTime(inner.msgId, localMs)
     }
     this.received++
@@ -121,7 +121,22 @@ export class SessionState {
    * Checks a message inside a received container: parity, time window and replays, as for a
    * whole message (the container itself passed `unpack`). Throws `SecurityError`.
    */
-  checkInner(msgId: bigint, localMs: number): void {
-    this.window.check(msgId, Math.floor(localMs / 1000) + this.timeOffset, true)
+  checkInner(msgId: bigint, seqNo: number, localMs: number): void {
+    this.window.check(msgId, Math.floor(localMs / 1000) + this.timeOffset, true, (seqNo & 1) === 1)
+  }
+
+  /**
+   * What this session knows of a server msg_id, as the low bits of a `msgs_state_info` byte
+   * (core.telegram.org/mtproto/service_messages_about_messages): 4 received (+16 when it needed
+   * no acknowledgment), 3 too new to have been received, 1 too old or forgotten, 2 not received.
+   * Whether a received message was acknowledged is the caller's to add (+8).
+   */
+  receivedState(msgId: bigint, localMs: number): number {
+    if (this.window.has(msgId)) return this.window.notContent(msgId) ? 4 | 16 : 4
+    const nowSeconds = Math.floor(localMs / 1000) + this.timeOffset
+    const seconds = Number(msgId >> 32n)
+    if (seconds > nowSeconds + 30) return 3
+    if (seconds < nowSeconds - 300 || this.window.forgot(msgId)) return 1
+    return 2
   }
 }

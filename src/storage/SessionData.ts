@@ -133,20 +133,37 @@ const normalizeUsername = (username: string): string =>
   (username.startsWith("@") ? username.slice(1) : username).toLowerCase()
 
 /**
+ * Username → entry, per peer map: built on the first lookup after the map changed (a change
+ * makes a new map), so that sending to `"@username"` again and again costs a lookup, not a scan.
+ */
+const usernameIndexes = new WeakMap<ReadonlyMap<bigint, PeerEntry>, ReadonlyMap<string, PeerEntry>>()
+
+const usernameIndex = (peers: ReadonlyMap<bigint, PeerEntry>): ReadonlyMap<string, PeerEntry> => {
+  let index = usernameIndexes.get(peers)
+  if (index === undefined) {
+    const built = new Map<string, PeerEntry>()
+    const claim = (name: string, peer: PeerEntry) => {
+      const key = name.toLowerCase()
+      const best = built.get(key)
+      if (best === undefined || peer.updatedAt > best.updatedAt) built.set(key, peer)
+    }
+    for (const peer of peers.values()) {
+      if (peer.username !== undefined) claim(peer.username, peer)
+      for (const u of peer.usernames ?? []) claim(u, peer)
+    }
+    usernameIndexes.set(peers, built)
+    index = built
+  }
+  return index
+}
+
+/**
  * The peer with this username (case-insensitive, a leading `@` ignored; collectible usernames
  * count). Usernames move between peers, so when several entries claim one the most recently
- * updated wins. A linear scan: lookups by username are rare next to upserts.
+ * updated wins.
  *
  * @since 0.1.0
  * @category combinators
  */
-export const findPeerByUsername = (data: SessionData, username: string): PeerEntry | undefined => {
-  const wanted = normalizeUsername(username)
-  let best: PeerEntry | undefined
-  for (const peer of data.peers.values()) {
-    const hit = peer.username?.toLowerCase() === wanted ||
-      (peer.usernames?.some((u) => u.toLowerCase() === wanted) ?? false)
-    if (hit && (best === undefined || peer.updatedAt > best.updatedAt)) best = peer
-  }
-  return best
-}
+export const findPeerByUsername = (data: SessionData, username: string): PeerEntry | undefined =>
+  usernameIndex(data.peers).get(normalizeUsername(username))

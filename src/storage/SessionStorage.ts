@@ -4,8 +4,9 @@
  * `layerFile` (`SessionFile.ts`) and `layerString` (`StringSession.ts`).
  *
  * Every backend is {@link make} over a `persist` function: writes are serialized through one
- * `SynchronizedRef`, and a change becomes visible only once it has been persisted, so a failed
- * write leaves the in-memory state equal to what is on disk.
+ * lock, and a change becomes visible only once it has been persisted, so a failed write leaves
+ * the in-memory state equal to what is on disk. A memory session has nothing to wait for: its
+ * changes apply at once.
  *
  * @since 0.1.0
  */
@@ -15,7 +16,6 @@ import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
-import * as SynchronizedRef from "effect/SynchronizedRef"
 import type { PeerEntry, PeerInfo } from "./PeerCache.ts"
 import { markedPeerId, type PeerKind } from "./PeerCache.ts"
 import * as SessionData from "./SessionData.ts"
@@ -86,42 +86,50 @@ export interface MakeOptions {
  * @since 0.1.0
  * @category constructors
  */
-export const make = (options: MakeOptions): Effect.Effect<SessionStorageShape> =>
-  Effect.map(SynchronizedRef.make(options.initial), (ref) => {
-    const update = (f: (data: SessionData.SessionData) => SessionData.SessionData) =>
-      SynchronizedRef.updateEffect(ref, (old) => {
-        const next = f(old)
-        return next === old ? Effect.succeed(old) : Effect.as(options.persist(next), next)
-      })
-    const read = <A>(f: (data: SessionData.SessionData) => A) => Effect.map(SynchronizedRef.get(ref), f)
-    const patchDc = (dc: number, patch: (old: SessionData.DcSession) => SessionData.DcSession) =>
-      update((data) =>
-        SessionData.updateDc(data, dc, (old) => patch(old ?? { salt: 0n, timeOffset: 0 }))
-      )
-    return SessionStorage.of({
-      load: SynchronizedRef.get(ref),
-      update: Effect.fn("SessionStorage.update")(function*(f) {
-        yield* update(f)
-      }),
-      setHomeDc: (dc) => update((data) => data.homeDc === dc ? data : { ...data, homeDc: dc }),
-      setAuthKey: (dc, key) =>
-        Option.isSome(key) && Redacted.value(key.value).length !== SessionData.AUTH_KEY_LENGTH
-          ? Effect.dieMessage(`SessionStorage.setAuthKey: an auth key has ${SessionData.AUTH_KEY_LENGTH} bytes`)
-          : patchDc(dc, (old) => Option.match(key, {
+export const make = (options: MakeOptions): Effect.Effect<SessionStorageShape> => Effect.sync(() => makeSync(options))
+
+/** No write to wait for: a memory session applies changes at once. */
+const noPersist = (): Effect.Effect<void, SessionStorageError> => Effect.void
+
+const makeSync = (options: MakeOptions): SessionStorageShape => {
+  // The current state, owned by this service; replaced only once the new one is persisted.
+  let state = options.initial
+  const persist = options.persist
+  // Writes one at a time, each seeing the state the last one left (made on the first write;
+  // a memory session never needs it).
+  let lock: Effect.Semaphore | undefined
+  const update = (f: (data: SessionData.SessionData) => SessionData.SessionData): Effect.Effect<void, SessionStorageError> =>
+    persist === noPersist
+      ? Effect.sync(() => void (state = f(state)))
+      : (lock ??= Effect.unsafeMakeSemaphore(1)).withPermits(1)(Effect.suspend(() => {
+        const next = f(state)
+        return next === state ? Effect.void : Effect.map(persist(next), () => void (state = next))
+      }))
+  const read = <A>(f: (data: SessionData.SessionData) => A) => Effect.sync(() => f(state))
+  const patchDc = (dc: number, patch: (old: SessionData.DcSession) => SessionData.DcSession) =>
+    update((data) => SessionData.updateDc(data, dc, (old) => patch(old ?? { salt: 0n, timeOffset: 0 })))
+  return SessionStorage.of({
+    load: Effect.sync(() => state),
+    update,
+    setHomeDc: (dc) => update((data) => data.homeDc === dc ? data : { ...data, homeDc: dc }),
+    setAuthKey: (dc, key) =>
+      Option.isSome(key) && Redacted.value(key.value).length !== SessionData.AUTH_KEY_LENGTH
+        ? Effect.dieMessage(`SessionStorage.setAuthKey: an auth key has ${SessionData.AUTH_KEY_LENGTH} bytes`)
+        : patchDc(dc, (old) => Option.match(key, {
           onNone: () => ({ salt: old.salt, timeOffset: old.timeOffset }),
           onSome: (authKey) => ({ ...old, authKey })
         })),
-      setSalt: (dc, salt) => patchDc(dc, (old) => ({ ...old, salt })),
-      setTimeOffset: (dc, timeOffset) => patchDc(dc, (old) => ({ ...old, timeOffset })),
-      setUser: (user) => update((data) => ({ ...data, user })),
-      setUpdateState: (updateState) => update((data) => ({ ...data, updateState })),
-      upsertPeers: (peers) =>
-        Effect.flatMap(Clock.currentTimeMillis, (now) => update((data) => SessionData.mergePeersInto(data, peers, now))),
-      getPeer: (kind, id) => read((data) => Option.fromNullable(data.peers.get(markedPeerId(kind, id)))),
-      peerByUsername: (username) => read((data) => Option.fromNullable(SessionData.findPeerByUsername(data, username))),
-      clear: update(() => SessionData.emptySession)
-    })
+    setSalt: (dc, salt) => patchDc(dc, (old) => ({ ...old, salt })),
+    setTimeOffset: (dc, timeOffset) => patchDc(dc, (old) => ({ ...old, timeOffset })),
+    setUser: (user) => update((data) => ({ ...data, user })),
+    setUpdateState: (updateState) => update((data) => ({ ...data, updateState })),
+    upsertPeers: (peers) =>
+      Effect.flatMap(Clock.currentTimeMillis, (now) => update((data) => SessionData.mergePeersInto(data, peers, now))),
+    getPeer: (kind, id) => read((data) => Option.fromNullable(data.peers.get(markedPeerId(kind, id)))),
+    peerByUsername: (username) => read((data) => Option.fromNullable(SessionData.findPeerByUsername(data, username))),
+    clear: Effect.suspend(() => update(() => SessionData.emptySession))
   })
+}
 
 /**
  * An in-memory session, optionally seeded; lost when the program ends.
@@ -130,7 +138,7 @@ export const make = (options: MakeOptions): Effect.Effect<SessionStorageShape> =
  * @category constructors
  */
 export const makeMemory = (initial: SessionData.SessionData = SessionData.emptySession): Effect.Effect<SessionStorageShape> =>
-  make({ initial, persist: () => Effect.void })
+  make({ initial, persist: noPersist })
 
 /**
  * An empty in-memory session.

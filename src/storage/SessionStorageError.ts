@@ -1,10 +1,10 @@
 /**
- * The one error of the storage layer. It is a `Schema.TaggedError` because it leaves the
- * library (a layer that fails to build hands it to the user) and is worth logging as JSON.
+ * The one error of the storage layer: a layer that fails to build hands it to the user. A plain
+ * `Data` error, so that loading the storage does not load `effect/Schema`.
  *
  * @since 0.1.0
  */
-import * as Schema from "effect/Schema"
+import * as Data from "effect/Data"
 
 /**
  * Why a session could not be read or written.
@@ -20,13 +20,7 @@ import * as Schema from "effect/Schema"
  * @since 0.1.0
  * @category models
  */
-export const SessionStorageErrorReason = Schema.Literal("Corrupt", "Foreign", "UnsupportedVersion", "Io", "Locked", "Symlink")
-
-/**
- * @since 0.1.0
- * @category models
- */
-export type SessionStorageErrorReason = typeof SessionStorageErrorReason.Type
+export type SessionStorageErrorReason = "Corrupt" | "Foreign" | "UnsupportedVersion" | "Io" | "Locked" | "Symlink"
 
 /**
  * A session could not be loaded or saved. Branch on `reason`; `path` names the file (absent
@@ -35,12 +29,12 @@ export type SessionStorageErrorReason = typeof SessionStorageErrorReason.Type
  * @since 0.1.0
  * @category errors
  */
-export class SessionStorageError extends Schema.TaggedError<SessionStorageError>()("SessionStorageError", {
-  reason: SessionStorageErrorReason,
-  path: Schema.optional(Schema.String),
-  detail: Schema.optional(Schema.String),
-  cause: Schema.optional(Schema.Defect)
-}) {
+export class SessionStorageError extends Data.TaggedError("SessionStorageError")<{
+  readonly reason: SessionStorageErrorReason
+  readonly path?: string | undefined
+  readonly detail?: string | undefined
+  readonly cause?: unknown
+}> {
   override get message(): string {
     const where = this.path === undefined ? "" : ` (${this.path})`
     return `${this.reason}${where}${this.detail === undefined ? "" : `: ${this.detail}`}`

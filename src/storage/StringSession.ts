@@ -26,6 +26,7 @@ import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Layer from "effect/Layer"
 import * as Redacted from "effect/Redacted"
+import { requireRedacted, type SecretNotRedacted } from "../crypto/secret.ts"
 import { AUTH_KEY_LENGTH, type DcSession, emptySession, type SessionData } from "./SessionData.ts"
 import { makeMemory, SessionStorage } from "./SessionStorage.ts"
 import { SessionStorageError } from "./SessionStorageError.ts"
@@ -175,15 +176,18 @@ export class StringSession extends Context.Tag("effect-mtproto/StringSession")<S
 
 /**
  * A memory session seeded from a string session (empty without one), with its
- * {@link StringSession} exporter. Fails to build when the string does not decode.
+ * {@link StringSession} exporter. Fails to build when the string does not decode, or with
+ * `SecretNotRedacted` when it is a plain string.
  *
  * @since 0.1.0
  * @category layers
  */
 export const layerString = (
   initial?: Redacted.Redacted<string>
-): Layer.Layer<SessionStorage | StringSession, SessionStorageError> =>
+): Layer.Layer<SessionStorage | StringSession, SessionStorageError | SecretNotRedacted> =>
   Layer.effectContext(Effect.gen(function*() {
+    // It holds auth keys: a plain string is refused before it can end up in a log.
+    if (initial !== undefined) yield* requireRedacted("the string session (layerString)", initial)
     const data = initial === undefined ? emptySession : yield* Either.match(decodeStringSession(initial), {
       onLeft: Effect.fail,
       onRight: Effect.succeed

@@ -15,12 +15,13 @@
  */
 import type * as SocketServer from "@effect/platform/SocketServer"
 import * as Context from "effect/Context"
+import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import type * as Scope from "effect/Scope"
 import { generateRsaKeyPair, type RsaKeyPair, type RsaPublicKey } from "../crypto/index.ts"
 import type { Handlers, InjectedError } from "./handlers.ts"
-import { make, type TestDcFaults, type TestDcShape } from "./TestDc.ts"
+import { make, type TestDcFaults, type TestDcOptions, type TestDcShape } from "./TestDc.ts"
 import { makeWorld, normalizePhone, type World, type WorldDc } from "./World.ts"
 
 /**
@@ -50,7 +51,32 @@ export interface ClusterOptions {
    * as `dcOption`s with `media_only`, where clients send their file traffic.
    */
   readonly mediaOnly?: boolean | ReadonlyArray<number> | undefined
+  /** Every DC refuses the legacy (pre-RSA_PAD) p_q_inner_data encryption (see `TestDcOptions.strict`). */
+  readonly strict?: boolean | undefined
+  /** Per DC: time to create a key or send a valid message (see `TestDcOptions.handshakeTimeout`). */
+  readonly handshakeTimeout?: Duration.DurationInput | undefined
+  /** Per DC: silence after which a connection is closed (see `TestDcOptions.idleTimeout`). */
+  readonly idleTimeout?: Duration.DurationInput | undefined
+  /** Per DC: connections open at once (see `TestDcOptions.maxConnections`). */
+  readonly maxConnections?: number | undefined
+  /** Every DC in MTProxy mode with this secret (see `TestDcOptions.mtProxy`); each has its own link. */
+  readonly mtProxy?: { readonly secret: string | Uint8Array } | undefined
+  /** Every DC also accepts WebSockets, each on a free port of its own (`dc(id).webSocketUrl`). */
+  readonly webSocket?: boolean | undefined
+  /** Options for single DCs, over the cluster-wide ones (e.g. `{ 2: { strict: true, faults: {...} } }`). */
+  readonly perDc?: Readonly<Record<number, ClusterDcOptions>> | undefined
 }
+
+/**
+ * What one DC of a cluster may set for itself (see {@link ClusterOptions.perDc}).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type ClusterDcOptions = Pick<
+  TestDcOptions,
+  "handlers" | "maxFrameLength" | "faults" | "strict" | "handshakeTimeout" | "idleTimeout" | "maxConnections" | "mtProxy" | "webSocket"
+>
 
 /**
  * A running cluster.
@@ -108,6 +134,7 @@ export const makeCluster = (
     const rsaKeyPair = options.rsaKeyPair ?? generateRsaKeyPair()
     const dcs = new Map<number, TestDcShape>()
     for (const dcId of dcIds) {
+      const own = options.perDc?.[dcId] ?? {}
       const dc = yield* make({
         dcId,
         host: options.host,
@@ -117,7 +144,16 @@ export const makeCluster = (
         handlers: options.handlers,
         maxFrameLength: options.maxFrameLength,
         faults: options.faults,
-        mediaOnly: options.mediaOnly === true || (Array.isArray(options.mediaOnly) && options.mediaOnly.includes(dcId))
+        mediaOnly: options.mediaOnly === true || (Array.isArray(options.mediaOnly) && options.mediaOnly.includes(dcId)),
+        strict: options.strict,
+        handshakeTimeout: options.handshakeTimeout,
+        idleTimeout: options.idleTimeout,
+        maxConnections: options.maxConnections,
+        mtProxy: options.mtProxy,
+        webSocket: options.webSocket,
+        ...own,
+        // Cluster-wide handlers stay unless the DC overrides the same method.
+        ...(own.handlers !== undefined ? { handlers: { ...options.handlers, ...own.handlers } } : {})
       })
       dcs.set(dcId, dc)
       // Registered in the world, so that help.getConfig on any DC lists every DC.

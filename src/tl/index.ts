@@ -30,7 +30,7 @@
  */
 import * as Effect from "effect/Effect"
 import { TlDecodeError, TlEncodeError } from "./errors.ts"
-import { LAYER as GENERATED_LAYER, NAMES, READERS, readObject, RESULT_READERS, writeObject } from "./generated/codec.ts"
+import { isKnownTag, LAYER as GENERATED_LAYER, NAMES, READERS, readObject, RESULT_READERS, writeObject } from "./generated/codec.ts"
 import type { AnyObject, GenericMethodTag, Methods, TlMethod } from "./generated/types.ts"
 import { gzip, type InflateBudget, makeInflateBudget } from "./gzip.ts"
 import { TlReader } from "./reader.ts"
@@ -173,6 +173,26 @@ export function deserializeResult<M extends TlMethod>(method: M, bytes: Uint8Arr
 export function deserializeResult<K extends keyof Methods>(method: K, bytes: Uint8Array, budget?: InflateBudget): Methods[K]["result"]
 export function deserializeResult(method: TlMethod | string, bytes: Uint8Array, budget?: InflateBudget): unknown {
   return whole(bytes, resultReader(method), budget)
+}
+
+/**
+ * Whether `tag` names a method of either schema (what `invoke` takes), as opposed to a
+ * constructor or nothing at all.
+ */
+export const isMethodTag = (tag: unknown): boolean => typeof tag === "string" && RESULT_READERS[tag] !== undefined
+
+/**
+ * The error for something given where a method goes that is none: a constructor, an unknown
+ * name, or no TL object at all.
+ */
+export const notAMethod = (method: unknown): TlEncodeError => {
+  const tag = typeof method === "object" && method !== null ? (method as { readonly _tag?: unknown })._tag : undefined
+  const reason = typeof tag !== "string"
+    ? "expected a method object with a _tag (e.g. { _tag: \"help.getConfig\" })"
+    : isKnownTag(tag)
+    ? "a constructor, not a method: invoke takes a method (e.g. { _tag: \"help.getConfig\" })"
+    : "unknown _tag: no method of this layer has this name"
+  return new TlEncodeError({ tag: String(tag), reason })
 }
 
 /** Effect form of {@link serialize}; an unserializable object is a defect. */

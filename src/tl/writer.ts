@@ -1,6 +1,97 @@
+import { TlEncodeError } from "./errors.ts"
 import { BOOL_FALSE_ID, BOOL_TRUE_ID, VECTOR_ID } from "./reader.ts"
 
 const utf8 = new TextEncoder()
+
+/**
+ * A field value of the wrong kind (a string where a `long` goes, a fraction for an `int`, an
+ * absent required field). Thrown by the writer; `writeObject` turns it into a `TlEncodeError`
+ * that names the object and the field.
+ */
+export class TlValueError extends Error {
+  readonly expected: string
+  readonly value: unknown
+  constructor(expected: string, value: unknown) {
+    super(`expected ${expected}, got ${describeValue(value)}`)
+    this.expected = expected
+    this.value = value
+  }
+}
+
+/** A value, briefly, for error messages (never the content of bytes). */
+export const describeValue = (value: unknown): string => {
+  if (value === undefined) return "nothing (the field is missing)"
+  if (value === null) return "null"
+  switch (typeof value) {
+    case "string":
+      return `the string ${JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value)}`
+    case "number":
+    case "boolean":
+      return `the ${typeof value} ${String(value)}`
+    case "bigint":
+      return `the bigint ${value}n`
+    case "object":
+      if (value instanceof Uint8Array) return `${value.length} bytes`
+      if (Array.isArray(value)) return `an array of ${value.length}`
+      return "_tag" in value ? `an object of _tag ${JSON.stringify((value as { _tag: unknown })._tag)}` : "an object"
+    default:
+      return `a ${typeof value}`
+  }
+}
+
+/** The object whose serialization failed last: each `writeObject` around it names the field holding it. */
+let failedObject: unknown
+
+/** The field of `o` that holds `value` (`name`, or `name[i]` inside a vector), if one does. */
+const fieldHolding = (o: Record<string, unknown>, value: unknown): string | undefined => {
+  for (const key of Object.keys(o)) {
+    if (key === "_tag") continue
+    const v = o[key]
+    if (v === value) return key
+    if (Array.isArray(v)) {
+      const i = v.indexOf(value)
+      if (i >= 0) return `${key}[${i}]`
+    }
+  }
+  return undefined
+}
+
+/**
+ * For `writeObject`: something that is no TL object of this layer. Not an object at all is a
+ * value error of the field around it; an unknown `_tag` is an encode error of its own.
+ */
+export const unknownObject = (o: unknown): Error => {
+  if (typeof o !== "object" || o === null || !("_tag" in o)) return new TlValueError("a TL object (with a _tag)", o)
+  failedObject = o
+  const tag = (o as { readonly _tag: unknown })._tag
+  return new TlEncodeError({
+    tag: String(tag),
+    reason: typeof tag === "string" ? "unknown _tag: no constructor or method of this layer has this name" : `_tag is ${describeValue(tag)}, not a name`
+  })
+}
+
+/**
+ * For `writeObject`: what went wrong inside `o`, said from `o`'s side (which field, of which
+ * object), so that the message of the outermost one reads as a path.
+ */
+export const encodeContext = (o: Record<string, unknown>, e: unknown): TlEncodeError => {
+  const tag = String(o._tag)
+  let reason: string
+  if (e instanceof TlValueError) {
+    const field = fieldHolding(o, e.value)
+    reason = field === undefined ? e.message : `${field}: ${e.message}`
+  } else if (e instanceof TlEncodeError) {
+    const field = fieldHolding(o, failedObject)
+    reason = field === undefined ? `${e.tag}: ${e.reason}` : `in ${field} (${e.tag}): ${e.reason}`
+  } else {
+    reason = e instanceof Error ? e.message : String(e)
+  }
+  failedObject = o
+  return new TlEncodeError({ tag, reason })
+}
+
+// An int field takes any 32-bit integer, signed or not (ids and hashes are sometimes given unsigned).
+const isInt32 = (v: unknown): boolean => typeof v === "number" && ((v | 0) === v || (v >>> 0) === v)
 
 /**
  * Writes TL primitives into a growable buffer, little-endian. The buffer doubles when
@@ -44,8 +135,9 @@ export class TlWriter {
     return this.buf.slice(0, this.pos)
   }
 
-  /** Signed (or unsigned, wrapped) 32-bit. */
+  /** Signed (or unsigned, wrapped) 32-bit; anything else is a `TlValueError`. */
   int(v: number): void {
+    if (!isInt32(v)) throw new TlValueError("an int (a 32-bit integer)", v)
     if (this.pos + 4 > this.buf.length) this.grow(4)
     this.view.setInt32(this.pos, v, true)
     this.pos += 4
@@ -58,8 +150,9 @@ export class TlWriter {
     this.pos += 4
   }
 
-  /** 64-bit `long`; values outside the signed range wrap modulo 2^64. */
+  /** 64-bit `long` (a bigint); values outside the signed range wrap modulo 2^64. */
   long(v: bigint): void {
+    if (typeof v !== "bigint") throw new TlValueError("a long (a bigint)", v)
     if (this.pos + 8 > this.buf.length) this.grow(8)
     this.view.setBigInt64(this.pos, v, true)
     this.pos += 8
@@ -67,6 +160,7 @@ export class TlWriter {
 
   /** IEEE 754 `double`. */
   double(v: number): void {
+    if (typeof v !== "number") throw new TlValueError("a double (a number)", v)
     if (this.pos + 8 > this.buf.length) this.grow(8)
     this.view.setFloat64(this.pos, v, true)
     this.pos += 8
@@ -81,13 +175,13 @@ export class TlWriter {
 
   /** `int128`: exactly 16 bytes. */
   int128(b: Uint8Array): void {
-    if (b.length !== 16) throw new RangeError(`int128 needs 16 bytes, got ${b.length}`)
+    if (!(b instanceof Uint8Array) || b.length !== 16) throw new TlValueError("an int128 (16 bytes)", b)
     this.raw(b)
   }
 
   /** `int256`: exactly 32 bytes. */
   int256(b: Uint8Array): void {
-    if (b.length !== 32) throw new RangeError(`int256 needs 32 bytes, got ${b.length}`)
+    if (!(b instanceof Uint8Array) || b.length !== 32) throw new TlValueError("an int256 (32 bytes)", b)
     this.raw(b)
   }
 
@@ -111,6 +205,7 @@ export class TlWriter {
 
   /** TL `bytes`: 1-byte length below 254, else 0xfe + 3-byte length; padded to 4. */
   bytes(b: Uint8Array): void {
+    if (!(b instanceof Uint8Array)) throw new TlValueError("bytes (a Uint8Array)", b)
     const len = b.length
     if (len > 0xffffff) throw new RangeError(`bytes too long for TL: ${len}`)
     const hdr = len < 254 ? 1 : 4
@@ -121,6 +216,7 @@ export class TlWriter {
 
   /** TL `string` as UTF-8 (lone surrogates become U+FFFD, as with `TextEncoder`). */
   string(s: string): void {
+    if (typeof s !== "string") throw new TlValueError("a string", s)
     const n = s.length
     this.ensure(n * 3 + 8)
     const p = this.pos
@@ -169,6 +265,7 @@ export class TlWriter {
 
   /** Boxed `Bool`. */
   bool(v: boolean): void {
+    if (typeof v !== "boolean") throw new TlValueError("a Bool (a boolean)", v)
     this.uint(v ? BOOL_TRUE_ID : BOOL_FALSE_ID)
   }
 
@@ -180,25 +277,35 @@ export class TlWriter {
 
   /** Boxed `Vector<int>`. */
   vectorInt(v: ReadonlyArray<number>): void {
+    if (!Array.isArray(v)) throw new TlValueError("a Vector<int> (an array)", v)
     const n = v.length
     this.ensure(8 + n * 4)
     this.uint(VECTOR_ID)
     this.int(n)
     const dv = this.view
     let p = this.pos
-    for (let i = 0; i < n; i++, p += 4) dv.setInt32(p, v[i]!, true)
+    for (let i = 0; i < n; i++, p += 4) {
+      const x = v[i]!
+      if (!isInt32(x)) throw new TlValueError("an int (a 32-bit integer) in a Vector<int>", x)
+      dv.setInt32(p, x, true)
+    }
     this.pos = p
   }
 
   /** Boxed `Vector<long>`. */
   vectorLong(v: ReadonlyArray<bigint>): void {
+    if (!Array.isArray(v)) throw new TlValueError("a Vector<long> (an array)", v)
     const n = v.length
     this.ensure(8 + n * 8)
     this.uint(VECTOR_ID)
     this.int(n)
     const dv = this.view
     let p = this.pos
-    for (let i = 0; i < n; i++, p += 8) dv.setBigInt64(p, v[i]!, true)
+    for (let i = 0; i < n; i++, p += 8) {
+      const x = v[i]!
+      if (typeof x !== "bigint") throw new TlValueError("a long (a bigint) in a Vector<long>", x)
+      dv.setBigInt64(p, x, true)
+    }
     this.pos = p
   }
 }

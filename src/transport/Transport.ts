@@ -3,23 +3,20 @@
  *
  * @since 0.1.0
  */
-import * as NodeSocket from "@effect/platform-node/NodeSocket"
-import * as Socket from "@effect/platform/Socket"
-import * as Cause from "effect/Cause"
-import * as Chunk from "effect/Chunk"
+import type * as Socket from "@effect/platform/Socket"
 import * as Context from "effect/Context"
 import * as Deferred from "effect/Deferred"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
 import * as Layer from "effect/Layer"
-import * as Queue from "effect/Queue"
 import * as Redacted from "effect/Redacted"
 import type * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
-import * as Take from "effect/Take"
 import type { CodecKind } from "./Codec.ts"
 import { makeClientFraming } from "./Framing.ts"
+import { FrameInbox } from "./internal/frameInbox.ts"
+import { openTcp } from "./internal/tcp.ts"
 import { ProxyError } from "./proxy/ProxyError.ts"
 import { TransportError, type TransportErrorReason } from "./TransportError.ts"
 
@@ -131,15 +128,27 @@ const asTransportError = (reason: TransportErrorReason) => (e: unknown): Transpo
   e instanceof TransportError ? e : new TransportError({ reason, cause: e })
 
 /**
- * A `Transport` over any socket factory (NodeSocket, or a test socket).
- *
- * @since 0.1.0
- * @category constructors
+ * How bytes reach a server: a platform `Socket` (`makeWith`) or a plain TCP socket (`makeNode`).
+ * `open` connects within the scope and reports chunks and the end; `write` gets each frame's
+ * encoder, called in the order frames must be written.
  */
-export const makeWith = (openSocket: SocketFactory, options: TransportOptions = {}): TransportShape => {
+interface Link {
+  readonly write: (encode: () => Uint8Array) => Effect.Effect<void, TransportError>
+  readonly close: Effect.Effect<void>
+}
+type OpenLink = (
+  target: ConnectOptions,
+  handlers: { readonly onChunk: (chunk: Uint8Array) => void; readonly onEnd: (e: TransportError) => void }
+) => Effect.Effect<Link, TransportError, Scope.Scope>
+
+const timedOut = (after: Duration.Duration) =>
+  new TransportError({ reason: "Timeout", cause: new Error(`connect timed out after ${Duration.format(after)}`) })
+
+/** The framing, the inbox and the `Connection` around a link (the same for every kind of link). */
+const makeTransport = (openLink: OpenLink, options: TransportOptions): TransportShape => {
   const codec = options.codec ?? "intermediate"
   const obfuscated = options.obfuscated === true || options.secret !== undefined
-  const connectTimeout = options.connectTimeout ?? Duration.seconds(10)
+  const connectTimeout = Duration.decode(options.connectTimeout ?? Duration.seconds(10))
 
   const connect = Effect.fn("Transport.connect")(function*(target: ConnectOptions) {
     yield* Effect.annotateCurrentSpan({ host: target.host, port: target.port, codec, obfuscated })
@@ -158,98 +167,36 @@ export const makeWith = (openSocket: SocketFactory, options: TransportOptions = 
         }),
       catch: asTransportError("Open")
     })
-    const socket = yield* openSocket(target)
-    const inbox = yield* Queue.unbounded<Take.Take<Uint8Array, TransportError>>()
-    const opened = yield* Deferred.make<void, TransportError>()
-    // Done (always as a failure: the reason the connection is gone) when it ends for any reason.
-    const ended = yield* Deferred.make<never, TransportError>()
-    yield* Effect.addFinalizer(() => Queue.shutdown(inbox))
-
-    let decodeFailed = false
-    const onChunk = (chunk: string | Uint8Array) => {
-      if (decodeFailed || typeof chunk === "string") return
+    const closeError = new TransportError({ reason: "Closed", cause: new Error("closed by the client") })
+    const inbox = new FrameInbox(closeError)
+    // Runs before the link's own finalizer closes the socket: a reader still waiting hears "closed by the client".
+    yield* Effect.addFinalizer(() => Effect.sync(() => inbox.end(closeError)))
+    const push = (frame: Uint8Array) => inbox.push(frame)
+    let close: (() => void) | undefined
+    const onChunk = (chunk: Uint8Array) => {
+      if (inbox.ended !== undefined) return
       try {
-        framing.decode(chunk, (frame) => {
-          inbox.unsafeOffer(Take.of(frame))
-        })
+        framing.decode(chunk, push)
       } catch (e) {
-        // Returning an Effect only here keeps the handler synchronous for every good chunk (chunk
-        // order is kept); a failed handler effect ends `runRaw` with its error, which closes the socket.
-        decodeFailed = true
-        return Effect.fail(asTransportError("BadFrame")(e))
+        // Bad framing ends the connection: nothing after it can be trusted.
+        inbox.end(asTransportError("BadFrame")(e))
+        close?.()
       }
     }
-
-    const finish = (e: TransportError) =>
-      Effect.all([Deferred.fail(opened, e), Deferred.fail(ended, e), inbox.offer(Take.fail(e))], { discard: true })
-
-    const runner = yield* socket.runRaw(onChunk, { onOpen: Deferred.succeed(opened, undefined) }).pipe(
-      Effect.mapError((e) => e instanceof TransportError ? e : fromSocketError(e)),
-      // The peer ending the connection makes runRaw succeed: for us that is the end of the connection.
-      Effect.zipRight(Effect.fail(new TransportError({ reason: "Closed", cause: new Error("closed by the peer") }))),
-      Effect.catchAll(finish),
-      Effect.forkScoped
+    const link = yield* openLink(target, { onChunk, onEnd: (e) => inbox.end(e) }).pipe(
+      Effect.timeoutFail({ duration: connectTimeout, onTimeout: () => timedOut(connectTimeout) })
     )
-    yield* Deferred.await(opened).pipe(
-      Effect.timeoutFail({
-        duration: connectTimeout,
-        onTimeout: () => new TransportError({ reason: "Timeout", cause: new Error(`connect timed out after ${Duration.format(connectTimeout)}`) })
-      }),
-      Effect.onError(() => Fiber.interrupt(runner))
-    )
-
-    const write = yield* socket.writer
-    const lock = yield* Effect.makeSemaphore(1)
-    let broken: TransportError | undefined
-
-    // Encoding advances stateful ciphers and counters, so a frame that is encoded must be written,
-    // in encoding order: the lock orders sends, and an interrupted write breaks the connection.
-    const writeBytes = (encode: () => Uint8Array) =>
-      lock.withPermits(1)(Effect.uninterruptibleMask((restore) =>
-        Effect.gen(function*() {
-          if (broken !== undefined) return yield* broken
-          const done = yield* Deferred.poll(ended)
-          if (done._tag === "Some") return yield* done.value
-          const bytes = yield* Effect.try({ try: encode, catch: asTransportError("Write") })
-          yield* restore(
-            Effect.raceFirst(
-              Effect.mapError(write(bytes), fromSocketError),
-              Deferred.await(ended)
-            )
-          ).pipe(Effect.onInterrupt(() =>
-            Effect.sync(() => {
-              broken = new TransportError({ reason: "Write", cause: new Error("a send was interrupted mid-frame") })
-            })
-          ))
-        })
-      ))
-
-    if (framing.init.length > 0) yield* writeBytes(() => framing.init)
+    close = () => Effect.runFork(link.close)
+    // Encoding advances stateful ciphers and counters: the link writes each encoded frame, in order.
+    const send = (encode: () => Uint8Array): Effect.Effect<void, TransportError> =>
+      inbox.ended !== undefined ? Effect.fail(inbox.ended) : link.write(encode)
+    if (framing.init.length > 0) yield* send(() => framing.init)
     yield* Effect.logDebug("transport connected").pipe(Effect.annotateLogs({ host: target.host, port: target.port }))
-
-    const closeError = new TransportError({ reason: "Closed", cause: new Error("closed by the client") })
-    // Once the inbox has said how the connection ended, every later receive says it again.
-    let end: TransportError | undefined
-    const receive: Effect.Effect<Uint8Array, TransportError> = Effect.suspend(() =>
-      end !== undefined ? Effect.fail(end) : Effect.flatMap(Queue.take(inbox), (take) =>
-        Take.match(take, {
-          onSuccess: (chunk) => Effect.succeed(Chunk.unsafeHead(chunk)),
-          onEnd: () => Effect.fail(end = closeError),
-          onFailure: (cause) => {
-            const failure = Cause.failureOption(cause)
-            return Effect.fail(end = failure._tag === "Some" ? failure.value : closeError)
-          }
-        }))
-    )
     const connection: Connection = {
-      send: (payload) => writeBytes(() => framing.encode(payload)),
-      frames: Stream.flattenTake(Stream.fromQueue(inbox)),
-      receive,
-      close: Effect.gen(function*() {
-        yield* Fiber.interrupt(runner)
-        yield* Deferred.fail(ended, closeError)
-        yield* inbox.offer(Take.end)
-      })
+      send: (payload) => send(() => framing.encode(payload)),
+      frames: inbox.stream,
+      receive: inbox.receive,
+      close: Effect.zipRight(Effect.sync(() => inbox.end(closeError)), link.close)
     }
     return connection
   })
@@ -257,14 +204,89 @@ export const makeWith = (openSocket: SocketFactory, options: TransportOptions = 
   return Transport.of({ connect })
 }
 
+/** A link over a platform `Socket`: its writer orders writes; a write stalled by a closing socket ends with it. */
+const socketLink = (openSocket: SocketFactory): OpenLink => (target, handlers) =>
+  Effect.gen(function*() {
+    const socket = yield* openSocket(target)
+    const opened = yield* Deferred.make<void, TransportError>()
+    // Done (always as a failure: the reason the connection is gone) when it ends for any reason.
+    const ended = yield* Deferred.make<never, TransportError>()
+    const onChunk = (chunk: string | Uint8Array) => {
+      if (typeof chunk !== "string") handlers.onChunk(chunk)
+    }
+    const finish = (e: TransportError) =>
+      Effect.zipRight(
+        Effect.sync(() => handlers.onEnd(e)),
+        Effect.all([Deferred.fail(opened, e), Deferred.fail(ended, e)], { discard: true })
+      )
+    const runner = yield* socket.runRaw(onChunk, { onOpen: Deferred.succeed(opened, undefined) }).pipe(
+      Effect.mapError((e) => e instanceof TransportError ? e : fromSocketError(e)),
+      // The peer ending the connection makes runRaw succeed: for us that is the end of the connection.
+      Effect.zipRight(Effect.fail(new TransportError({ reason: "Closed", cause: new Error("closed by the peer") }))),
+      Effect.catchAll(finish),
+      Effect.forkScoped
+    )
+    yield* Deferred.await(opened).pipe(Effect.onError(() => Fiber.interrupt(runner)))
+    const write = yield* socket.writer
+    const lock = yield* Effect.makeSemaphore(1)
+    let broken: TransportError | undefined
+    const close = Effect.zipRight(Fiber.interrupt(runner), Deferred.fail(ended, new TransportError({ reason: "Closed" })))
+    return {
+      // The lock orders sends, and an interrupted write breaks the connection (a frame that is
+      // encoded must be written). NodeSocket's writer waits while its socket is closed: the race
+      // with `ended` keeps a send from stalling then.
+      write: (encode) =>
+        lock.withPermits(1)(Effect.uninterruptibleMask((restore) =>
+          Effect.gen(function*() {
+            if (broken !== undefined) return yield* broken
+            const done = yield* Deferred.poll(ended)
+            if (done._tag === "Some") return yield* done.value
+            const bytes = yield* Effect.try({ try: encode, catch: asTransportError("Write") })
+            yield* restore(Effect.raceFirst(Effect.mapError(write(bytes), fromSocketError), Deferred.await(ended))).pipe(
+              Effect.onInterrupt(() =>
+                Effect.sync(() => {
+                  broken = new TransportError({ reason: "Write", cause: new Error("a send was interrupted mid-frame") })
+                })
+              )
+            )
+          })
+        )),
+      close
+    } satisfies Link
+  })
+
+/** A link over `node:net`: writes are synchronous, so frames go out in encoding order without a lock. */
+const tcpLink: OpenLink = (target, handlers) =>
+  Effect.map(openTcp(target, handlers), (tcp): Link => ({
+    write: (encode) => {
+      let bytes: Uint8Array
+      try {
+        bytes = encode()
+      } catch (e) {
+        return Effect.fail(asTransportError("Write")(e))
+      }
+      return tcp.write(bytes)
+    },
+    close: Effect.sync(tcp.destroy)
+  }))
+
 /**
- * A `Transport` over TCP with `@effect/platform-node`'s `NodeSocket.makeNet`.
+ * A `Transport` over any socket factory (NodeSocket, a proxy's layered socket, a WebSocket, or
+ * a test socket).
  *
  * @since 0.1.0
  * @category constructors
  */
-export const makeNode = (options: TransportOptions = {}): TransportShape =>
-  makeWith((target) => NodeSocket.makeNet({ host: target.host, port: target.port, noDelay: true }).pipe(Effect.orDie), options)
+export const makeWith = (openSocket: SocketFactory, options: TransportOptions = {}): TransportShape =>
+  makeTransport(socketLink(openSocket), options)
+
+/**
+ * A `Transport` over TCP (`node:net`, no delay).
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const makeNode = (options: TransportOptions = {}): TransportShape => makeTransport(tcpLink, options)
 
 /**
  * The `Transport` layer over any socket factory.

@@ -4,6 +4,7 @@
  * @since 0.1.0
  */
 import * as Data from "effect/Data"
+import { isPermanentProxyError, ProxyError } from "./proxy/ProxyError.ts"
 
 /**
  * Why a transport operation failed.
@@ -42,6 +43,16 @@ export class TransportError extends Data.TaggedError("TransportError")<{
     return `transport: ${what}${cause}`
   }
 }
+
+/**
+ * Whether a connection failed for a reason another try cannot change: its proxy refuses for
+ * good (see `isPermanentProxyError`). Reconnects and handshake retries stop on it.
+ *
+ * @since 0.1.0
+ * @category predicates
+ */
+export const isPermanentTransportError = (e: unknown): boolean =>
+  e instanceof TransportError && e.reason === "Proxy" && e.cause instanceof ProxyError && isPermanentProxyError(e.cause)
 
 const reasons: Record<TransportErrorReason, string> = {
   Open: "the connection could not be opened",

@@ -346,6 +346,7 @@ describe("Client login", () => {
         writeFileSync(path, text, { mode: 0o600 })
         const error = yield* Effect.flip(Effect.scoped(buildClient(cluster, layerFile(path))))
         assert.strictEqual(error._tag, "SessionStorageError")
+        if (error._tag !== "SessionStorageError") return
         assert.strictEqual(error.reason, reason)
         assert.strictEqual(error.path, path)
         assert.strictEqual(readFileSync(path, "utf8"), text)

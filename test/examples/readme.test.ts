@@ -64,6 +64,7 @@ const prints: Record<string, ReadonlyArray<string>> = {
   ],
   "updates.ts": ["one", "two", "three"],
   "bot.ts": ["Count is 1 | Count: 1"],
+  "metrics.ts": ["waiting out FLOOD_WAIT", "3 calls answered, 1 FLOOD_WAIT waited out"],
   "messaging.ts": ["Hello Bob, this is markdown (edited)", "Bob"],
   "files.ts": ["sent 1200000 bytes, read 1200000 back, wrote 1200000 to hello-copy.txt", "done: inputFile"],
   "sessions.ts": ["378 characters; logged in as echo_bot"],

@@ -314,14 +314,37 @@ describe("MtpSession: service messages about messages", () => {
     assert.deepStrictEqual(only(only(t.flushAll()).messages).obj.msg_ids, [1005n])
   })
 
-  it("msgs_state_req is answered with msgs_state_info for its msg_id, one byte per id", () => {
+  it("msgs_state_req is answered with msgs_state_info for its msg_id, one byte per id, from what the session received", () => {
     const t = setup()
+    // An update (content-related), its ack sent; a msgs_ack (needs none); an update not yet acked.
+    const acked = t.serverId(false)
+    t.receive(t.frame({ _tag: "updatesTooLong" }, { msgId: acked, seqNo: 1 }))
+    t.advance(600)
+    const ackFrame = only(t.flushAll())
+    assert.deepStrictEqual(only(ackFrame.messages).obj.msg_ids, [acked])
+    const plain = t.serverId(false)
+    t.receive(t.frame({ _tag: "msgs_ack", msg_ids: [] }, { msgId: plain, seqNo: 2 }))
+    const skipped = t.serverId(false)
+    const unacked = t.serverId(false)
+    t.receive(t.frame({ _tag: "updatesTooLong" }, { msgId: unacked, seqNo: 3 }))
+    const future = unacked + (120n << 32n)
+    const old = unacked - (600n << 32n)
     const req = t.serverId(false)
-    t.receive(t.frame({ _tag: "msgs_state_req", msg_ids: [1n, 2n] }, { msgId: req }))
-    const info = only(t.flushAll()).messages.find((m) => m.obj._tag === "msgs_state_info")!
+    t.receive(t.frame({ _tag: "msgs_state_req", msg_ids: [acked, plain, skipped, unacked, future, old] }, { msgId: req, seqNo: 5 }))
+    const frame = only(t.flushAll())
+    const info = frame.messages.find((m) => m.obj._tag === "msgs_state_info")!
     assert.strictEqual(info.obj.req_msg_id, req)
-    assert.deepStrictEqual([...(info.obj.info as Uint8Array)], [1, 1])
+    // 4+8 received and acknowledged, 4+16 needed no ack, 2 never received, 4 received (not acked
+    // yet), 3 too new, 1 too old to know.
+    assert.deepStrictEqual([...(info.obj.info as Uint8Array)], [4 | 8, 4 | 16, 2, 4, 3, 1])
+    // The answer acknowledges `unacked`: its pending ack is gone; the request's own is sent.
+    const acks = frame.messages.filter((m) => m.obj._tag === "msgs_ack").flatMap((m) => m.obj.msg_ids as Array<bigint>)
+    assert.notInclude(acks, unacked)
+    t.advance(600)
+    const later = t.flushAll().flatMap((f) => f.messages).filter((m) => m.obj._tag === "msgs_ack").flatMap((m) => m.obj.msg_ids as Array<bigint>)
+    assert.deepStrictEqual([...acks, ...later], [req])
   })
+
 })
 
 describe("MtpSession: salts", () => {

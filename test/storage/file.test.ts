@@ -8,7 +8,8 @@ import { spawnSync } from "node:child_process"
 import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
-import { decodeJson, layerFile, SessionStorage } from "../../src/storage/index.ts"
+import { layerFile, SessionStorage } from "../../src/storage/index.ts"
+import { decodeJson } from "../../src/storage/sessionDocument.ts"
 
 const tempDir = () => fs.mkdtempSync(path.join(os.tmpdir(), "mtproto-session-"))
 const keyBytes = Uint8Array.from({ length: 256 }, (_, i) => (255 - i) & 255)

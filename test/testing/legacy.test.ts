@@ -69,3 +69,24 @@ describe("TestDc: the pre-RSA_PAD p_q_inner_data", () => {
       assert.match(error.message, /-404/)
     }))
 })
+
+describe("TestDc cluster: per-DC options", () => {
+  it.scopedLive("strict passes through to every DC, and perDc overrides it for one; WebSocket and MTProxy per DC", () =>
+    Effect.gen(function*() {
+      const cluster = yield* TestDc.makeCluster({
+        dcIds: [1, 2],
+        strict: true,
+        webSocket: true,
+        perDc: { 2: { strict: false, mtProxy: { secret: "00112233445566778899aabbccddeeff" } } }
+      })
+      const error = yield* Effect.flip(legacyHandshakeStep(cluster.dc(1)))
+      assert.match(error.message, /-404/)
+      assert.strictEqual(yield* legacyHandshakeStep(cluster.dc(2)), "server_DH_params_ok")
+      // Each DC its own WebSocket endpoint; only DC 2 in MTProxy mode.
+      const urls = [cluster.dc(1).webSocketUrl, cluster.dc(2).webSocketUrl]
+      assert.isTrue(urls.every((u) => u !== undefined && u.endsWith("/apiws")))
+      assert.strictEqual(new Set(urls).size, 2)
+      assert.isUndefined(cluster.dc(1).mtProxyLink)
+      assert.isDefined(cluster.dc(2).mtProxyLink)
+    }))
+})

@@ -333,6 +333,33 @@ describe("codec behaviour", () => {
     }
   })
 
+  it("values of the wrong kind fail with TlEncodeError naming the object and field; ints take 32 bits signed or unsigned", () => {
+    const failure = (obj: unknown) => {
+      try {
+        serialize(obj as Api.help.getNearestDc)
+      } catch (e) {
+        assert.instanceOf(e, TlEncodeError)
+        return (e as TlEncodeError).message
+      }
+      return assert.fail("serialized")
+    }
+    const history = (offset_id: unknown) => ({
+      _tag: "messages.getHistory", peer: { _tag: "inputPeerSelf" }, offset_id, offset_date: 0, add_offset: 0, limit: 1, max_id: 0, min_id: 0, hash: 0n
+    })
+    // Both halves of the 32-bit range go out as the same bits.
+    assert.strictEqual(hex(serialize(history(-1) as Api.messages.getHistory)), hex(serialize(history(0xffffffff) as Api.messages.getHistory)))
+    for (const bad of [2 ** 32, 1.5, Number.NaN, "1", 1n, undefined]) assert.match(failure(history(bad)), /offset_id: expected an int|expected an int/)
+    assert.match(failure({ _tag: "messages.deleteMessages", id: [1, "2"] }), /expected an int \(a 32-bit integer\) in a Vector<int>, got the string "2"/)
+    assert.match(failure({ _tag: "msgs_ack", msg_ids: [1] }), /expected a long \(a bigint\) in a Vector<long>, got the number 1/)
+    assert.match(failure({ _tag: "help.getAppConfig", hash: "0" }), /hash: expected an int/)
+    assert.match(failure({ _tag: "account.updateStatus", offline: "yes" }), /offline: expected a Bool \(a boolean\), got the string "yes"/)
+    assert.match(failure({ _tag: "req_pq_multi", nonce: new Uint8Array(15) }), /nonce: expected an int128 \(16 bytes\), got 15 bytes/)
+    assert.match(failure({ _tag: "upload.saveFilePart", file_id: 1n, file_part: 0, bytes: [1, 2] }), /bytes: expected bytes \(a Uint8Array\), got an array of 2/)
+    // Names of Object.prototype are no tags.
+    for (const tag of ["toString", "constructor", "__proto__", "hasOwnProperty"]) assert.match(failure({ _tag: tag }), /unknown _tag/)
+    assert.match(failure({ _tag: 5 }), /_tag is the number 5, not a name/)
+  })
+
   it("writer grows and reuses its buffer", () => {
     const w = new TlWriter(4)
     for (let i = 0; i < 1000; i++) w.long(BigInt(i))

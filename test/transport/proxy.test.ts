@@ -7,20 +7,22 @@ import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Layer from "effect/Layer"
+import * as Logger from "effect/Logger"
 import * as Redacted from "effect/Redacted"
 import type * as Scope from "effect/Scope"
 import * as Net from "node:net"
-import { Client, type ClientConfig, type ClientShape } from "../../src/client/index.ts"
+import { Client, type ClientConfig, type ClientShape, SenderError } from "../../src/client/index.ts"
 import { generateRsaKeyPair, type RsaKeyPair } from "../../src/crypto/index.ts"
 import { fromConnection } from "../../src/mtproto/channel.ts"
 import { HandshakeError } from "../../src/mtproto/errors.ts"
 import { createAuthKey } from "../../src/mtproto/handshake.ts"
-import { layerMemory } from "../../src/storage/index.ts"
+import { layerMemory, makeMemory, SessionStorage, type SessionStorageShape } from "../../src/storage/index.ts"
 import * as TestDc from "../../src/testing/index.ts"
 import {
   acceptObfuscation,
   type CodecKind,
   type ConnectOptions,
+  isPermanentProxyError,
   layerWebSocket,
   makeProxied,
   parseMtProxySecret,
@@ -51,7 +53,19 @@ const resolveTo = (dc: TestDc.TestDcShape): ProxyServerOptions["resolve"] => ({ 
 /** A Client from `Client.layer(config)` (so `config.proxy` picks the transport) over a memory session. */
 const clientThrough = (dc: TestDc.TestDcShape, proxy: ProxyConfig | undefined, extra: Partial<ClientConfig> = {}): Effect.Effect<ClientShape, never, Scope.Scope> =>
   Effect.map(
-    Layer.build(Client.layer({ apiId: 1, apiHash: Redacted.make("hash"), dcs: [HIDDEN_DC], defaultDc: 2, publicKeys: [dc.publicKey], proxy, ...extra }).pipe(Layer.provide(layerMemory))),
+    Layer.build(Client.layer({ apiId: 1, apiHash: Redacted.make("hash"), dcs: [HIDDEN_DC], defaultDc: 2, publicKeys: [dc.publicKey], proxy, ...extra }).pipe(
+      Layer.provide(layerMemory),
+      Layer.orDie
+    )),
+    (context) => Context.get(context, Client)
+  )
+
+/** A Client through `proxy` over the given memory session, built in the current scope. */
+const clientOn = (dc: TestDc.TestDcShape, proxy: ProxyConfig, storage: SessionStorageShape) =>
+  Effect.map(
+    Layer.build(Client.layer({ apiId: 1, apiHash: Redacted.make("hash"), dcs: [HIDDEN_DC], defaultDc: 2, publicKeys: [dc.publicKey], proxy }).pipe(
+      Layer.provide(Layer.succeed(SessionStorage, storage))
+    )),
     (context) => Context.get(context, Client)
   )
 
@@ -127,9 +141,12 @@ describe("SOCKS5 and HTTP CONNECT proxies", () => {
         assert.notInclude(e.message, "wrong")
         const missing = yield* proxyFailure(makeProxied({ _tag: kind, host: proxy.host, port: proxy.port }))
         expectProxyError(missing, "AuthRejected", /no username\/password is configured/)
-        // Through the Client: the first call needs an auth key, and the handshake says why it could not start.
+        // Through the Client: the first call needs an auth key, and the handshake says why it could not
+        // start, after one connection (wrong credentials stay wrong: no retry).
         const client = yield* clientThrough(dc, wrong)
+        const before = proxy.stats.connections
         const failure = yield* Effect.flip(client.invoke({ _tag: "help.getNearestDc" }))
+        assert.strictEqual(proxy.stats.connections - before, 1)
         assert.instanceOf(failure, HandshakeError)
         assert.strictEqual((failure as HandshakeError).reason, "Transport")
         const cause = (failure as HandshakeError).cause
@@ -165,6 +182,44 @@ describe("SOCKS5 and HTTP CONNECT proxies", () => {
         assert.match(timedOut.message, /timed out after 300ms/)
       }))
   }
+
+  it.scopedLive("a stored session behind a proxy that rejects the credentials: the call fails at once, no reconnect loop", () =>
+    Effect.gen(function*() {
+      const dc = yield* startDc()
+      const proxy = yield* socks5Server({ resolve: resolveTo(dc), auth: credentials })
+      const storage = yield* makeMemory()
+      const right: ProxyConfig = { _tag: "Socks5", host: proxy.host, port: proxy.port, username: "ada", password: Redacted.make(credentials.password) }
+      // A key made through the proxy with the right password, kept in the session.
+      yield* Effect.scoped(Effect.flatMap(clientOn(dc, right, storage), (c) => c.invoke({ _tag: "help.getNearestDc" })))
+      const wrong: ProxyConfig = { ...right, password: Redacted.make("wrong") }
+      const logged: Array<string> = []
+      const capture = Logger.replace(Logger.defaultLogger, Logger.make((o) => void logged.push(`${o.logLevel.label} ${String(o.message)}`)))
+      const client = yield* clientOn(dc, wrong, storage).pipe(Effect.provide(capture))
+      const before = proxy.stats.connections
+      const started = Date.now()
+      const failure = yield* Effect.flip(client.invoke({ _tag: "help.getNearestDc" })).pipe(Effect.provide(capture))
+      assert.isBelow(Date.now() - started, 5000)
+      assert.instanceOf(failure, SenderError)
+      assert.strictEqual((failure as SenderError).reason, "ConnectionFailed")
+      assert.match(String(((failure as SenderError).cause as TransportError).cause), /rejected the username or password/)
+      assert.strictEqual(proxy.stats.connections - before, 1)
+      assert.deepStrictEqual(logged, ["WARN giving up on the connection: the proxy refuses for good"])
+    }))
+
+  it("which proxy failures are permanent (no retry, no reconnect)", () => {
+    const of = (reason: ProxyErrorReason, proxy: "Socks5" | "HttpConnect" = "Socks5", code?: number) =>
+      isPermanentProxyError(new ProxyError({ reason, proxy, address: "p:1", detail: "x", ...(code === undefined ? {} : { code }) }))
+    assert.isTrue(of("AuthRejected"))
+    assert.isTrue(of("InvalidConfig"))
+    assert.isTrue(of("BadServerHello"))
+    for (const reason of ["Unreachable", "BadReply", "Closed"] as const) assert.isFalse(of(reason), reason)
+    // SOCKS5: refused by ruleset, command or address type unsupported are the proxy's policy; the rest is the network.
+    for (const code of [2, 7, 8]) assert.isTrue(of("ConnectFailed", "Socks5", code), `SOCKS5 ${code}`)
+    for (const code of [1, 3, 4, 5, 6]) assert.isFalse(of("ConnectFailed", "Socks5", code), `SOCKS5 ${code}`)
+    // HTTP: a 4xx is an answer about the request; 408/429 and 5xx may pass.
+    for (const code of [400, 403, 405]) assert.isTrue(of("ConnectFailed", "HttpConnect", code), `HTTP ${code}`)
+    for (const code of [408, 429, 502, 503, 504]) assert.isFalse(of("ConnectFailed", "HttpConnect", code), `HTTP ${code}`)
+  })
 
   it.scopedLive("SOCKS5 carries IPv4 and IPv6 targets by address, host names by name", () =>
     Effect.gen(function*() {

@@ -6,6 +6,7 @@
 import * as Effect from "effect/Effect"
 import * as Redacted from "effect/Redacted"
 import { randomBytes, srpCheck } from "../../crypto/index.ts"
+import { requireRedacted, type SecretNotRedacted } from "../../crypto/secret.ts"
 import type { Api, TlMethod } from "../../tl/index.ts"
 import { type ClientError, LoginError } from "../errors.ts"
 
@@ -34,8 +35,11 @@ export interface LoginContext {
   readonly apiHash: Redacted.Redacted<string>
 }
 
-/** Login failures: RPC errors the flow does not repair, or a LoginError. */
-export type LoginFailure = ClientError | LoginError
+/**
+ * Login failures: RPC errors the flow does not repair, a LoginError, or a secret (bot token,
+ * code, password) given as a plain value instead of a `Redacted` one.
+ */
+export type LoginFailure = ClientError | LoginError | SecretNotRedacted
 
 /** The user of an `auth.authorization` answer (a sign-up request or anything else is unexpected here). */
 export const userOf = (auth: unknown): Effect.Effect<Api.User, LoginError> => {
@@ -46,15 +50,17 @@ export const userOf = (auth: unknown): Effect.Effect<Api.User, LoginError> => {
 
 /** Logs a bot in with `auth.importBotAuthorization`. */
 export const botLogin = (ctx: LoginContext, params: BotLogin): Effect.Effect<Api.User, LoginFailure> =>
-  Effect.flatMap(
-    ctx.invoke({
-      _tag: "auth.importBotAuthorization",
-      flags: 0,
-      api_id: ctx.apiId,
-      api_hash: Redacted.value(ctx.apiHash),
-      bot_auth_token: Redacted.value(params.botToken)
-    }),
-    userOf
+  requireRedacted("botToken", params.botToken).pipe(
+    Effect.flatMap((token) =>
+      ctx.invoke({
+        _tag: "auth.importBotAuthorization",
+        flags: 0,
+        api_id: ctx.apiId,
+        api_hash: Redacted.value(ctx.apiHash),
+        bot_auth_token: Redacted.value(token)
+      })
+    ),
+    Effect.flatMap(userOf)
   )
 
 /**
@@ -92,7 +98,7 @@ export const checkPassword = (
     if (params.password === undefined) return yield* new LoginError({ reason: "NoPassword" })
     for (let attempt = 1;; attempt++) {
       const password = (yield* ctx.invoke({ _tag: "account.getPassword" })) as Api.account.Password
-      const secret = yield* params.password
+      const secret = yield* Effect.flatMap(params.password, (p) => requireRedacted("password", p))
       const srp = yield* passwordCheck(password, secret)
       const result = yield* ctx.invoke({ _tag: "auth.checkPassword", password: srp }).pipe(
         Effect.map((auth) => ({ ok: true as const, auth })),
@@ -130,7 +136,7 @@ export const userLogin = (ctx: LoginContext, params: UserLogin): Effect.Effect<A
     for (;;) {
       if (sent._tag !== "auth.sentCode") return yield* new LoginError({ reason: "Unexpected", detail: sent._tag })
       const hash = sent.phone_code_hash
-      const code = yield* params.code
+      const code = yield* Effect.flatMap(params.code, (c) => requireRedacted("code", c))
       const outcome = yield* ctx.invoke({
         _tag: "auth.signIn",
         phone_number: phone,

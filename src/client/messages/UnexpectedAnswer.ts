@@ -4,16 +4,16 @@
  *
  * @since 0.1.0
  */
-import * as Schema from "effect/Schema"
+import * as Data from "effect/Data"
 
 /**
  * @since 0.1.0
  * @category errors
  */
-export class UnexpectedAnswer extends Schema.TaggedError<UnexpectedAnswer>()("UnexpectedAnswer", {
-  method: Schema.String,
-  detail: Schema.String
-}) {
+export class UnexpectedAnswer extends Data.TaggedError("UnexpectedAnswer")<{
+  readonly method: string
+  readonly detail: string
+}> {
   override get message(): string {
     return `${this.method}: ${this.detail}`
   }

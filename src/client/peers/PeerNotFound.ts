@@ -3,7 +3,7 @@
  *
  * @since 0.1.0
  */
-import * as Schema from "effect/Schema"
+import * as Data from "effect/Data"
 
 /**
  * Why a reference could not be resolved.
@@ -16,13 +16,7 @@ import * as Schema from "effect/Schema"
  * @since 0.1.0
  * @category models
  */
-export const PeerNotFoundReason = Schema.Literal("Malformed", "UsernameNotOccupied", "PhoneNotOccupied", "Unknown")
-
-/**
- * @since 0.1.0
- * @category models
- */
-export type PeerNotFoundReason = typeof PeerNotFoundReason.Type
+export type PeerNotFoundReason = "Malformed" | "UsernameNotOccupied" | "PhoneNotOccupied" | "Unknown"
 
 /**
  * `Peers.resolve` found no peer for `ref` (a printable form of what was asked).
@@ -30,10 +24,10 @@ export type PeerNotFoundReason = typeof PeerNotFoundReason.Type
  * @since 0.1.0
  * @category errors
  */
-export class PeerNotFound extends Schema.TaggedError<PeerNotFound>()("PeerNotFound", {
-  ref: Schema.String,
-  reason: PeerNotFoundReason
-}) {
+export class PeerNotFound extends Data.TaggedError("PeerNotFound")<{
+  readonly ref: string
+  readonly reason: PeerNotFoundReason
+}> {
   override get message(): string {
     const why = {
       Malformed: "not a peer reference (me, @username, t.me/username, +phone, an id, a Peer or an InputPeer)",

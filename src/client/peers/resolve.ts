@@ -100,7 +100,10 @@ const entityMatches = (wanted: Api.Peer) => (e: Api.User | Api.Chat): boolean =>
     ? e._tag === "user" && e.id === wanted.user_id
     : e._tag !== "user" && e._tag !== "userEmpty" && e.id === (wanted._tag === "peerChat" ? wanted.chat_id : wanted.channel_id)
 
-/** The cached entry found by a lookup, else what `method` (resolveUsername / resolvePhone) answers. */
+/**
+ * The cached entry found by a lookup, else what `method` (resolveUsername / resolvePhone)
+ * answers. (Combinators, not `Effect.gen`: this runs on every send to a `"@username"`.)
+ */
 const cachedOr = (
   client: ClientShape,
   lookup: Effect.Effect<Option.Option<PeerEntry>>,
@@ -108,41 +111,42 @@ const cachedOr = (
   reason: PeerNotFoundReason,
   nobody: ReadonlyArray<string>,
   method: Api.contacts.resolveUsername | Api.contacts.resolvePhone
-): Effect.Effect<Api.InputPeer, PeerNotFound | ClientError> =>
-  Effect.gen(function*() {
-    const cached = yield* lookup
-    if (Option.isSome(cached)) {
-      const peer = yield* fromCache(client.peers, cached.value.kind, cached.value.id)
-      if (peer !== undefined) return yield* selfOr(client.peers, peer)
-    }
-    const found = yield* asking(client.invoke(method), ref, reason, nobody)
-    const peer = yield* firstOf([...found.users, ...found.chats], ref, reason, entityMatches(found.peer))
-    return yield* selfOr(client.peers, peer)
-  })
+): Effect.Effect<Api.InputPeer, PeerNotFound | ClientError> => {
+  const ask = Effect.suspend(() =>
+    asking(client.invoke(method), ref, reason, nobody).pipe(
+      Effect.flatMap((found) => firstOf([...found.users, ...found.chats], ref, reason, entityMatches(found.peer))),
+      Effect.flatMap((peer) => selfOr(client.peers, peer))
+    )
+  )
+  return Effect.flatMap(lookup, (cached) =>
+    Option.isNone(cached)
+      ? ask
+      : Effect.flatMap(fromCache(client.peers, cached.value.kind, cached.value.id), (peer) =>
+        peer === undefined ? ask : selfOr(client.peers, peer)))
+}
 
 /** `Peers.resolve` without its span. */
-export const resolveRef: (ref: PeerRef) => Effect.Effect<Api.InputPeer, PeerNotFound | ClientError, Client> = Effect.fnUntraced(
-  function*(ref: PeerRef) {
-  const client = yield* Client
-  const parsed = parseRef(ref)
-  switch (parsed._tag) {
-    case "Malformed":
-      return yield* new PeerNotFound({ ref: describeRef(ref), reason: "Malformed" })
-    case "Self":
-      return { _tag: "inputPeerSelf" } as const
-    case "Input":
-      return parsed.input
-    case "Id":
-      return yield* selfOr(client.peers, yield* byId(client, ref, parsed.kind, parsed.id))
-    case "Username":
-      return yield* cachedOr(client, client.peers.byUsername(parsed.username), ref, "UsernameNotOccupied", ["USERNAME_NOT_OCCUPIED", "USERNAME_INVALID"], {
-        _tag: "contacts.resolveUsername",
-        username: parsed.username
-      })
-    case "Phone":
-      return yield* cachedOr(client, client.peers.byPhone(parsed.phone), ref, "PhoneNotOccupied", ["PHONE_NOT_OCCUPIED", "PHONE_NUMBER_INVALID"], {
-        _tag: "contacts.resolvePhone",
-        phone: parsed.phone
-      })
-  }
-})
+export const resolveRef = (ref: PeerRef): Effect.Effect<Api.InputPeer, PeerNotFound | ClientError, Client> =>
+  Effect.flatMap(Client, (client): Effect.Effect<Api.InputPeer, PeerNotFound | ClientError> => {
+    const parsed = parseRef(ref)
+    switch (parsed._tag) {
+      case "Malformed":
+        return Effect.fail(new PeerNotFound({ ref: describeRef(ref), reason: "Malformed" }))
+      case "Self":
+        return Effect.succeed({ _tag: "inputPeerSelf" })
+      case "Input":
+        return Effect.succeed(parsed.input)
+      case "Id":
+        return Effect.flatMap(byId(client, ref, parsed.kind, parsed.id), (peer) => selfOr(client.peers, peer))
+      case "Username":
+        return cachedOr(client, client.peers.byUsername(parsed.username), ref, "UsernameNotOccupied", ["USERNAME_NOT_OCCUPIED", "USERNAME_INVALID"], {
+          _tag: "contacts.resolveUsername",
+          username: parsed.username
+        })
+      case "Phone":
+        return cachedOr(client, client.peers.byPhone(parsed.phone), ref, "PhoneNotOccupied", ["PHONE_NOT_OCCUPIED", "PHONE_NUMBER_INVALID"], {
+          _tag: "contacts.resolvePhone",
+          phone: parsed.phone
+        })
+    }
+  })

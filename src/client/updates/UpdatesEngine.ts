@@ -26,7 +26,6 @@ import * as ExecutionStrategy from "effect/ExecutionStrategy"
 import * as Exit from "effect/Exit"
 import * as FiberHandle from "effect/FiberHandle"
 import * as FiberSet from "effect/FiberSet"
-import * as Metric from "effect/Metric"
 import * as Option from "effect/Option"
 import * as PubSub from "effect/PubSub"
 import * as Queue from "effect/Queue"
@@ -35,6 +34,7 @@ import * as Stream from "effect/Stream"
 import { markedPeerId, type SessionData, type SessionStorageShape, type UpdateState } from "../../storage/index.ts"
 import type { AnyObject, Api, TlMethod } from "../../tl/index.ts"
 import type { ClientError } from "../errors.ts"
+import { updatesDropped, updatesEmitted } from "../metrics.ts"
 import type { KnownPeers } from "../peers/KnownPeers.ts"
 import { ConsumedState, checkpointsOf } from "./checkpoints.ts"
 import { channelsTouched, isUpdates, resultAffected, resultChannelPts, resultUpdates } from "./feed.ts"
@@ -132,10 +132,6 @@ interface Slot {
   acked: number
 }
 
-const dropped = Metric.counter("mtproto_updates_dropped_total", {
-  description: "pushes and results the updates engine dropped (inbox full) and fetched again with getDifference",
-  incremental: true
-})
 
 const millis = (d: Duration.DurationInput | undefined): number | undefined =>
   d === undefined ? undefined : Duration.toMillis(Duration.decode(d))
@@ -166,7 +162,9 @@ export const make = (deps: UpdatesEngineDeps): Effect.Effect<UpdatesEngine, neve
     const now = () => clock.unsafeCurrentTimeMillis()
     const engineScope = yield* Effect.scope
     // Runs start and end one at a time: a new run reads the state the last one saved.
-    const lock = yield* Effect.makeSemaphore(1)
+    // (Made on the first subscription: a client that never subscribes does not pay for it.)
+    let runLock: Effect.Semaphore | undefined
+    const lock = () => runLock ??= Effect.unsafeMakeSemaphore(1)
 
     /** One run: the machine, its inbox, the subscribers and the fibers. */
     interface Run {
@@ -337,6 +335,7 @@ export const make = (deps: UpdatesEngineDeps): Effect.Effect<UpdatesEngine, neve
                 if (checkpoint !== undefined) r.consumed.push(n, checkpoint)
                 yield* PubSub.publish(r.hub, { n, update: step.updates[i] })
               }
+              updatesEmitted.unsafeUpdate(step.updates.length, [])
             }
             arm(step.deadline)
           })
@@ -433,7 +432,7 @@ export const make = (deps: UpdatesEngineDeps): Effect.Effect<UpdatesEngine, neve
     /** Subscribes in the caller's scope. */
     const subscribe: Effect.Effect<Stream.Stream<Api.Update, ClientError>, never, Scope.Scope> = Effect.gen(function*() {
       const r = yield* Effect.acquireRelease(
-        lock.withPermits(1)(Effect.gen(function*() {
+        lock().withPermits(1)(Effect.gen(function*() {
           const current = run !== undefined && !run.ended ? run : yield* Effect.tap(openRun, (opened) => Effect.sync(() => void (run = opened)))
           current.subscribers++
           return current
@@ -469,7 +468,7 @@ export const make = (deps: UpdatesEngineDeps): Effect.Effect<UpdatesEngine, neve
 
     /** A subscriber is gone; the last one closes the run (after a final save). */
     const release = (r: Run) =>
-      lock.withPermits(1)(Effect.suspend(() => {
+      lock().withPermits(1)(Effect.suspend(() => {
         r.subscribers--
         if (r.subscribers > 0) return Effect.void
         if (run === r) run = undefined
@@ -483,7 +482,7 @@ export const make = (deps: UpdatesEngineDeps): Effect.Effect<UpdatesEngine, neve
 
     /** A push or result the inbox has no room for: fetched again once the engine catches up. */
     const overflow = (r: Run, updates: Api.Updates | undefined) => {
-      dropped.unsafeUpdate(1, [])
+      updatesDropped.unsafeUpdate(1, [])
       if (updates !== undefined) channelsTouched(updates, r.overflowChannels)
       if (!r.overflowed) {
         r.overflowed = true

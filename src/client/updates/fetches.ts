@@ -14,6 +14,7 @@ import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import type { Api, TlMethod } from "../../tl/index.ts"
 import type { ClientError } from "../errors.ts"
+import { countFloodWait } from "../observe.ts"
 import type { KnownPeers } from "../peers/KnownPeers.ts"
 import { type ChannelFailure, channelDifferenceRequest, type Fetch } from "./UpdateMachine.ts"
 
@@ -48,9 +49,10 @@ const CHANNEL_GONE = new Set(["CHANNEL_PRIVATE", "CHANNEL_INVALID", "CHANNEL_PUB
 /** The Client's policy sleeps short FLOOD_WAITs; a longer one is slept here, never fatal. */
 const patient = <A>(call: Effect.Effect<A, ClientError>): Effect.Effect<A, ClientError> =>
   Effect.catchIf(call, (e) => e._tag === "FloodWait", (e) => {
-    const seconds = (e as { readonly seconds: number }).seconds
+    const { method, seconds } = e as { readonly method: string; readonly seconds: number }
+    countFloodWait(method, Math.max(1, seconds))
     return Effect.logWarning("FLOOD_WAIT on an updates fetch: waiting").pipe(
-      Effect.annotateLogs({ seconds }),
+      Effect.annotateLogs({ method, seconds }),
       Effect.zipRight(Effect.sleep(Duration.seconds(Math.max(1, seconds)))),
       Effect.zipRight(Effect.suspend(() => patient(call)))
     )

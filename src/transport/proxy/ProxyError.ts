@@ -64,6 +64,33 @@ export class ProxyError extends Data.TaggedError("ProxyError")<{
 }
 
 /**
+ * Whether trying again cannot help: the proxy rejected our credentials (`AuthRejected`), the
+ * configuration cannot work (`InvalidConfig`), the fake-TLS server is not the proxy the secret
+ * names (`BadServerHello`), or the proxy refuses the target by policy or by what it supports
+ * (`ConnectFailed` with SOCKS5 reply 2 "not allowed by ruleset", 7 "command not supported",
+ * 8 "address type not supported", or an HTTP 4xx other than 408/429). Everything else (the
+ * proxy unreachable or closing, the DC refusing or unreachable through it, 5xx) may pass.
+ *
+ * @since 0.1.0
+ * @category predicates
+ */
+export const isPermanentProxyError = (e: ProxyError): boolean => {
+  switch (e.reason) {
+    case "AuthRejected":
+    case "InvalidConfig":
+    case "BadServerHello":
+      return true
+    case "ConnectFailed":
+      if (e.code === undefined) return false
+      return e.proxy === "Socks5"
+        ? e.code === 0x02 || e.code === 0x07 || e.code === 0x08
+        : e.code >= 400 && e.code < 500 && e.code !== 408 && e.code !== 429
+    default:
+      return false
+  }
+}
+
+/**
  * What a handshake knows about its proxy, to name it in errors.
  *
  * @since 0.1.0

@@ -14,7 +14,7 @@ import { createHash } from "node:crypto"
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import { Files, Messages } from "../../../src/client/index.ts"
+import { Files, Messages, Metrics } from "../../../src/client/index.ts"
 import type { TlMethod } from "../../../src/tl/index.ts"
 import type * as TestDc from "../../../src/testing/index.ts"
 import { makeCluster, memoryClient, rightCode } from "../support/harness.ts"
@@ -64,7 +64,7 @@ describe("Files transfers over TCP", () => {
       yield* as(ada)(Messages.sendFile("+15550002", bytes, { name: "drops.bin" }))
       const message = yield* lastFromAda(bob)
       // The Sender's reconnect counter (a global metric) shows the drops were felt.
-      const reconnects = Metric.counter("mtproto_reconnects_total", { description: "connections re-opened", incremental: true })
+      const reconnects = Metrics.reconnects.pipe(Metric.tagged("dc", "1"))
       const before = (yield* Metric.value(reconnects)).count
       let chunks = 0
       const got = yield* as(bob)(collectBytes(Files.download(message, { workers: 4, chunkSize: 128 * 1024 }).pipe(
