@@ -131,7 +131,7 @@ export const decodeStringSession = (
       new SessionStorageError({ reason: "UnsupportedVersion", detail: `string session version ${bytes[0]}` })
     )
   }
-  const flags = bytes[1]
+  const flags = bytes[1]! // within HEADER
   if ((flags & ~(FLAG_KEY | FLAG_USER | FLAG_BOT)) !== 0) return corrupt("unknown flags")
   if ((flags & FLAG_BOT) !== 0 && (flags & FLAG_USER) === 0) return corrupt("bot flag without a user")
   const expected = HEADER + ((flags & FLAG_KEY) !== 0 ? KEY_PART : 0) + ((flags & FLAG_USER) !== 0 ? USER_PART : 0)

@@ -209,7 +209,7 @@ const paddedEncoder = (side: Side, randomBytes: (n: number) => Uint8Array): Fram
   encode: (payload, quickAck) => {
     // Padded intermediate carries any length; MTProto payloads are multiples of 4 anyway.
     checkPayload(payload, false)
-    const padding = randomBytes(1)[0] % 16
+    const padding = randomBytes(1)[0]! % 16
     if (payload.length + padding > 0x7fffffff) throw writeError("payload too long")
     const ack = side === "client" && quickAck === true ? 0x80000000 : 0
     const out = concat(lengthWord((payload.length + padding) | ack), payload, padding)
@@ -318,7 +318,7 @@ class StreamDecoder implements FrameDecoder {
     let off = 0
     while (off < chunk.length) {
       if (this.body === undefined) {
-        if (this.headLen === 0) this.headNeed = spec.headerSize(chunk[off])
+        if (this.headLen === 0) this.headNeed = spec.headerSize(chunk[off]!)
         const take = Math.min(this.headNeed - this.headLen, chunk.length - off)
         this.head.set(chunk.subarray(off, off + take), this.headLen)
         this.headLen += take
@@ -393,13 +393,13 @@ const abridgedSpec = (side: Side, options: CodecOptions): DecoderSpec => {
         // From the client the high bit asks for a quick ACK; 0x7f / 0xff announce a 3-byte length.
         : (first & 0x7f) === 0x7f ? 4 : 1,
     header: (head, view) => {
-      const first = head[0]
+      const first = head[0]!
       if (side === "client" && (first & 0x80) !== 0) {
         options.onQuickAck?.(view.getUint32(0, false))
         return HANDLED
       }
       quickAck = (first & 0x80) !== 0
-      const words = (first & 0x7f) === 0x7f ? head[1] | (head[2] << 8) | (head[3] << 16) : first & 0x7f
+      const words = (first & 0x7f) === 0x7f ? head[1]! | (head[2]! << 8) | (head[3]! << 16) : first & 0x7f
       const length = words * 4
       if (length === 0) throw badFrame("zero-length abridged frame")
       if (length > max) throw tooLong(length, max)

@@ -15,7 +15,7 @@ const table = (() => {
 export const crc32 = (...parts: ReadonlyArray<Uint8Array>): number => {
   let crc = -1
   for (const bytes of parts) {
-    for (let i = 0; i < bytes.length; i++) crc = table[(crc ^ bytes[i]) & 0xff] ^ (crc >>> 8)
+    for (let i = 0; i < bytes.length; i++) crc = table[(crc ^ bytes[i]!) & 0xff]! ^ (crc >>> 8)
   }
   return (crc ^ -1) >>> 0
 }
