@@ -95,6 +95,7 @@ const STEP = 16 * 1024
 export const inflateCapped = (data: Uint8Array, offset: number, budget: InflateBudget | number = MAX_INFLATED_SIZE): Uint8Array => {
   const b = typeof budget === "number" ? makeInflateBudget(budget) : budget
   const n = data.length
+  if (isZlibStream(data)) return inflateZlib(data, offset, b)
   if (n < 18 || data[0] !== 0x1f || data[1] !== 0x8b || data[2] !== 8) throw refuse(offset, "not gzip data")
   const isize = (data[n - 4]! | (data[n - 3]! << 8) | (data[n - 2]! << 16) | (data[n - 1]! << 24)) >>> 0
   if (isize > b.left) throw refuse(offset, `inflated size ${isize} exceeds the ${b.left} bytes left of the message's inflate budget`)
@@ -115,6 +116,56 @@ export const inflateCapped = (data: Uint8Array, offset: number, budget: InflateB
   if (out.length !== isize || crc32(out) >>> 0 !== crc) throw refuse(offset, "size or CRC32 mismatch")
   b.left -= isize
   return out
+}
+
+/**
+ * A zlib stream (RFC 1950: CMF/FLG header with deflate and a valid check, no preset dictionary).
+ * Telegram takes these as `gzip_packed` too (mtcute sends its requests so), so TestDc must.
+ */
+const isZlibStream = (data: Uint8Array): boolean => {
+  if (data.length < 6) return false
+  const cmf = data[0]!
+  const flg = data[1]!
+  return (cmf & 0x0f) === 8 && cmf >> 4 <= 7 && ((cmf << 8) | flg) % 31 === 0 && (flg & 0x20) === 0
+}
+
+/**
+ * Inflates a zlib stream. It announces no size, so the budget left is the bound: inflating stops
+ * one step after the output passes it (charged, then refused), and the Adler-32 is checked.
+ */
+const inflateZlib = (data: Uint8Array, offset: number, b: InflateBudget): Uint8Array => {
+  const n = data.length
+  let out: Uint8Array
+  try {
+    out = inflateSteps(data.subarray(2, n - 4), b.left)
+  } catch (e) {
+    throw refuse(offset, e instanceof Error ? e.message : String(e))
+  }
+  if (out.length > b.left) {
+    const left = b.left
+    b.left = 0
+    throw refuse(offset, `inflates past the ${left} bytes left of the message's inflate budget`)
+  }
+  const check = ((data[n - 4]! << 24) | (data[n - 3]! << 16) | (data[n - 2]! << 8) | data[n - 1]!) >>> 0
+  if (adler32(out) !== check) throw refuse(offset, "Adler-32 mismatch")
+  b.left -= out.length
+  return out
+}
+
+/** Adler-32 (RFC 1950), in runs short enough that the sums cannot overflow before the modulo. */
+const adler32 = (bytes: Uint8Array): number => {
+  let a = 1
+  let c = 0
+  for (let i = 0; i < bytes.length;) {
+    const end = Math.min(bytes.length, i + 3800)
+    for (; i < end; i++) {
+      a += bytes[i]!
+      c += a
+    }
+    a %= 65521
+    c %= 65521
+  }
+  return ((c << 16) | a) >>> 0
 }
 
 /** Streaming inflate, a step at a time; stops (returning more than `isize` bytes) once the output passes `isize`. */

@@ -4,7 +4,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import v8 from "node:v8"
 import vm from "node:vm"
-import { gzipSync } from "node:zlib"
+import { deflateSync, gzipSync } from "node:zlib"
 import {
   deserialize,
   deserializeOneOf,
@@ -96,6 +96,26 @@ describe("decompression bombs", () => {
     const padded = new Uint8Array(ping.length + 1024)
     padded.set(ping)
     expectDecodeError(() => deserialize(packed(padded)), /trailing bytes after the packed object/)
+  })
+
+  it("zlib-framed members (as mtcute sends them, and Telegram takes) decode under the same budget", () => {
+    const zlibPacked = (body: Uint8Array, level = 6, corrupt = false) => {
+      const data = new Uint8Array(deflateSync(body, { level }))
+      if (corrupt) data[data.length - 1]! ^= 1
+      const w = new TlWriter(body.length + 64)
+      w.uint(GZIP_PACKED_ID)
+      w.bytes(data)
+      return w.result()
+    }
+    const ping = serialize({ _tag: "ping", ping_id: 7n })
+    assert.deepStrictEqual(deserialize(zlibPacked(ping)), { _tag: "ping", ping_id: 7n })
+    // No size is announced: the budget stops a bomb (16 MiB + 1 of zeros in ~16 KB).
+    const big = chats(vectorOf([zlibPacked(bigChat(6 * 1024 * 1024), 9), zlibPacked(bigChat(6 * 1024 * 1024), 9)]))
+    assert.strictEqual((deserialize(big) as unknown as { chats: Array<unknown> }).chats.length, 2)
+    const { ms } = measure(() => void expectDecodeError(() => deserialize(zlibPacked(new Uint8Array(MAX_INFLATED_SIZE + 1), 9)), /inflate budget/))
+    assert.isBelow(ms, 5_000)
+    // A flipped Adler-32 is refused.
+    expectDecodeError(() => deserialize(zlibPacked(ping, 6, true)), /Adler-32/)
   })
 
   it("a trailer that lies low costs no more than it announces", () => {
