@@ -14,7 +14,7 @@
  * `C` is the shell's token for a caller (what it completes when the answer comes); the core
  * never looks inside it.
  */
-import { randomBytes as defaultRandomBytes, type RandomBytes } from "../crypto/index.ts"
+import { randomBytes as defaultRandomBytes, type RandomBytes, randomLong, readInt64LE } from "../crypto/index.ts"
 import {
   type AnyObject,
   deserialize,
@@ -124,11 +124,6 @@ interface Item<C> {
 
 const ACK_BATCH = 16
 const MAX_STATE_IDS = 8192
-
-const randomLong = (random: RandomBytes): bigint => {
-  const b = random(8)
-  return new DataView(b.buffer, b.byteOffset, 8).getBigInt64(0, true)
-}
 
 /** The core. One owner at a time (the shell's fibers, which never run it concurrently). */
 export class MtpSession<C> {
@@ -442,8 +437,7 @@ export class MtpSession<C> {
       body = unpackGzip(raw, budget)
       if (readId(body) === ID.rpcResult) {
         if (body.length < 12) return
-        const reqMsgId = new DataView(body.buffer, body.byteOffset + 4, 8).getBigInt64(0, true)
-        return this.result(reqMsgId, body.subarray(12), out, budget)
+        return this.result(readInt64LE(body, 4), body.subarray(12), out, budget)
       }
       obj = deserialize(body, budget) as Mt.AnyObject | { readonly _tag: "other" }
     } catch {

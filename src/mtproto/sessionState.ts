@@ -3,7 +3,7 @@
  * session_id, the current server salt, the server time offset, msg_id and seq_no
  * counters and the replay window. Plain mutable state owned by one Sender.
  */
-import { randomBytes as defaultRandomBytes, type RandomBytes } from "../crypto/index.ts"
+import { randomBytes as defaultRandomBytes, type RandomBytes, randomLong } from "../crypto/index.ts"
 import { type AuthKey, type InnerMessage, packMessage, unpackMessage } from "./encryptedMessage.ts"
 import { SecurityError } from "./errors.ts"
 import { nextClientMsgId } from "./msgId.ts"
@@ -14,11 +14,6 @@ export interface PackedMessage {
   readonly msgId: bigint
   readonly seqNo: number
   readonly frame: Uint8Array
-}
-
-const randomLong = (random: RandomBytes): bigint => {
-  const b = random(8)
-  return new DataView(b.buffer, b.byteOffset, 8).getBigInt64(0, true)
 }
 
 /** bad_msg_notification#a7eff811 with error_code 16 or 17 (msg_id too low / too high). */

@@ -1,3 +1,4 @@
+import { readInt64LE } from "../crypto/bytes.ts"
 import { TlDecodeError } from "./errors.ts"
 import { inflateCapped, type InflateBudget, makeInflateBudget } from "./gzip.ts"
 
@@ -102,7 +103,7 @@ export class TlReader {
     const p = this.pos
     if (p + 8 > this.end) this.eof(8)
     this.pos = p + 8
-    return this.view.getBigInt64(p, true)
+    return readInt64LE(this.buf, p)
   }
 
   /** IEEE 754 `double`. */
@@ -231,9 +232,9 @@ export class TlReader {
     if (!this.vectorHeader()) return this.gunzip((r) => r.vectorLong())
     const n = this.count(8)
     const out = new Array<bigint>(n)
-    const v = this.view
+    const b = this.buf
     let p = this.pos
-    for (let i = 0; i < n; i++, p += 8) out[i] = v.getBigInt64(p, true)
+    for (let i = 0; i < n; i++, p += 8) out[i] = readInt64LE(b, p)
     this.pos = p
     return out
   }

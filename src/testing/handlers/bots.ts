@@ -10,6 +10,7 @@
  */
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
+import { randomLong } from "../../crypto/index.ts"
 import type { Api } from "../../tl/index.ts"
 import {
   answerCallbackQuery,
@@ -25,7 +26,6 @@ import {
 import { commandsKey } from "../world/BotStore.ts"
 import { awaitAnswer } from "../world/Bots.ts"
 import { resolveInputPeer, resolveInputUser } from "../world/inputs.ts"
-import { randomLong } from "../world/Messaging.ts"
 import { fail } from "../world/Store.ts"
 import { asUser } from "./acting.ts"
 import type { HandlerContext, Handlers } from "./core.ts"

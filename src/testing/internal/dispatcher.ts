@@ -7,6 +7,7 @@
 import * as Cause from "effect/Cause"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
+import { randomLong, toHex, writeInt64LE } from "../../crypto/index.ts"
 import { packMessage, unpackMessage, type InnerMessage } from "../../mtproto/encryptedMessage.ts"
 import { nextServerMsgId } from "../../mtproto/msgId.ts"
 import { authKeyIdLong, decryptBinding } from "../../mtproto/tempKey.ts"
@@ -30,9 +31,7 @@ import { HandshakeRejected, type HandshakeServer } from "./handshake.ts"
 import type { RejectionKind } from "./limits.ts"
 import { serializeResult } from "./result.ts"
 import {
-  hex,
   newSession,
-  randomLong,
   ANSWER_MEMORY,
   SENT_MEMORY,
   type ServerMessage,
@@ -337,7 +336,7 @@ export const handleEncrypted = (conn: ConnectionContext, frame: Uint8Array, nowM
     const state = conn.state
     const nowSeconds = Math.floor(nowMs / 1000)
     if (frame.length < 8) return Effect.succeed(close("auth_key", "frame shorter than an auth_key_id", TRANSPORT_ERROR_NOT_FOUND))
-    const key = state.keys.get(hex(frame.subarray(0, 8)))
+    const key = state.keys.get(toHex(frame.subarray(0, 8)))
     if (key === undefined) return Effect.succeed(close("auth_key", "unknown auth_key_id", TRANSPORT_ERROR_NOT_FOUND))
     if (key.expiresAt !== undefined && nowSeconds >= key.expiresAt) {
       state.keys.delete(key.id)
@@ -610,8 +609,8 @@ const bindTempKey = (
 ): Outgoing => {
   if (!key.temp) return rpcError(msgId, 400, "TEMP_AUTH_KEY_EMPTY")
   const permId = new Uint8Array(8)
-  new DataView(permId.buffer).setBigInt64(0, request.perm_auth_key_id, true)
-  const perm = state.keys.get(hex(permId))
+  writeInt64LE(permId, request.perm_auth_key_id)
+  const perm = state.keys.get(toHex(permId))
   const opened = perm === undefined || perm.temp ? undefined : decryptBinding(perm.authKey, request.encrypted_message)
   const inner = opened?.inner
   const valid = opened !== undefined && inner !== undefined && opened.msgId === msgId && opened.seqNo === 0 &&

@@ -20,11 +20,13 @@ import {
   modPow,
   newNonceHash,
   type RandomBytes,
+  readInt64LE,
   rsaDecryptRaw,
   rsaPadDecrypt,
   sha1,
   TELEGRAM_DH_PRIME,
-  tmpAesKeyIv
+  tmpAesKeyIv,
+  toHex
 } from "../../crypto/index.ts"
 import type { KeyObject } from "node:crypto"
 import { serialize, TlReader, type Mt } from "../../tl/index.ts"
@@ -84,8 +86,6 @@ interface Pending {
 
 const G = 3
 const DH_PRIME_BYTES = bigIntToBytes(TELEGRAM_DH_PRIME, 256)
-const hex = (b: Uint8Array) => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString("hex")
-const le64 = (b: Uint8Array) => new DataView(b.buffer, b.byteOffset, 8).getBigInt64(0, true)
 
 /** A random prime in [2^31, 2^32): pq then lands near 2^63, like Telegram's. */
 const randomPrime32 = (randomBytes: RandomBytes): bigint => {
@@ -165,7 +165,7 @@ export class HandshakeServer {
   }
 
   private find(nonce: Uint8Array, serverNonce: Uint8Array): Pending {
-    const state = this.pending.get(hex(nonce))
+    const state = this.pending.get(toHex(nonce))
     if (state === undefined) throw new HandshakeRejected("unknown nonce")
     if (!constantTimeEqual(state.serverNonce, serverNonce)) throw new HandshakeRejected("server_nonce mismatch")
     return state
@@ -177,7 +177,7 @@ export class HandshakeServer {
     const serverNonce = this.config.randomBytes(16)
     // Bounded: a client that keeps starting handshakes can't grow the map without limit.
     if (this.pending.size >= 16) this.pending.delete(this.pending.keys().next().value!)
-    this.pending.set(hex(request.nonce), { nonce: request.nonce, serverNonce, pq, p, q })
+    this.pending.set(toHex(request.nonce), { nonce: request.nonce, serverNonce, pq, p, q })
     return {
       _tag: "resPQ",
       nonce: request.nonce,
@@ -274,7 +274,7 @@ export class HandshakeServer {
     }
     const key = bigIntToBytes(modPow(gB, dh.a, TELEGRAM_DH_PRIME), 256)
     if (this.config.takeDhGenRetry()) {
-      dh.retryId = le64(authKeyAuxHash(key))
+      dh.retryId = readInt64LE(authKeyAuxHash(key))
       return this.outcome(state, dh, bytesToBigInt(key), "retry")
     }
     return this.outcome(state, dh, bytesToBigInt(key), "ok")
@@ -286,7 +286,7 @@ export class HandshakeServer {
     if (kind === "retry") {
       return { _tag: "Reply", body: serialize({ _tag: "dh_gen_retry", ...base, new_nonce_hash2: newNonceHash(dh.newNonce, key, 2) }) }
     }
-    this.pending.delete(hex(state.nonce))
+    this.pending.delete(toHex(state.nonce))
     if (kind === "fail") {
       return { _tag: "Reply", body: serialize({ _tag: "dh_gen_fail", ...base, new_nonce_hash3: newNonceHash(dh.newNonce, key, 3) }) }
     }
@@ -296,7 +296,7 @@ export class HandshakeServer {
       key: {
         key,
         id: authKeyId(key),
-        salt: le64(initialServerSalt(dh.newNonce, state.serverNonce)),
+        salt: readInt64LE(initialServerSalt(dh.newNonce, state.serverNonce)),
         expiresIn: dh.expiresIn
       }
     }

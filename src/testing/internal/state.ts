@@ -6,7 +6,7 @@
 import type { KeyObject } from "node:crypto"
 import type * as Effect from "effect/Effect"
 import * as Redacted from "effect/Redacted"
-import type { RandomBytes } from "../../crypto/index.ts"
+import { type RandomBytes, randomLong, toHex } from "../../crypto/index.ts"
 import type { AuthKey } from "../../mtproto/encryptedMessage.ts"
 import { MsgIdWindow } from "../../mtproto/msgIdWindow.ts"
 import type { Api, Mt } from "../../tl/index.ts"
@@ -286,16 +286,9 @@ export interface ConnectionHandle {
   readonly authKeyId: () => string | undefined
 }
 
-export const hex = (b: Uint8Array): string => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString("hex")
-
-export const randomLong = (randomBytes: RandomBytes): bigint => {
-  const b = randomBytes(8)
-  return new DataView(b.buffer, b.byteOffset, 8).getBigInt64(0, true)
-}
-
 /** Stores a key made by a handshake (replacing one with the same id). */
 export const storeKey = (state: ServerState, created: CreatedKey, nowSeconds: number): StoredKey => {
-  const id = hex(created.id)
+  const id = toHex(created.id)
   const sessions = new Map<bigint, SessionState>()
   const stored: StoredKey = {
     id,
