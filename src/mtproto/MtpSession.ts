@@ -19,16 +19,18 @@ import {
   type AnyObject,
   deserialize,
   deserializeResult,
+  constructorIdOf,
   type InflateBudget,
   makeInflateBudget,
   type Mt,
+  MtId,
   serialize,
   type TlMethod,
   TlWriter
 } from "../tl/index.ts"
 import type { AuthKey } from "./encryptedMessage.ts"
 import { SecurityError } from "./errors.ts"
-import { ID, MAX_CONTAINER_BYTES, MAX_CONTAINER_MESSAGES, methodName, readId, unpackGzip } from "./internal/wire.ts"
+import { MAX_CONTAINER_BYTES, MAX_CONTAINER_MESSAGES, methodName, unpackGzip } from "./internal/wire.ts"
 import { msgIdSeconds } from "./msgId.ts"
 import { type AnyRpcError, fromRpcError, SenderError, type SenderErrorReason } from "./rpcError.ts"
 import { SALTS_TO_FETCH, SaltBook } from "./internal/salts.ts"
@@ -346,7 +348,7 @@ export class MtpSession<C> {
     // A container: the messages first (a re-sent call keeps its ids), then the container's own
     // msg_id, which is larger than theirs; it is not content-related.
     const w = new TlWriter(bytes + 64)
-    w.uint(ID.msgContainer)
+    w.uint(MtId.msg_container)
     w.int(items.length)
     const carried: Array<Call<C>> = []
     for (const item of items) {
@@ -435,7 +437,7 @@ export class MtpSession<C> {
     try {
       // Inflate first: a whole message may come gzip_packed, an rpc_result included.
       body = unpackGzip(raw, budget)
-      if (readId(body) === ID.rpcResult) {
+      if (constructorIdOf(body) === MtId.rpc_result) {
         if (body.length < 12) return
         return this.result(readInt64LE(body, 4), body.subarray(12), out, budget)
       }
@@ -518,7 +520,7 @@ export class MtpSession<C> {
     let value: unknown
     try {
       const bytes = unpackGzip(result, budget)
-      if (readId(bytes) === ID.rpcError) {
+      if (constructorIdOf(bytes) === MtId.rpc_error) {
         const e = deserialize(bytes, budget) as Mt.rpc_error
         return this.fail(call, fromRpcError(e.error_code, e.error_message, call.tag), out)
       }

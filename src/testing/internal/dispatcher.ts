@@ -12,19 +12,19 @@ import { packMessage, unpackMessage, type InnerMessage } from "../../mtproto/enc
 import { nextServerMsgId } from "../../mtproto/msgId.ts"
 import { authKeyIdLong, decryptBinding } from "../../mtproto/tempKey.ts"
 import { decodePlainMessage, encodePlainMessage, isPlainMessage } from "../../mtproto/plainMessage.ts"
-import { gzip } from "../../tl/gzip.ts"
 import {
   type AnyObject,
   type Api,
+  constructorIdOf,
   deserialize,
   deserializeOneOf,
-  GZIP_PACKED_ID,
+  gzipPacked,
   type InflateBudget,
   makeInflateBudget,
   type Mt,
+  MtId,
   serialize,
-  type TlMethod,
-  TlWriter
+  type TlMethod
 } from "../../tl/index.ts"
 import { findHandler, type HandlerContext, RpcFailure } from "../handlers.ts"
 import { HandshakeRejected, type HandshakeServer } from "./handshake.ts"
@@ -117,14 +117,17 @@ const close = (kind: RejectionKind, reason: string, transportError?: number): Fr
   kind
 })
 
-const MSG_CONTAINER_ID = 0x73f1f8dc
-const MSGS_ACK_ID = 0x62d6b459
-
-const constructorId = (body: Uint8Array): number =>
-  body.length >= 4 ? new DataView(body.buffer, body.byteOffset, 4).getUint32(0, true) : 0
-const isAck = (body: Uint8Array): boolean => constructorId(body) === MSGS_ACK_ID
+const isAck = (body: Uint8Array): boolean => constructorIdOf(body) === MtId.msgs_ack
 /** Constructor ids of the service messages that are not queries (their answers are not kept). */
-const NOT_QUERY_IDS = new Set([0x62d6b459, 0x9299359f, 0x04deb57d, 0x8cc0d131, 0x7d861a08, 0x8610baeb, 0xda69fb52])
+const NOT_QUERY_IDS: ReadonlySet<number> = new Set([
+  MtId.msgs_ack,
+  MtId.http_wait,
+  MtId.msgs_state_info,
+  MtId.msgs_all_info,
+  MtId.msg_resend_req,
+  MtId.msg_resend_ans_req,
+  MtId.msgs_state_req
+])
 const SALT_LIFETIME_SECONDS = 3600
 
 /** Wrappers whose `query` is the real call (the schema's generic `X` methods). */
@@ -219,14 +222,6 @@ const rpcResult = (reqMsgId: bigint, result: Uint8Array): Outgoing => ({
   rpc: { reqMsgId, result }
 })
 
-/** `gzip_packed` around serialized bytes. */
-const gzipPacked = (bytes: Uint8Array): Uint8Array => {
-  const packed = gzip(bytes)
-  const w = new TlWriter(packed.length + 8)
-  w.uint(GZIP_PACKED_ID)
-  w.bytes(packed)
-  return w.result()
-}
 
 /** Client messages that are not queries: the content-message faults pass them by. */
 const NOT_QUERIES = new Set(["msgs_ack", "http_wait", "msgs_state_info", "msgs_all_info", "msg_resend_req", "msg_resend_ans_req"])
@@ -294,7 +289,7 @@ export const pack = (
     try {
       tag = deserialize(body)._tag
     } catch {
-      tag = `#${constructorId(body).toString(16)}`
+      tag = `#${(constructorIdOf(body) >>> 0).toString(16)}`
     }
     return { authKeyId: key.id, sessionId: session.sessionId, msgId, seqNo, contentRelated: (seqNo & 1) === 1, tag, withheld }
   }
@@ -411,7 +406,7 @@ export const handleEncrypted = (conn: ConnectionContext, frame: Uint8Array, nowM
         if ((seqNo & 1) === 1 && !isAck(body)) acks.push(msgId)
         for (const o of produced) outs.push(o)
         const answers = produced.filter((o) => o.response && o.fixed === undefined)
-        if (answers.length > 0 && !NOT_QUERY_IDS.has(constructorId(body))) {
+        if (answers.length > 0 && !NOT_QUERY_IDS.has(constructorIdOf(body))) {
           ran++
           if (answers.every((o) => o.rerunnable === true)) {
             s.rerunnable.add(msgId)
@@ -424,7 +419,7 @@ export const handleEncrypted = (conn: ConnectionContext, frame: Uint8Array, nowM
       })
 
     let work: Effect.Effect<void>
-    if (constructorId(message.body) === MSG_CONTAINER_ID) {
+    if (constructorIdOf(message.body) === MtId.msg_container) {
       let container: Mt.msg_container
       try {
         container = deserialize(message.body, budget) as Mt.msg_container
@@ -481,11 +476,11 @@ const handleMessage = (
   Effect.gen(function*() {
     const state = conn.state
     let obj: AnyObject
-    const gzipped = constructorId(body) === GZIP_PACKED_ID
+    const gzipped = constructorIdOf(body) === MtId.gzip_packed
     try {
       obj = deserialize(body, budget)
     } catch {
-      return [rpcError(msgId, 400, `INPUT_METHOD_INVALID_${constructorId(body).toString(16).padStart(8, "0")}`)]
+      return [rpcError(msgId, 400, `INPUT_METHOD_INVALID_${(constructorIdOf(body) >>> 0).toString(16).padStart(8, "0")}`)]
     }
     // seq_no parity: a content-related message with an even seq_no is refused (code 34).
     // The reverse is tolerated, as Telegram does: mtcute numbers its msgs_ack as content.

@@ -29,7 +29,7 @@ import {
   toHex
 } from "../../crypto/index.ts"
 import type { KeyObject } from "node:crypto"
-import { serialize, TlReader, type Mt } from "../../tl/index.ts"
+import { MtId, serialize, TlReader, type Mt } from "../../tl/index.ts"
 
 /** Why a handshake step was refused; the connection is then closed with transport error -404. */
 export class HandshakeRejected extends Error {
@@ -126,9 +126,11 @@ interface PqInnerData {
 const readPqInnerData = (bytes: Uint8Array): PqInnerData => {
   const r = new TlReader(bytes)
   const id = r.uint()
-  const withDc = id === 0xa9f55f95 || id === 0x56fddf88
-  const temp = id === 0x56fddf88 || id === 0x3c6a84d4
-  if (!withDc && id !== 0x83c95aec && id !== 0x3c6a84d4) throw new HandshakeRejected(`unexpected inner data 0x${id.toString(16)}`)
+  const withDc = id === MtId.p_q_inner_data_dc || id === MtId.p_q_inner_data_temp_dc
+  const temp = id === MtId.p_q_inner_data_temp_dc || id === MtId.p_q_inner_data_temp
+  if (!withDc && id !== MtId.p_q_inner_data && id !== MtId.p_q_inner_data_temp) {
+    throw new HandshakeRejected(`unexpected inner data 0x${id.toString(16)}`)
+  }
   const pq = bytesToBigInt(r.bytes())
   const p = bytesToBigInt(r.bytes())
   const q = bytesToBigInt(r.bytes())
@@ -250,7 +252,7 @@ export class HandshakeServer {
     const r = new TlReader(plain, 20)
     let nonce: Uint8Array, serverNonce: Uint8Array, retryId: bigint, gBBytes: Uint8Array
     try {
-      if (r.uint() !== 0x6643b654) throw new HandshakeRejected("not client_DH_inner_data")
+      if (r.uint() !== MtId.client_DH_inner_data) throw new HandshakeRejected("not client_DH_inner_data")
       nonce = r.int128()
       serverNonce = r.int128()
       retryId = r.long()
