@@ -36,7 +36,7 @@ import {
   SENT_MEMORY,
   type ServerMessage,
   type ServerState,
-  type SessionState,
+  type ServerSession,
   storeKey,
   type StoredKey,
   takeFault
@@ -71,7 +71,7 @@ export interface ConnectionContext {
   readonly armDisconnect: (seconds: number) => Effect.Effect<void>
   lastPlainMsgId: bigint
   /** The key and session this connection last spoke with (pushes go there). */
-  current: { readonly key: StoredKey; readonly session: SessionState } | undefined
+  current: { readonly key: StoredKey; readonly session: ServerSession } | undefined
   /** {@link ServerState.activity} when the connection last received an encrypted message. */
   activeAt: number
   /** A key was created on this connection, or a message under a known key decrypted (the handshake deadline stops). */
@@ -248,7 +248,7 @@ interface Item {
 export const pack = (
   state: ServerState,
   key: StoredKey,
-  session: SessionState,
+  session: ServerSession,
   outs: ReadonlyArray<Outgoing>,
   nowMs: number,
   report?: Array<ServerMessage>
@@ -466,7 +466,7 @@ export const handleEncrypted = (conn: ConnectionContext, frame: Uint8Array, nowM
 const handleMessage = (
   conn: ConnectionContext,
   key: StoredKey,
-  session: SessionState,
+  session: ServerSession,
   msgId: bigint,
   seqNo: number,
   body: Uint8Array,
@@ -577,7 +577,7 @@ const handleMessage = (
  * What the server knows of a client msg_id (core.telegram.org/mtproto/service_messages_about_messages):
  * 4+32+64 answered, 4+32 received and run, 3 too new, 1 forgotten or too old, 2 never received.
  */
-const messageState = (session: SessionState, msgId: bigint, nowSeconds: number): number => {
+const messageState = (session: ServerSession, msgId: bigint, nowSeconds: number): number => {
   if (session.answers.has(msgId)) return 4 | 32 | 64
   if (session.window.has(msgId)) return 4 | 32
   const seconds = Number(msgId >> 32n)
@@ -597,7 +597,7 @@ const UNBOUND_ALLOWED = new Set(["help.getConfig", "help.getNearestDc"])
 const bindTempKey = (
   state: ServerState,
   key: StoredKey,
-  session: SessionState,
+  session: ServerSession,
   msgId: bigint,
   request: Api.auth.bindTempAuthKey,
   nowSeconds: number
@@ -623,7 +623,7 @@ const bindTempKey = (
 const invoke = (
   conn: ConnectionContext,
   key: StoredKey,
-  session: SessionState,
+  session: ServerSession,
   msgId: bigint,
   obj: AnyObject,
   nowSeconds: number

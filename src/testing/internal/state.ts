@@ -15,8 +15,8 @@ import type { World } from "../World.ts"
 import type { CreatedKey } from "./handshake.ts"
 import type { ConnectionLimits, RejectionKind, RejectionLog } from "./limits.ts"
 
-/** A client session (session_id) under one auth key. */
-export interface SessionState {
+/** The server's record of one client session (session_id) under an auth key (the client keeps its own, `mtproto/sessionState.ts`). */
+export interface ServerSession {
   readonly sessionId: bigint
   readonly uniqueId: bigint
   readonly window: MsgIdWindow
@@ -74,7 +74,7 @@ export interface StoredKey extends AuthKeyInfo {
   salt: bigint
   boundTo: string | undefined
   futureSalts: Array<Mt.future_salt>
-  readonly sessions: Map<bigint, SessionState>
+  readonly sessions: Map<bigint, ServerSession>
 }
 
 /** Server-wide settings and state shared by all connections. */
@@ -289,7 +289,7 @@ export interface ConnectionHandle {
 /** Stores a key made by a handshake (replacing one with the same id). */
 export const storeKey = (state: ServerState, created: CreatedKey, nowSeconds: number): StoredKey => {
   const id = toHex(created.id)
-  const sessions = new Map<bigint, SessionState>()
+  const sessions = new Map<bigint, ServerSession>()
   const stored: StoredKey = {
     id,
     key: Redacted.make(created.key),
@@ -309,7 +309,7 @@ export const storeKey = (state: ServerState, created: CreatedKey, nowSeconds: nu
   return stored
 }
 
-export const newSession = (state: ServerState, sessionId: bigint): SessionState => ({
+export const newSession = (state: ServerState, sessionId: bigint): ServerSession => ({
   sessionId,
   uniqueId: randomLong(state.randomBytes),
   window: new MsgIdWindow(),
