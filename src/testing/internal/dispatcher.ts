@@ -27,6 +27,7 @@ import {
   type TlMethod
 } from "../../tl/index.ts"
 import { findHandler, type HandlerContext, RpcFailure } from "../handlers.ts"
+import { ANSWERED_LATER } from "../handlers/bots.ts"
 import { HandshakeRejected, type HandshakeServer } from "./handshake.ts"
 import type { RejectionKind } from "./limits.ts"
 import { serializeResult } from "./result.ts"
@@ -69,6 +70,17 @@ export interface ConnectionContext {
   readonly handshake: HandshakeServer
   /** Arms (or re-arms) the ping_delay_disconnect timer. */
   readonly armDisconnect: (seconds: number) => Effect.Effect<void>
+  /**
+   * Runs a query whose answer waits for someone else (a bot's) beside the connection's other
+   * requests: the answer is packed and sent in `session` when it is ready, and kept for a
+   * re-sent query. `[]` when it was forked; its answer at once when too many already wait.
+   */
+  readonly answerLater: (
+    key: StoredKey,
+    session: ServerSession,
+    msgId: bigint,
+    answer: Effect.Effect<Outgoing>
+  ) => Effect.Effect<ReadonlyArray<Outgoing>>
   lastPlainMsgId: bigint
   /** The key and session this connection last spoke with (pushes go there). */
   current: { readonly key: StoredKey; readonly session: ServerSession } | undefined
@@ -118,6 +130,12 @@ const close = (kind: RejectionKind, reason: string, transportError?: number): Fr
 })
 
 const isAck = (body: Uint8Array): boolean => constructorIdOf(body) === MtId.msgs_ack
+
+/** Keeps the answers of query `msgId`, so that the query sent again gets them without a second run. */
+export const rememberAnswers = (session: ServerSession, msgId: bigint, answers: ReadonlyArray<Outgoing>): void => {
+  session.answers.set(msgId, answers.map((o) => ({ body: o.body, content: o.content })))
+  if (session.answers.size > ANSWER_MEMORY) session.answers.delete(session.answers.keys().next().value!)
+}
 /** Constructor ids of the service messages that are not queries (their answers are not kept). */
 const NOT_QUERY_IDS: ReadonlySet<number> = new Set([
   MtId.msgs_ack,
@@ -412,8 +430,7 @@ export const handleEncrypted = (conn: ConnectionContext, frame: Uint8Array, nowM
             s.rerunnable.add(msgId)
             if (s.rerunnable.size > ANSWER_MEMORY) s.rerunnable.delete(s.rerunnable.values().next().value!)
           } else {
-            s.answers.set(msgId, answers.map((o) => ({ body: o.body, content: o.content })))
-            if (s.answers.size > ANSWER_MEMORY) s.answers.delete(s.answers.keys().next().value!)
+            rememberAnswers(s, msgId, answers)
           }
         }
       })
@@ -569,7 +586,7 @@ const handleMessage = (
       case "req_pq":
         return [rpcResult(msgId, serialize(conn.handshake.reqPq(obj)))]
       default:
-        return [yield* invoke(conn, key, session, msgId, obj, nowSeconds)]
+        return yield* invoke(conn, key, session, msgId, obj, nowSeconds)
     }
   })
 
@@ -627,7 +644,7 @@ const invoke = (
   msgId: bigint,
   obj: AnyObject,
   nowSeconds: number
-): Effect.Effect<Outgoing> => {
+): Effect.Effect<ReadonlyArray<Outgoing>> => {
   const state = conn.state
   // A loose view of the call: the union of every method is too large to narrow here.
   interface Wrapped {
@@ -650,10 +667,10 @@ const invoke = (
   // Telegram: file queries, and queries inside invokeWithoutUpdates, leave the connection unsubscribed.
   if (query._tag.startsWith("upload.") || withoutUpdates) conn.queries.silent = true
   else conn.queries.subscribing = true
-  if (query._tag === "auth.bindTempAuthKey") return Effect.succeed(bindTempKey(state, key, session, msgId, query, nowSeconds))
+  if (query._tag === "auth.bindTempAuthKey") return Effect.succeed([bindTempKey(state, key, session, msgId, query, nowSeconds)])
   // A temporary key not bound to a permanent one may only call a few methods, as on Telegram.
   if (key.temp && key.boundTo === undefined && !UNBOUND_ALLOWED.has(query._tag)) {
-    return Effect.succeed(rpcError(msgId, 401, "AUTH_KEY_PERM_EMPTY"))
+    return Effect.succeed([rpcError(msgId, 401, "AUTH_KEY_PERM_EMPTY")])
   }
   const handler = findHandler(state.handlers, query._tag)
   const ctx: HandlerContext = {
@@ -671,7 +688,7 @@ const invoke = (
     initConnection: session.initConnection,
     now: nowSeconds
   }
-  return Effect.map(Effect.exit(Effect.suspend(() => handler(query, ctx))), (exit) => {
+  const answer = Effect.map(Effect.exit(Effect.suspend(() => handler(query, ctx))), (exit): Outgoing => {
     if (Exit.isSuccess(exit)) {
       try {
         const result = rpcResult(msgId, serializeResult(exit.value))
@@ -686,6 +703,9 @@ const invoke = (
     }
     return rpcError(msgId, 500, "INTERNAL")
   })
+  // A query that waits for a bot must not hold up the connection's other requests.
+  if (ANSWERED_LATER.has(query._tag)) return conn.answerLater(key, session, msgId, answer)
+  return Effect.map(answer, (o) => [o])
 }
 
 /** Whether a frame is a plain (handshake) message. */
