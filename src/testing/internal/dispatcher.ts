@@ -574,8 +574,9 @@ const handleMessage = (
       case "destroy_session": {
         const existed = obj.session_id !== session.sessionId && key.sessions.delete(obj.session_id)
         const result = { _tag: existed ? "destroy_session_ok" : "destroy_session_none", session_id: obj.session_id } as const
-        // Telegram answers destroy_session with the bare object; the knob reproduces that.
-        return [state.faults.destroySessionBare === true ? answer(result) : rpcResult(msgId, serialize(result))]
+        // A service message of its own, as Telegram sends it (not in an rpc_result, unlike
+        // rpc_drop_answer's answer); the knob wraps it, for clients that must accept both.
+        return [state.faults.destroySessionInRpcResult === true ? rpcResult(msgId, serialize(result)) : answer(result)]
       }
       case "rpc_drop_answer":
         // Every answer goes out as soon as it is computed, so there is never one to drop.

@@ -202,8 +202,11 @@ export interface FaultKnobs {
    * message with the expired salt gets `bad_server_salt`.
    */
   readonly saltLifetime?: number | undefined
-  /** Answer `destroy_session` with a bare `destroy_session_ok/none` message, not in an `rpc_result`. */
-  readonly destroySessionBare?: boolean | undefined
+  /**
+   * Answer `destroy_session` inside an `rpc_result`. By default the answer is a bare
+   * `destroy_session_ok/none` service message, as Telegram sends it.
+   */
+  readonly destroySessionInRpcResult?: boolean | undefined
   /**
    * The push knobs below (`…Pushes`) act only on the World's update pushes to this auth key
    * (16 hex digits); to every key when unset. Each push counts once per connection it goes to.
