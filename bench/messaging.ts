@@ -14,7 +14,7 @@ import * as LogLevel from "effect/LogLevel"
 import * as Redacted from "effect/Redacted"
 import { fileURLToPath } from "node:url"
 import { Client, type ClientShape, Messages, Peers } from "../src/client/index.ts"
-import { randomBytes } from "../src/crypto/index.ts"
+import { randomLong } from "../src/crypto/index.ts"
 import { layerMemory } from "../src/storage/index.ts"
 import { layerNode } from "../src/transport/index.ts"
 import { type Dc, startExternalDc } from "./support/externalDc.ts"
@@ -23,7 +23,6 @@ import { type Dc, startExternalDc } from "./support/externalDc.ts"
 const BOT_TOKEN = "123456:TESTDC-demo-bot-token"
 const TO = "@demo"
 
-const randomLong = () => new DataView(randomBytes(8).buffer).getBigInt64(0, true)
 
 const rate = (count: number, millis: number) => `${Math.round(count / (millis / 1000)).toLocaleString("en")} msg/s`
 

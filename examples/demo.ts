@@ -41,7 +41,7 @@ import * as Option from "effect/Option"
 import * as Queue from "effect/Queue"
 import * as Stream from "effect/Stream"
 import { Client, type ClientConfig, type ClientShape, Dialogs, Messages } from "../src/client/index.ts"
-import { generateRsaKeyPair, parseRsaPublicKeyPem, type RsaKeyPair, type RsaPublicKey } from "../src/crypto/index.ts"
+import { generateRsaKeyPair, parseRsaPublicKeyPem, type RsaKeyPair, type RsaPublicKey, toHex } from "../src/crypto/index.ts"
 import { createAuthKey, Sender } from "../src/mtproto/index.ts"
 import { layerFile, layerMemory, makeFile, type SessionStorage } from "../src/storage/index.ts"
 import { renderUnicodeCompact } from "uqr"
@@ -87,7 +87,7 @@ const handshakeDemo = (dc: Target) =>
         publicKeys: [dc.publicKey],
         onStep: (step, millis) => console.log(`  ${step.padEnd(22)} ${millis.toFixed(1)} ms`)
       }))))
-    yield* say(`  auth key ${Buffer.from(auth.authKey.id).toString("hex")}, time offset ${auth.timeOffset} s  [${ms(took)} in all]`)
+    yield* say(`  auth key ${toHex(auth.authKey.id)}, time offset ${auth.timeOffset} s  [${ms(took)} in all]`)
 
     const sender = yield* Sender.make({ authKey: auth.authKey, salt: auth.serverSalt, timeOffset: auth.timeOffset, connect: open })
     const getConfig: Api.help.getConfig = { _tag: "help.getConfig" }

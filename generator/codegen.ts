@@ -1,7 +1,8 @@
 /**
  * Turns parsed schemas into TypeScript: `types.ts` (type-only namespaces `Api` and `Mt`,
  * method→result maps) and `codec.ts` (straight-line reader/writer functions per
- * combinator, the id registry and the tag table). Pure: same input, same output.
+ * combinator, the id registry and the tag table) and `ids.ts` (the service schema's ids by
+ * name). Pure: same input, same output.
  *
  * Naming: `help.config` becomes `Api.help.config` (a constructor or method interface) and
  * `help.Config` becomes `Api.help.Config` (the union of its constructors). A constructor
@@ -597,7 +598,23 @@ export function writeObject(w: TlWriter, o: any): void {
 }
 
 /**
- * Generates `types.ts` and `codec.ts`. The first input is the API schema (its `// LAYER N`
+ * `ids.ts`: the constructor and method ids of the MTProto service schema (`Mt`) by schema name,
+ * a module of its own so that code which only dispatches on ids does not load the codec.
+ */
+const genIds = (ctxs: ReadonlyArray<Ctx>): string => {
+  let out = `${HEADER}\n`
+  for (const ctx of ctxs) {
+    if (ctx.ns !== "Mt") continue
+    out += `/** Constructor and method ids (unsigned) of the MTProto service schema (${ctx.file}), by schema name. */\n`
+    out += `export const MtId = {\n`
+    for (const c of [...ctx.ctors, ...ctx.fns]) out += `  ${c.name}: 0x${hex(c.id)},\n`
+    out += `} as const\n`
+  }
+  return out
+}
+
+/**
+ * Generates `types.ts`, `codec.ts` and `ids.ts`. The first input is the API schema (its `// LAYER N`
  * gives `LAYER`); on a constructor name defined by both schemas the first input keeps the
  * name in the `_tag` table and in the global `AnyObject` union.
  *
@@ -630,6 +647,7 @@ export const generate = (inputs: ReadonlyArray<SchemaInput>): GeneratedFiles => 
   }
   return new Map([
     ["types.ts", genTypes(ctxs, layer)],
-    ["codec.ts", genCodec(ctxs, layer, names)]
+    ["codec.ts", genCodec(ctxs, layer, names)],
+    ["ids.ts", genIds(ctxs)]
   ])
 }

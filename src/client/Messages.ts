@@ -16,7 +16,7 @@ import * as Chunk from "effect/Chunk"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as Stream from "effect/Stream"
-import { randomBytes } from "../crypto/index.ts"
+import { randomLong } from "../crypto/index.ts"
 import type { Api } from "../tl/index.ts"
 import { Client } from "./Client.ts"
 import type { ClientError } from "./errors.ts"
@@ -137,11 +137,8 @@ export interface SearchOptions extends HistoryOptions {
 /** Telegram's page size and batch limit for ids. */
 const MAX_PAGE = 100
 
-/** A fresh random_id from the crypto module's randomness source. */
-const randomId = (): bigint => {
-  const b = randomBytes(8)
-  return new DataView(b.buffer, b.byteOffset, 8).getBigInt64(0, true)
-}
+/** A fresh random_id from the crypto module's randomness source (no parameters: safe for `map`). */
+const randomId = (): bigint => randomLong()
 
 const chunks = <A>(items: ReadonlyArray<A>, size: number): Array<ReadonlyArray<A>> => {
   const out: Array<ReadonlyArray<A>> = []

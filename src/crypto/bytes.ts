@@ -1,6 +1,6 @@
 /**
- * Byte helpers shared by the crypto module: big-endian bigint conversion, XOR,
- * concatenation and a constant-time comparison.
+ * Byte helpers shared by the whole library: hex, little-endian 64-bit integers (MTProto's
+ * `long`), big-endian bigint conversion, XOR, concatenation and a constant-time comparison.
  *
  * @module
  */
@@ -16,6 +16,37 @@ export const fromHex = (hex: string): Uint8Array => {
   const clean = hex.replace(/\s+/g, "")
   if (clean.length % 2 !== 0 || !/^[0-9a-fA-F]*$/.test(clean)) throw new TypeError("invalid hex string")
   return new Uint8Array(Buffer.from(clean, "hex"))
+}
+
+/**
+ * The signed 64-bit little-endian integer at `offset` (MTProto's `long`: msg_id, auth_key_id,
+ * salts, random ids). Reads the bytes directly: no `DataView` to make, and about twice as fast
+ * as `DataView.getBigInt64` even on an existing view. Throws `RangeError` past the end.
+ */
+export const readInt64LE = (bytes: Uint8Array, offset = 0): bigint => {
+  if (offset < 0 || offset + 8 > bytes.length) throw new RangeError(`readInt64LE: 8 bytes at ${offset} of ${bytes.length}`)
+  const lo = (bytes[offset]! | (bytes[offset + 1]! << 8) | (bytes[offset + 2]! << 16) | (bytes[offset + 3]! << 24)) >>> 0
+  const hi = bytes[offset + 4]! | (bytes[offset + 5]! << 8) | (bytes[offset + 6]! << 16) | (bytes[offset + 7]! << 24)
+  return BigInt(hi) * 0x1_0000_0000n + BigInt(lo)
+}
+
+/**
+ * Writes `value` as a 64-bit little-endian integer at `offset`; values outside the signed range
+ * wrap modulo 2^64, as `DataView.setBigInt64` does. For a lone field: code that already holds a
+ * `DataView` over the buffer writes faster with `setBigInt64`. Throws `RangeError` past the end.
+ */
+export const writeInt64LE = (bytes: Uint8Array, value: bigint, offset = 0): void => {
+  if (offset < 0 || offset + 8 > bytes.length) throw new RangeError(`writeInt64LE: 8 bytes at ${offset} of ${bytes.length}`)
+  const lo = Number(BigInt.asUintN(32, value))
+  const hi = Number(BigInt.asUintN(32, value >> 32n))
+  bytes[offset] = lo
+  bytes[offset + 1] = lo >>> 8
+  bytes[offset + 2] = lo >>> 16
+  bytes[offset + 3] = lo >>> 24
+  bytes[offset + 4] = hi
+  bytes[offset + 5] = hi >>> 8
+  bytes[offset + 6] = hi >>> 16
+  bytes[offset + 7] = hi >>> 24
 }
 
 /** Unsigned big-endian integer of `bytes` (empty → 0n). */

@@ -15,7 +15,9 @@ export {
   concatBytes,
   constantTimeEqual,
   fromHex,
+  readInt64LE,
   toHex,
+  writeInt64LE,
   xorBytes
 } from "./bytes.ts"
 export { checkDhPrime, checkGA, isProbablePrime, modPow, modPowBytes, TELEGRAM_DH_PRIME } from "./dh.ts"
@@ -41,7 +43,7 @@ export {
   tmpAesKeyIv
 } from "./kdf.ts"
 export { factorizePq } from "./pq.ts"
-export { randomBytes, type RandomBytes } from "./random.ts"
+export { randomBytes, type RandomBytes, randomLong } from "./random.ts"
 export {
   generateRsaKeyPair,
   parseRsaPublicKeyPem,

@@ -5,6 +5,7 @@
  * @module
  */
 import { randomFillSync } from "node:crypto"
+import { readInt64LE } from "./bytes.ts"
 
 /** A source of `n` random bytes. */
 export type RandomBytes = (n: number) => Uint8Array
@@ -35,3 +36,6 @@ export const randomBytes: RandomBytes = (n) => {
   used += n
   return out
 }
+
+/** A random signed 64-bit `long` (session ids, ping ids, random_id) from `random` (default: {@link randomBytes}). */
+export const randomLong = (random: RandomBytes = randomBytes): bigint => readInt64LE(random(8))

@@ -6,7 +6,7 @@
  * @module
  */
 import { constants, createPrivateKey, createPublicKey, generateKeyPairSync, KeyObject, privateDecrypt } from "node:crypto"
-import { bigIntToBytes, bytesToBigInt, concatBytes, constantTimeEqual, xorBytes } from "./bytes.ts"
+import { bigIntToBytes, bytesToBigInt, concatBytes, constantTimeEqual, readInt64LE, xorBytes } from "./bytes.ts"
 import { aesIgeDecrypt, aesIgeEncrypt } from "./aesIge.ts"
 import { modPow } from "./dh.ts"
 import { CryptoError } from "./errors.ts"
@@ -52,7 +52,7 @@ const tlBytes = (b: Uint8Array): Uint8Array => {
  */
 export const rsaFingerprint = (n: bigint, e: bigint): bigint => {
   const h = sha1(concatBytes(tlBytes(bigIntToBytes(n)), tlBytes(bigIntToBytes(e))))
-  return new DataView(h.buffer, h.byteOffset + 12, 8).getBigInt64(0, true)
+  return readInt64LE(h, 12)
 }
 
 /** The public numbers of a key given n and e (computes the fingerprint). */

@@ -14,21 +14,23 @@
  * `C` is the shell's token for a caller (what it completes when the answer comes); the core
  * never looks inside it.
  */
-import { randomBytes as defaultRandomBytes, type RandomBytes } from "../crypto/index.ts"
+import { randomBytes as defaultRandomBytes, type RandomBytes, randomLong, readInt64LE } from "../crypto/index.ts"
 import {
   type AnyObject,
   deserialize,
   deserializeResult,
+  constructorIdOf,
   type InflateBudget,
   makeInflateBudget,
   type Mt,
+  MtId,
   serialize,
   type TlMethod,
   TlWriter
 } from "../tl/index.ts"
 import type { AuthKey } from "./encryptedMessage.ts"
 import { SecurityError } from "./errors.ts"
-import { ID, MAX_CONTAINER_BYTES, MAX_CONTAINER_MESSAGES, methodName, readId, unpackGzip } from "./internal/wire.ts"
+import { MAX_CONTAINER_BYTES, MAX_CONTAINER_MESSAGES, methodName, unpackGzip } from "./internal/wire.ts"
 import { msgIdSeconds } from "./msgId.ts"
 import { type AnyRpcError, fromRpcError, SenderError, type SenderErrorReason } from "./rpcError.ts"
 import { SALTS_TO_FETCH, SaltBook } from "./internal/salts.ts"
@@ -124,11 +126,6 @@ interface Item<C> {
 
 const ACK_BATCH = 16
 const MAX_STATE_IDS = 8192
-
-const randomLong = (random: RandomBytes): bigint => {
-  const b = random(8)
-  return new DataView(b.buffer, b.byteOffset, 8).getBigInt64(0, true)
-}
 
 /** The core. One owner at a time (the shell's fibers, which never run it concurrently). */
 export class MtpSession<C> {
@@ -351,7 +348,7 @@ export class MtpSession<C> {
     // A container: the messages first (a re-sent call keeps its ids), then the container's own
     // msg_id, which is larger than theirs; it is not content-related.
     const w = new TlWriter(bytes + 64)
-    w.uint(ID.msgContainer)
+    w.uint(MtId.msg_container)
     w.int(items.length)
     const carried: Array<Call<C>> = []
     for (const item of items) {
@@ -440,10 +437,9 @@ export class MtpSession<C> {
     try {
       // Inflate first: a whole message may come gzip_packed, an rpc_result included.
       body = unpackGzip(raw, budget)
-      if (readId(body) === ID.rpcResult) {
+      if (constructorIdOf(body) === MtId.rpc_result) {
         if (body.length < 12) return
-        const reqMsgId = new DataView(body.buffer, body.byteOffset + 4, 8).getBigInt64(0, true)
-        return this.result(reqMsgId, body.subarray(12), out, budget)
+        return this.result(readInt64LE(body, 4), body.subarray(12), out, budget)
       }
       obj = deserialize(body, budget) as Mt.AnyObject | { readonly _tag: "other" }
     } catch {
@@ -524,7 +520,7 @@ export class MtpSession<C> {
     let value: unknown
     try {
       const bytes = unpackGzip(result, budget)
-      if (readId(bytes) === ID.rpcError) {
+      if (constructorIdOf(bytes) === MtId.rpc_error) {
         const e = deserialize(bytes, budget) as Mt.rpc_error
         return this.fail(call, fromRpcError(e.error_code, e.error_message, call.tag), out)
       }

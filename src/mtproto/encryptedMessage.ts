@@ -5,7 +5,7 @@
  *
  * Wire: auth_key_id (8) ‖ msg_key (16) ‖ AES-IGE(salt ‖ session_id ‖ msg_id ‖ seq_no ‖ length ‖ data ‖ padding).
  */
-import { aesIgeDecrypt, aesIgeEncrypt, constantTimeEqual, messageKeyIv, msgKey } from "../crypto/index.ts"
+import { aesIgeDecrypt, aesIgeEncrypt, constantTimeEqual, messageKeyIv, msgKey, readInt64LE } from "../crypto/index.ts"
 import { SecurityError } from "./errors.ts"
 
 /** An auth key with its id (wire order), computed once. */
@@ -88,9 +88,9 @@ export const unpackMessage = (authKey: AuthKey, x: 0 | 8, frame: Uint8Array): In
   const padding = plain.length - 32 - length
   if (padding < 12 || padding > 1024) throw new SecurityError({ reason: "BadPadding", detail: `${padding} bytes of padding` })
   return {
-    salt: view.getBigInt64(0, true),
-    sessionId: view.getBigInt64(8, true),
-    msgId: view.getBigInt64(16, true),
+    salt: readInt64LE(plain, 0),
+    sessionId: readInt64LE(plain, 8),
+    msgId: readInt64LE(plain, 16),
     seqNo: view.getInt32(24, true),
     body: plain.subarray(32, 32 + length)
   }

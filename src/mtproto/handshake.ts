@@ -25,6 +25,7 @@ import {
   newNonceHash,
   randomBytes as defaultRandomBytes,
   type RandomBytes,
+  readInt64LE,
   rsaPadEncrypt,
   type RsaPublicKey,
   selectRsaKey,
@@ -292,7 +293,7 @@ export const setClientDhParams = (session: PlainSession, dh: DhParams, options: 
       if (!same(hashField, newNonceHash(dh.newNonce, authKey, n))) return yield* fail("BadNewNonceHash", step, answer._tag)
       if (n === 3) return yield* fail("DhGenFail", step)
       if (n === 1) return authKey
-      retryId = bytesToBigIntLE(authKeyAuxHash(authKey))
+      retryId = readInt64LE(authKeyAuxHash(authKey))
     }
     return yield* fail("TooManyRetries", step)
   })
@@ -314,8 +315,6 @@ const drawB = (dh: DhParams, random: RandomBytes): { readonly b: bigint; readonl
   }
   throw new Error("no b with a safe g_b in 8 draws: the random source is broken")
 }
-
-const bytesToBigIntLE = (bytes: Uint8Array): bigint => new DataView(bytes.buffer, bytes.byteOffset, 8).getBigInt64(0, true)
 
 /**
  * Runs the whole handshake over `channel` and returns the new auth key, the first server
@@ -344,7 +343,7 @@ export const createAuthKey = (
     const salt = initialServerSalt(dh.newNonce, dh.serverNonce)
     return {
       authKey: { key, id: authKeyId(key) },
-      serverSalt: new DataView(salt.buffer, salt.byteOffset, 8).getBigInt64(0, true),
+      serverSalt: readInt64LE(salt),
       timeOffset,
       ...(options.tempKeyExpiresIn !== undefined ? { expiresAt: dh.serverTime + options.tempKeyExpiresIn } : {})
     }

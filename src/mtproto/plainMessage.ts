@@ -2,6 +2,7 @@
  * Unencrypted messages (core.telegram.org/mtproto/description#unencrypted-message), used only
  * by the handshake: auth_key_id = 0 (8 bytes), message_id (8), message_data_length (4), data.
  */
+import { readInt64LE } from "../crypto/index.ts"
 import { SecurityError } from "./errors.ts"
 
 /** Frames `body` as a plain message with the given msg_id. */
@@ -26,10 +27,9 @@ export interface PlainMessage {
  */
 export const decodePlainMessage = (frame: Uint8Array): PlainMessage => {
   if (frame.length < 20) throw new SecurityError({ reason: "Truncated", detail: `plain message of ${frame.length} bytes` })
-  const view = new DataView(frame.buffer, frame.byteOffset, frame.byteLength)
-  if (view.getBigUint64(0, true) !== 0n) throw new SecurityError({ reason: "AuthKeyIdMismatch", detail: "plain message with a non-zero auth_key_id" })
-  const msgId = view.getBigInt64(8, true)
-  const length = view.getInt32(16, true)
+  if (!isPlainMessage(frame)) throw new SecurityError({ reason: "AuthKeyIdMismatch", detail: "plain message with a non-zero auth_key_id" })
+  const msgId = readInt64LE(frame, 8)
+  const length = new DataView(frame.buffer, frame.byteOffset, frame.byteLength).getInt32(16, true)
   if (length < 0 || length !== frame.length - 20) {
     throw new SecurityError({ reason: "BadLength", detail: `declared ${length}, have ${frame.length - 20}` })
   }

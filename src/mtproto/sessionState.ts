@@ -3,7 +3,8 @@
  * session_id, the current server salt, the server time offset, msg_id and seq_no
  * counters and the replay window. Plain mutable state owned by one Sender.
  */
-import { randomBytes as defaultRandomBytes, type RandomBytes } from "../crypto/index.ts"
+import { randomBytes as defaultRandomBytes, type RandomBytes, randomLong } from "../crypto/index.ts"
+import { constructorIdOf, MtId } from "../tl/index.ts"
 import { type AuthKey, type InnerMessage, packMessage, unpackMessage } from "./encryptedMessage.ts"
 import { SecurityError } from "./errors.ts"
 import { nextClientMsgId } from "./msgId.ts"
@@ -16,17 +17,11 @@ export interface PackedMessage {
   readonly frame: Uint8Array
 }
 
-const randomLong = (random: RandomBytes): bigint => {
-  const b = random(8)
-  return new DataView(b.buffer, b.byteOffset, 8).getBigInt64(0, true)
-}
-
-/** bad_msg_notification#a7eff811 with error_code 16 or 17 (msg_id too low / too high). */
+/** bad_msg_notification with error_code 16 or 17 (msg_id too low / too high). */
 const isTimeNotification = (body: Uint8Array): boolean => {
-  if (body.length < 20) return false
-  const view = new DataView(body.buffer, body.byteOffset, body.byteLength)
-  const code = view.getInt32(16, true)
-  return view.getUint32(0, true) === 0xa7eff811 && (code === 16 || code === 17)
+  if (body.length < 20 || constructorIdOf(body) !== MtId.bad_msg_notification) return false
+  const code = new DataView(body.buffer, body.byteOffset, body.byteLength).getInt32(16, true)
+  return code === 16 || code === 17
 }
 
 /** Mutable session state; one owner (the Sender's fibers, which never run it concurrently). */

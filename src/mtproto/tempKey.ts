@@ -5,12 +5,12 @@
  * SHA1 key derivation, no salt and session: 16 random bytes instead), carrying the msg_id of the
  * request itself. Pure functions, both directions (the server side is TestDc's).
  */
-import { aesIgeDecrypt, aesIgeEncrypt, concatBytes, constantTimeEqual, messageKeyIvV1, type RandomBytes, sha1 } from "../crypto/index.ts"
+import { aesIgeDecrypt, aesIgeEncrypt, concatBytes, constantTimeEqual, messageKeyIvV1, type RandomBytes, readInt64LE, sha1 } from "../crypto/index.ts"
 import { deserialize, type Mt, serialize } from "../tl/index.ts"
 import type { AuthKey } from "./encryptedMessage.ts"
 
 /** An auth_key_id (8 wire bytes) as the TL long the API methods take. */
-export const authKeyIdLong = (id: Uint8Array): bigint => new DataView(id.buffer, id.byteOffset, 8).getBigInt64(0, true)
+export const authKeyIdLong = (id: Uint8Array): bigint => readInt64LE(id)
 
 /** What the binding message says. */
 export interface Binding {
@@ -66,5 +66,5 @@ export const decryptBinding = (
     return undefined
   }
   if (inner._tag !== "bind_auth_key_inner") return undefined
-  return { msgId: view.getBigInt64(16, true), seqNo: view.getInt32(24, true), inner }
+  return { msgId: readInt64LE(plain, 16), seqNo: view.getInt32(24, true), inner }
 }

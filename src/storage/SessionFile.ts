@@ -25,6 +25,7 @@ import type * as Scope from "effect/Scope"
 import { link, lstat, open, readdir, readFile, rename, unlink } from "node:fs/promises"
 import { hostname } from "node:os"
 import { basename, dirname, join } from "node:path"
+import { toHex } from "../crypto/bytes.ts"
 import { sha256 } from "../crypto/hash.ts"
 import { randomBytes } from "../crypto/random.ts"
 import { emptySession } from "./SessionData.ts"
@@ -87,7 +88,7 @@ const syncDir = async (dir: string) => {
 
 const writeAtomic = (path: string, text: string): Effect.Effect<void, SessionStorageError> =>
   io(path, "write", async () => {
-    const hex = Buffer.from(randomBytes(6)).toString("hex")
+    const hex = toHex(randomBytes(6))
     const temp = join(dirname(path), `${tempPrefix(path)}${process.pid}-${hex}`)
     try {
       const handle = await open(temp, "wx", 0o600)
@@ -167,14 +168,14 @@ const isAlive = (pid: number): boolean => {
 }
 
 const ownerText = (): string =>
-  JSON.stringify({ pid: process.pid, host: hostname(), nonce: Buffer.from(randomBytes(12)).toString("hex") })
+  JSON.stringify({ pid: process.pid, host: hostname(), nonce: toHex(randomBytes(12)) })
 
 const readOrEmpty = (file: string): Promise<string> =>
   readFile(file, "utf8").catch((e) => errnoCode(e) === "ENOENT" ? "" : Promise.reject(e))
 
 /** A private file holding `text`, fsynced, for `link` or `rename` into place. */
 const writeTemp = async (near: string, text: string): Promise<string> => {
-  const temp = `${near}.${process.pid}-${Buffer.from(randomBytes(6)).toString("hex")}.tmp`
+  const temp = `${near}.${process.pid}-${toHex(randomBytes(6))}.tmp`
   const handle = await open(temp, "wx", 0o600)
   try {
     await handle.writeFile(text, "utf8")
@@ -216,7 +217,7 @@ const createWhole = async (file: string, text: string): Promise<boolean> => {
   }
 }
 
-const claimName = (lockPath: string, text: string) => `${lockPath}.takeover-${Buffer.from(sha256(new TextEncoder().encode(text))).toString("hex").slice(0, 32)}`
+const claimName = (lockPath: string, text: string) => `${lockPath}.takeover-${toHex(sha256(new TextEncoder().encode(text))).slice(0, 32)}`
 
 type Takeover = { readonly _tag: "Taken" } | { readonly _tag: "Changed" } | { readonly _tag: "Refused"; readonly detail: string }
 

@@ -31,7 +31,7 @@ import * as Either from "effect/Either"
 import * as Layer from "effect/Layer"
 import type * as Scope from "effect/Scope"
 import { createPrivateKey } from "node:crypto"
-import { authKeyId, generateRsaKeyPair, randomBytes, type RsaKeyPair, type RsaPublicKey } from "../crypto/index.ts"
+import { authKeyId, generateRsaKeyPair, randomBytes, randomLong, type RsaKeyPair, type RsaPublicKey } from "../crypto/index.ts"
 import { defaultHandlers, type Handlers, type InjectedError, makeInjector } from "./handlers.ts"
 import { formatMtProxySecret, parseMtProxySecret } from "../transport/proxy/MtProxySecret.ts"
 import { handleConnection } from "./internal/connection.ts"
@@ -43,7 +43,6 @@ import {
   type AuthKeyInfo,
   type ClientMessage,
   type FaultKnobs,
-  randomLong,
   type ServerMessage,
   type ServerState,
   type StoredKey,

@@ -1,6 +1,7 @@
 import { gzipSync, Inflate, inflateSync } from "fflate"
 import { crc32 } from "node:zlib"
 import { TlDecodeError } from "./errors.ts"
+import { MtId } from "./generated/ids.ts"
 
 /**
  * The default inflate budget of one decoded message (16 MiB): the total number of bytes all
@@ -40,14 +41,13 @@ export const makeInflateBudget = (maxBytes: number = MAX_INFLATED_SIZE, maxDepth
   maxDepth
 })
 
-const GZIP_PACKED = 0x3072cfa1
 
 const refuse = (offset: number, reason: string): TlDecodeError => {
   // No stack: rejecting hostile input should be cheap (see `decodeError` in reader.ts).
   const limit = Error.stackTraceLimit
   Error.stackTraceLimit = 0
   try {
-    return new TlDecodeError({ offset, constructorId: GZIP_PACKED, reason: `gzip_packed: ${reason}` })
+    return new TlDecodeError({ offset, constructorId: MtId.gzip_packed, reason: `gzip_packed: ${reason}` })
   } finally {
     Error.stackTraceLimit = limit
   }

@@ -33,13 +33,14 @@ import { TlDecodeError, TlEncodeError } from "./errors.ts"
 import { isKnownTag, LAYER as GENERATED_LAYER, NAMES, READERS, readObject, RESULT_READERS, writeObject } from "./generated/codec.ts"
 import type { AnyObject, GenericMethodTag, Methods, TlMethod } from "./generated/types.ts"
 import { gzip, type InflateBudget, makeInflateBudget } from "./gzip.ts"
-import { TlReader } from "./reader.ts"
+import { GZIP_PACKED_ID, TlReader } from "./reader.ts"
 import { TlWriter } from "./writer.ts"
 
 export type { AnyObject, Api, Methods, Mt, TlMethod } from "./generated/types.ts"
+export { MtId } from "./generated/ids.ts"
 export { TlDecodeError, TlEncodeError } from "./errors.ts"
 export { type InflateBudget, makeInflateBudget, MAX_GZIP_DEPTH, MAX_INFLATED_SIZE } from "./gzip.ts"
-export { BOOL_FALSE_ID, BOOL_TRUE_ID, GZIP_PACKED_ID, TlReader, VECTOR_ID } from "./reader.ts"
+export { BOOL_FALSE_ID, BOOL_TRUE_ID, constructorIdOf, GZIP_PACKED_ID, TlReader, VECTOR_ID } from "./reader.ts"
 export { TlWriter } from "./writer.ts"
 export { walkObjects } from "./walk.ts"
 
@@ -89,16 +90,20 @@ export const serialize = (obj: AnyObject | TlMethod): Uint8Array => {
   return finish(w)
 }
 
-/**
- * Serializes `obj` wrapped in `gzip_packed#3072cfa1` (what a client sends for large bodies).
- */
-export const serializeGzipped = (obj: AnyObject | TlMethod): Uint8Array => {
-  const packed = gzip(serialize(obj))
-  const w = new TlWriter(packed.length + 16)
-  w.uint(0x3072cfa1)
+/** Already serialized bytes, wrapped in `gzip_packed#3072cfa1`. */
+export const gzipPacked = (bytes: Uint8Array): Uint8Array => {
+  const packed = gzip(bytes)
+  // id, the bytes header (1 or 4) and at most 3 bytes of padding
+  const w = new TlWriter(packed.length + 12)
+  w.uint(GZIP_PACKED_ID)
   w.bytes(packed)
   return w.result()
 }
+
+/**
+ * Serializes `obj` wrapped in `gzip_packed#3072cfa1` (what a client sends for large bodies).
+ */
+export const serializeGzipped = (obj: AnyObject | TlMethod): Uint8Array => gzipPacked(serialize(obj))
 
 // Decoders throw TlDecodeError; anything else (a stack overflow on absurd nesting) is
 // reported as one too, so callers only ever see TlDecodeError.

@@ -1,14 +1,23 @@
+import { readInt64LE } from "../crypto/bytes.ts"
 import { TlDecodeError } from "./errors.ts"
+import { MtId } from "./generated/ids.ts"
 import { inflateCapped, type InflateBudget, makeInflateBudget } from "./gzip.ts"
 
 /** `vector#1cb5c415`. */
 export const VECTOR_ID = 0x1cb5c415
 /** `gzip_packed#3072cfa1 packed_data:bytes = Object`. */
-export const GZIP_PACKED_ID = 0x3072cfa1
+export const GZIP_PACKED_ID: number = MtId.gzip_packed
 /** `boolTrue#997275b5`. */
 export const BOOL_TRUE_ID = 0x997275b5
 /** `boolFalse#bc799737`. */
 export const BOOL_FALSE_ID = 0xbc799737
+
+/**
+ * The constructor id a serialized object starts with (unsigned), or -1 when it has fewer than
+ * 4 bytes: what dispatch on a message body looks at before (or instead of) decoding it.
+ */
+export const constructorIdOf = (bytes: Uint8Array): number =>
+  bytes.length >= 4 ? (bytes[0]! | (bytes[1]! << 8) | (bytes[2]! << 16) | (bytes[3]! << 24)) >>> 0 : -1
 
 // Non-fatal: invalid UTF-8 becomes U+FFFD, as Telegram's own clients decode it, so a
 // single bad string from the server does not make a whole update undecodable.
@@ -102,7 +111,7 @@ export class TlReader {
     const p = this.pos
     if (p + 8 > this.end) this.eof(8)
     this.pos = p + 8
-    return this.view.getBigInt64(p, true)
+    return readInt64LE(this.buf, p)
   }
 
   /** IEEE 754 `double`. */
@@ -231,9 +240,9 @@ export class TlReader {
     if (!this.vectorHeader()) return this.gunzip((r) => r.vectorLong())
     const n = this.count(8)
     const out = new Array<bigint>(n)
-    const v = this.view
+    const b = this.buf
     let p = this.pos
-    for (let i = 0; i < n; i++, p += 8) out[i] = v.getBigInt64(p, true)
+    for (let i = 0; i < n; i++, p += 8) out[i] = readInt64LE(b, p)
     this.pos = p
     return out
   }

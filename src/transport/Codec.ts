@@ -127,7 +127,8 @@ export interface Codec {
 
 /**
  * The 4-byte protocol tag of each codec inside an obfuscation header (`undefined`: full has none,
- * it can't be obfuscated).
+ * it can't be obfuscated). Intermediate and padded intermediate connections without obfuscation
+ * start with the same 4 bytes.
  *
  * @since 0.1.0
  * @category constants

@@ -11,7 +11,8 @@ import {
   DEFAULT_MAX_FRAME_LENGTH,
   type FrameCallback,
   type FrameDecoder,
-  makeCodec
+  makeCodec,
+  obfuscationTag
 } from "./Codec.ts"
 import { acceptObfuscation, forbiddenFirstInts, makeClientObfuscation } from "./Obfuscation.ts"
 import { badFrame } from "./internal/errors.ts"
@@ -192,8 +193,8 @@ export const detectTransport = (firstBytes: Uint8Array, options: ServerFramingOp
   if (n < 4) return { _tag: "NeedMore", atLeast: 4 }
   const view = new DataView(firstBytes.buffer, firstBytes.byteOffset, Math.min(n, 8))
   const first = view.getUint32(0, true)
-  if (first === 0xeeeeeeee) return { _tag: "Detected", consumed: 4, codec: plainServerCodec("intermediate", options) }
-  if (first === 0xdddddddd) return { _tag: "Detected", consumed: 4, codec: plainServerCodec("padded", options) }
+  if (first === obfuscationTag.intermediate) return { _tag: "Detected", consumed: 4, codec: plainServerCodec("intermediate", options) }
+  if (first === obfuscationTag.padded) return { _tag: "Detected", consumed: 4, codec: plainServerCodec("padded", options) }
   if (forbiddenFirstInts.includes(first)) throw badFrame("HTTP and TLS transports are not supported")
   if (n < 8) return { _tag: "NeedMore", atLeast: 8 }
   if (view.getUint32(4, true) === 0) {

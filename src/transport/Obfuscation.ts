@@ -79,8 +79,8 @@ export const forbiddenFirstInts: ReadonlyArray<number> = [
   0x54534f50, // "POST"
   0x20544547, // "GET "
   0x4954504f, // "OPTI"
-  0xdddddddd,
-  0xeeeeeeee,
+  obfuscationTag.padded!,
+  obfuscationTag.intermediate!,
   0x02010316 // TLS handshake record
 ]
 
@@ -158,8 +158,8 @@ export const makeClientObfuscation = (options: ClientObfuscationOptions): Client
   return { header: sent, encrypt: encryptor.update, decrypt: decryptor.update }
 }
 
-const codecOfTag = (tag: number): Exclude<CodecKind, "full"> | undefined =>
-  tag === 0xefefefef ? "abridged" : tag === 0xeeeeeeee ? "intermediate" : tag === 0xdddddddd ? "padded" : undefined
+const OBFUSCATED_KINDS = ["abridged", "intermediate", "padded"] as const
+const codecOfTag = (tag: number): Exclude<CodecKind, "full"> | undefined => OBFUSCATED_KINDS.find((kind) => obfuscationTag[kind] === tag)
 
 /**
  * Builds the server end from the first 64 bytes a client sent: derives the keys the other way round,

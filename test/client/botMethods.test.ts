@@ -6,10 +6,12 @@
 import { assert, describe, it } from "@effect/vitest"
 import * as Chunk from "effect/Chunk"
 import * as Effect from "effect/Effect"
+import * as Fiber from "effect/Fiber"
+import * as Option from "effect/Option"
 import * as Stream from "effect/Stream"
 import { Bot, Button, Keyboard, Messages, Peers } from "../../src/client/index.ts"
 import { type Api, serialize } from "../../src/tl/index.ts"
-import { failure, probe, startBot } from "./support/bots.ts"
+import { eventually, failure, probe, startBot } from "./support/bots.ts"
 import { makeCluster, recordCalls } from "./support/harness.ts"
 import { as, loginBot, loginUser } from "./support/messaging.ts"
 
@@ -139,5 +141,64 @@ describe("Bot methods over TCP", () => {
         yield* failure(botClient.invoke({ _tag: "messages.getBotCallbackAnswer", peer: adaPeer, msg_id: 1, data: new Uint8Array([1]) })),
         "BOT_METHOD_INVALID"
       )
+    }))
+
+  it.scopedLive("a callback or inline query waiting for the bot does not hold up the other calls on the connection", () =>
+    Effect.gen(function*() {
+      const cluster = yield* makeCluster([1])
+      const world = cluster.world
+      world.botResponseTimeoutSeconds = 60 // longer than the test: only the bot's answers end the waits
+      const ada = world.addUser({ phone: "+15550001", firstName: "Ada", username: "ada_l" })
+      const bot = world.addBot({ token: "778003:slow", username: "slow_bot" })
+      const botClient = yield* loginBot(cluster, "778003:slow")
+      yield* as(botClient)(Peers.resolve("@ada_l"))
+      yield* as(botClient)(Messages.send(ada.id, "menu", { replyMarkup: Keyboard.inline([[Button.callback("Go", "go")]]) }))
+      const menu = world.historyOf(ada.id, bot.id).at(-1)!
+      const adaClient = yield* loginUser(cluster, "+15550001")
+      const botPeer = yield* as(adaClient)(Peers.resolve("@slow_bot"))
+      const connections = cluster.dcs.get(1)!.connections
+      const before = yield* connections
+
+      // Both queries go out on Ada's connection and wait there for the bot...
+      const press = yield* Effect.fork(
+        adaClient.invoke({ _tag: "messages.getBotCallbackAnswer", peer: botPeer, msg_id: menu.id, data: new TextEncoder().encode("go") })
+      )
+      const ask = yield* Effect.fork(adaClient.invoke({
+        _tag: "messages.getInlineBotResults",
+        bot: Peers.inputUserOf(botPeer)!,
+        peer: { _tag: "inputPeerSelf" },
+        query: "cats",
+        offset: ""
+      }))
+      const queries = yield* eventually(() => {
+        const all = [...world.bots.queries.values()]
+        return all.length === 2 ? all : undefined
+      }, "both queries at the bot")
+      // ...while the same connection answers Ada's other calls at once.
+      const me = yield* adaClient.invoke({ _tag: "users.getUsers", id: [{ _tag: "inputUserSelf" }] }).pipe(Effect.timeout("5 seconds"))
+      assert.strictEqual(me[0]?._tag === "user" && me[0].id, ada.id)
+      assert.strictEqual((yield* adaClient.invoke({ _tag: "help.getNearestDc" }).pipe(Effect.timeout("5 seconds")))._tag, "nearestDc")
+      assert.isTrue(Option.isNone(yield* Fiber.poll(press)))
+      assert.isTrue(Option.isNone(yield* Fiber.poll(ask)))
+      assert.strictEqual(yield* connections, before, "the other calls went on the connections already open")
+
+      // The bot answers; each waiting call gets its own answer.
+      const callback = queries.find((q) => q._tag === "CallbackQuery")!
+      const inline = queries.find((q) => q._tag === "InlineQuery")!
+      yield* botClient.invoke({ _tag: "messages.setInlineBotResults", query_id: inline.queryId, results: [], cache_time: 0 })
+      assert.deepStrictEqual((yield* Fiber.join(ask).pipe(Effect.timeout("5 seconds"))).results, [])
+      assert.isTrue(Option.isNone(yield* Fiber.poll(press)))
+      yield* botClient.invoke({ _tag: "messages.setBotCallbackAnswer", query_id: callback.queryId, message: "done", cache_time: 0 })
+      assert.strictEqual((yield* Fiber.join(press).pipe(Effect.timeout("5 seconds"))).message, "done")
+
+      // A bot that never answers: BOT_RESPONSE_TIMEOUT, still without holding the connection.
+      world.botResponseTimeoutSeconds = 1
+      const silent = yield* Effect.fork(failure(
+        adaClient.invoke({ _tag: "messages.getBotCallbackAnswer", peer: botPeer, msg_id: menu.id, data: new TextEncoder().encode("go") })
+      ))
+      yield* eventually(() => world.bots.queries.size === 3 ? true : undefined, "the third query at the bot")
+      assert.strictEqual((yield* adaClient.invoke({ _tag: "help.getNearestDc" }).pipe(Effect.timeout("5 seconds")))._tag, "nearestDc")
+      assert.isTrue(Option.isNone(yield* Fiber.poll(silent)))
+      assert.strictEqual(yield* Fiber.join(silent), "BOT_RESPONSE_TIMEOUT")
     }))
 })

@@ -13,7 +13,7 @@ import { makeCluster } from "./support/harness.ts"
 import { as, loginUser, textOf } from "./support/messaging.ts"
 
 const rpcError = <A, E extends { readonly _tag: string }>(effect: Effect.Effect<A, E>) =>
-  Effect.match(effect, { onSuccess: () => "", onFailure: (e) => (e._tag === "RpcError" ? (e as unknown as { message: string }).message : e._tag) })
+  Effect.match(effect, { onSuccess: () => "", onFailure: (e) => (e._tag === "RpcError" ? (e as unknown as { errorMessage: string }).errorMessage : e._tag) })
 
 describe("TestDc messaging surface", () => {
   it.scopedLive("usernames, contacts, full descriptions, peer dialogs, media, pins, invites, admins", () =>

@@ -190,13 +190,13 @@ describe("Sender faults: salts and sessions", () => {
       assert.strictEqual(dc.authKeys.values().next().value!.salt, salt)
     }))
 
-  it.scopedLive("destroy_session of the old session after a reset: ok; of an unknown one: none (in rpc_result and bare)", () =>
+  it.scopedLive("destroy_session of the old session after a reset: ok; of an unknown one: none (bare, as Telegram answers, and in rpc_result)", () =>
     Effect.gen(function*() {
       const { dc, sender } = yield* harness()
       yield* sender.invoke(getNearestDc)
-      for (const bare of [false, true]) {
+      for (const wrapped of [false, true]) {
         const old = (yield* sender.state).sessionId
-        yield* dc.faults.set({ badMsg: [32], destroySessionBare: bare })
+        yield* dc.faults.set({ badMsg: [32], destroySessionInRpcResult: wrapped })
         yield* bounded(sender.invoke(getNearestDc))
         const ok = yield* bounded(sender.invoke({ _tag: "destroy_session", session_id: old }))
         assert.deepStrictEqual(ok, { _tag: "destroy_session_ok", session_id: old })

@@ -15,6 +15,7 @@ import {
   modPow,
   newNonceHash,
   randomBytes,
+  readInt64LE,
   type RsaPublicKey,
   rsaPadEncrypt,
   sha1,
@@ -123,7 +124,7 @@ export const handshake = (ch: FrameChannel, dc: Dc, misbehave: Misbehave = {}) =
       }))) as Mt.Set_client_DH_params_answer
       if (result._tag === "dh_gen_retry") {
         if (!constantTimeEqual(result.new_nonce_hash2, newNonceHash(newNonce, key, 2))) return yield* Effect.dieMessage("bad hash2")
-        retryId = new DataView(sha1(key).buffer, 0, 8).getBigInt64(0, true)
+        retryId = readInt64LE(sha1(key))
         continue
       }
       if (result._tag !== "dh_gen_ok") return yield* Effect.dieMessage(`got ${result._tag}`)
@@ -131,7 +132,7 @@ export const handshake = (ch: FrameChannel, dc: Dc, misbehave: Misbehave = {}) =
       const salt = initialServerSalt(newNonce, resPq.server_nonce)
       return {
         authKey: { key, id: authKeyId(key) },
-        salt: new DataView(salt.buffer, salt.byteOffset, 8).getBigInt64(0, true)
+        salt: readInt64LE(salt)
       } satisfies ClientKey
     }
   })

@@ -3,14 +3,13 @@ import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import { gzipSync } from "fflate"
 import { existsSync, readFileSync } from "node:fs"
+import { fromHex as unhex, toHex as hex } from "../../src/crypto/index.ts"
 import type { Api, Mt } from "../../src/tl/index.ts"
 import {
   decode, deserialize, deserializeResult, encode, fromJson, LAYER, nameForId, serialize, serializeGzipped, TlDecodeError,
   TlEncodeError, TlReader, TlWriter, toJson
 } from "../../src/tl/index.ts"
 
-const hex = (b: Uint8Array) => Buffer.from(b).toString("hex")
-const unhex = (s: string) => new Uint8Array(Buffer.from(s, "hex"))
 
 const expectDecodeError = (f: () => unknown, reason?: RegExp): TlDecodeError => {
   try {

@@ -4,7 +4,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { generate } from "../../generator/codegen.ts"
-import { hasReader, nameForId } from "../../src/tl/index.ts"
+import { hasReader, MtId, nameForId } from "../../src/tl/index.ts"
 import { generated, loadSchemas } from "./values.ts"
 
 const hasSchemas = existsSync("schema/api.tl") && existsSync("schema/mtproto.tl")
@@ -15,7 +15,7 @@ describe.skipIf(!hasSchemas)("generator", () => {
     const inputs = [{ schema: api, ns: "Api", prefix: "a" }, { schema: mt, ns: "Mt", prefix: "m" }]
     const a = generate(inputs)
     const b = generate(inputs)
-    assert.deepStrictEqual([...a.keys()], ["types.ts", "codec.ts"])
+    assert.deepStrictEqual([...a.keys()], ["types.ts", "codec.ts", "ids.ts"])
     for (const [name, text] of a) {
       assert.strictEqual(text, b.get(name), name)
       assert.strictEqual(text, readFileSync(join("src/tl/generated", name), "utf8"), `${name} is stale: run npm run generate`)
@@ -26,7 +26,7 @@ describe.skipIf(!hasSchemas)("generator", () => {
     const dir = mkdtempSync(join(tmpdir(), "tlgen-"))
     try {
       execFileSync(process.execPath, ["--import", "tsx", "generator/generate.ts", dir], { stdio: "pipe" })
-      for (const name of ["types.ts", "codec.ts"]) {
+      for (const name of ["types.ts", "codec.ts", "ids.ts"]) {
         assert.isTrue(readFileSync(join(dir, name)).equals(readFileSync(join("src/tl/generated", name))), name)
       }
     } finally {
@@ -47,5 +47,13 @@ describe.skipIf(!hasSchemas)("generator", () => {
     }
     // Everything but the built-ins (7 in mtproto.tl) and boolFalse/boolTrue/vector, which the codec handles itself.
     assert.strictEqual(n, api.combinators.length + mt.combinators.length - 3 - 7)
+  })
+
+  it("MtId names every id of the service schema once, as the registry does", () => {
+    const { mt } = loadSchemas()
+    const expected = Object.fromEntries(generated(mt).map((c) => [c.name, c.id]))
+    assert.deepStrictEqual({ ...MtId }, expected)
+    for (const [name, id] of Object.entries(MtId)) assert.strictEqual(nameForId(id), name)
+    assert.strictEqual(MtId.rpc_result, 0xf35c6d01)
   })
 })

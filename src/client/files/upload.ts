@@ -9,7 +9,7 @@ import * as FileSystem from "@effect/platform/FileSystem"
 import * as Effect from "effect/Effect"
 import * as Queue from "effect/Queue"
 import * as Stream from "effect/Stream"
-import { createMd5, randomBytes } from "../../crypto/index.ts"
+import { createMd5, randomLong } from "../../crypto/index.ts"
 import { isBigFile, MAX_PART_SIZE, MAX_PARTS, partCount, partSizeProblem } from "../../mtproto/fileRules.ts"
 import type { Api } from "../../tl/index.ts"
 import { Client, type ClientShape } from "../Client.ts"
@@ -81,9 +81,6 @@ export interface UploadOptions {
   /** Told after each saved part. */
   readonly onProgress?: ((progress: UploadProgress) => Effect.Effect<void>) | undefined
 }
-
-/** A fresh random file id (the client names its uploads). */
-const randomFileId = (): bigint => new DataView(randomBytes(8).buffer).getBigInt64(0, true)
 
 const invalid = (detail: string) => new FileError({ reason: "InvalidOptions", detail })
 
@@ -177,7 +174,7 @@ const uploadUntyped = (source: UploadSource, options: UploadOptions): Effect.Eff
     if (size !== undefined && partCount(size, partSize) > MAX_PARTS) {
       return yield* new FileError({ reason: "TooLarge", detail: `${size} bytes are ${partCount(size, partSize)} parts of ${partSize}; at most ${MAX_PARTS}` })
     }
-    const fileId = randomFileId()
+    const fileId = randomLong() // the client names its uploads
     const plan = new UploadPlan(size, partSize, MAX_PARTS)
     // A big file's parts need no checksum; an unknown size may still turn out small.
     const md5 = size !== undefined && isBigFile(size) ? undefined : createMd5()

@@ -51,7 +51,7 @@ const asking = <A>(
 ): Effect.Effect<A, ClientError | PeerNotFound> =>
   Effect.catchIf(
     call,
-    (e): e is ClientError => e._tag === "RpcError" && nobody.includes(e.message),
+    (e): e is ClientError => e._tag === "RpcError" && nobody.includes(e.errorMessage),
     () => Effect.fail(new PeerNotFound({ ref: describeRef(ref), reason }))
   )
 

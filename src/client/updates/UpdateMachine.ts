@@ -153,6 +153,11 @@ class Box {
   idleAt = Infinity
   /** After a failed fetch: try again then. */
   retryAt = Infinity
+  /**
+   * The gaps the fetch in flight asks about end here: the largest `before` held when it started.
+   * An empty answer says nothing is missing below it (see {@link UpdateMachine.drain}).
+   */
+  askedUpTo = -Infinity
   /** Channels only: a getChannelDifference is in flight. */
   fetching = false
   /** Channels only: fetch again once the one in flight is applied. */
@@ -225,6 +230,8 @@ export class UpdateMachine {
   /** Containers waiting for their seq, keyed by `seq_start - 1`. */
   private readonly seqHeld = new HeldQueue<Container>()
   private seqGapAt = Infinity
+  /** Like {@link Box.askedUpTo}, for the containers held for their seq. */
+  private seqAskedUpTo = -Infinity
   /** The fetch of the common sequences in flight, and the one to start after it. */
   private commonFetch: "GetState" | "GetDifference" | undefined = undefined
   private commonNext: "GetState" | "GetDifference" | undefined = undefined
@@ -370,10 +377,12 @@ export class UpdateMachine {
     }
     switch (difference._tag) {
       case "updates.differenceEmpty":
+        // Nothing happened since the local state: the gaps this fetch asked about hold nothing,
+        // so the updates held behind them apply now instead of being asked about again and again.
         this.date = difference.date
         this.seq = difference.seq
         this.changed = true
-        this.endCommonFetch(now)
+        this.endCommonFetch(now, true)
         break
       case "updates.difference":
       case "updates.differenceSlice": {
@@ -453,7 +462,9 @@ export class UpdateMachine {
       }
     }
     this.changed = true
-    if (difference.final === true || box.pts <= before) this.endChannelFetch(box, now)
+    // An empty answer: the gaps it asked about hold nothing (as for differenceEmpty).
+    const empty = difference._tag === "updates.channelDifferenceEmpty"
+    if (difference.final === true || box.pts <= before) this.endChannelFetch(box, now, empty)
     else this.request(this.channelFetch(box))
     return this.finish()
   }
@@ -668,15 +679,20 @@ export class UpdateMachine {
   }
 
   /**
-   * Applies the held updates the local state has reached; drops those it has passed. A gap
-   * left behind waits `wait` ms from now.
+   * Applies the held updates the local state has reached; drops those it has passed. With
+   * `filled`, the server answered that nothing is missing: the gaps the fetch asked about are
+   * closed (the state moves to the held update after each) and what waited behind them applies.
+   * A gap left behind waits `wait` ms from now.
    */
-  private drain(box: Box, now: number, wait = this.gapTimeout): void {
+  private drain(box: Box, now: number, wait = this.gapTimeout, filled = false): void {
     const held = box.held
+    const upTo = filled ? box.askedUpTo : -Infinity
+    box.askedUpTo = -Infinity
     let progressed = false
-    while (held.firstBefore <= box.pts) {
+    while (held.firstBefore <= Math.max(box.pts, upTo)) {
       const next = held.shift()!
       this.heldTotal--
+      if (next.before > box.pts) box.pts = next.before // a gap with nothing in it
       if (next.before === box.pts) {
         this.apply(box, next.after, next.item, now)
         progressed = true
@@ -738,12 +754,16 @@ export class UpdateMachine {
     if (this.heldTotal > this.maxHeld) this.overflow()
   }
 
-  private drainSeq(now: number): void {
+  /** {@link drain} for the containers held for their seq. */
+  private drainSeq(now: number, filled = false): void {
+    const upTo = filled ? this.seqAskedUpTo : -Infinity
+    this.seqAskedUpTo = -Infinity
     let progressed = false
     // An applied container can start a fetch (updatePtsChanged): the rest waits for it.
-    while (this.seqHeld.firstBefore <= this.seq && this.commonFetch === undefined) {
+    while (this.seqHeld.firstBefore <= Math.max(this.seq, upTo) && this.commonFetch === undefined) {
       const next = this.seqHeld.shift()!
       this.heldTotal -= Math.max(1, next.item.updates.length)
+      if (next.before > this.seq) this.seq = next.before // a gap with nothing in it
       if (next.before === this.seq) {
         this.applyContainer(next.item, now)
         progressed = true
@@ -781,6 +801,9 @@ export class UpdateMachine {
     }
     const effective = this.hasState ? kind : "GetState"
     this.commonFetch = effective
+    this.common.askedUpTo = this.common.held.lastBefore
+    this.secondary.askedUpTo = this.secondary.held.lastBefore
+    this.seqAskedUpTo = this.seqHeld.lastBefore
     this.common.gapAt = this.secondary.gapAt = this.seqGapAt = Infinity
     this.common.retryAt = Infinity
     this.request(effective === "GetState" ? { _tag: "GetState" } : this.differenceFetch())
@@ -791,20 +814,21 @@ export class UpdateMachine {
     if (!this.hasState && this.commonFetch === undefined) this.startCommonFetch("GetState")
   }
 
-  private endCommonFetch(now: number): void {
+  /** `filled`: the answer was `differenceEmpty` (see {@link drain}). */
+  private endCommonFetch(now: number, filled = false): void {
     this.commonFetch = undefined
     const next = this.commonNext
     this.commonNext = undefined
     if (next !== undefined) this.startCommonFetch(next)
-    else this.releaseCommon(now)
+    else this.releaseCommon(now, filled)
   }
 
   /** After the common state moved under the held updates: apply, drop or keep them waiting. */
-  private releaseCommon(now: number): void {
+  private releaseCommon(now: number, filled = false): void {
     this.common.idleAt = now + this.idleTimeout
-    this.drain(this.common, now)
-    this.drain(this.secondary, now)
-    this.drainSeq(now)
+    this.drain(this.common, now, this.gapTimeout, filled)
+    this.drain(this.secondary, now, this.gapTimeout, filled)
+    this.drainSeq(now, filled)
   }
 
   private startChannelFetch(box: Box): void {
@@ -813,18 +837,20 @@ export class UpdateMachine {
       return
     }
     box.fetching = true
+    box.askedUpTo = box.held.lastBefore
     box.gapAt = box.retryAt = box.idleAt = Infinity // the fetch covers them; idle re-arms on activity
     this.touch(box)
     this.request(this.channelFetch(box))
   }
 
-  private endChannelFetch(box: Box, now: number): void {
+  /** `filled`: the answer was `channelDifferenceEmpty` (see {@link drain}). */
+  private endChannelFetch(box: Box, now: number, filled = false): void {
     box.fetching = false
     if (box.refetch) {
       box.refetch = false
       this.startChannelFetch(box)
     } else {
-      this.drain(box, now)
+      this.drain(box, now, this.gapTimeout, filled)
     }
   }
 

@@ -42,6 +42,11 @@ export class HeldQueue<T> {
     return this.head < this.items.length ? this.items[this.head]!.before : Infinity
   }
 
+  /** `before` of the last item (the largest), `-Infinity` when empty. */
+  get lastBefore(): number {
+    return this.head < this.items.length ? this.items[this.items.length - 1]!.before : -Infinity
+  }
+
   /** Holds an item after every held one with the same or a smaller `before`. */
   push(before: number, after: number, item: T): void {
     const items = this.items

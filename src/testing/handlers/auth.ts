@@ -8,7 +8,7 @@
  * @since 0.1.0
  */
 import * as Effect from "effect/Effect"
-import { srpServerB, srpServerVerify, toHex } from "../../crypto/index.ts"
+import { randomLong, srpServerB, srpServerVerify, toHex } from "../../crypto/index.ts"
 import type { Api } from "../../tl/index.ts"
 import { normalizePhone, SRP_G, SRP_P, type WorldUser } from "../World.ts"
 import { apiUser } from "../world/render.ts"
@@ -75,12 +75,6 @@ const newAlgo = (ctx: HandlerContext): Api.passwordKdfAlgoSHA256SHA256PBKDF2HMAC
   g: SRP_G,
   p: SRP_P
 })
-
-/** A random long from the World's randomness. */
-export const randomLong = (ctx: HandlerContext): bigint => {
-  const b = ctx.world.randomBytes(8)
-  return new DataView(b.buffer, b.byteOffset, 8).getBigInt64(0, true)
-}
 
 /**
  * The auth handlers every TestDc has.
@@ -164,7 +158,7 @@ export const authHandlers: Handlers = {
       // Each answer has its own secret b; auth.checkPassword finds it by srp_id.
       const b = ctx.world.randomBytes(256)
       const B = srpServerB(pw.verifier, b, params)
-      const srpId = randomLong(ctx)
+      const srpId = randomLong(ctx.world.randomBytes)
       ctx.world.srpSessions.set(srpId, { userId: user.id, b, B })
       return Effect.succeed({
         ...base,

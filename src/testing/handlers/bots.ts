@@ -4,12 +4,13 @@
  * (`messages.setBotCallbackAnswer`, `messages.setInlineBotResults`), and the user side of both
  * for clients that press buttons or ask inline queries themselves
  * (`messages.getBotCallbackAnswer`, `messages.getInlineBotResults`, which wait for the bot's
- * answer up to `world.botResponseTimeoutSeconds`).
+ * answer up to `world.botResponseTimeoutSeconds`, beside the connection's other requests).
  *
  * @since 0.1.0
  */
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
+import { randomLong } from "../../crypto/index.ts"
 import type { Api } from "../../tl/index.ts"
 import {
   answerCallbackQuery,
@@ -25,12 +26,17 @@ import {
 import { commandsKey } from "../world/BotStore.ts"
 import { awaitAnswer } from "../world/Bots.ts"
 import { resolveInputPeer, resolveInputUser } from "../world/inputs.ts"
-import { randomLong } from "../world/Messaging.ts"
 import { fail } from "../world/Store.ts"
 import { asUser } from "./acting.ts"
 import type { HandlerContext, Handlers } from "./core.ts"
 
 const timeout = (ctx: HandlerContext) => Duration.seconds(ctx.world.botResponseTimeoutSeconds)
+
+/**
+ * Methods whose answer waits for a bot: the dispatcher runs them beside the connection's other
+ * requests (as Telegram does) and sends the answer when it comes, or BOT_RESPONSE_TIMEOUT.
+ */
+export const ANSWERED_LATER: ReadonlySet<string> = new Set(["messages.getBotCallbackAnswer", "messages.getInlineBotResults"])
 
 /**
  * @since 0.1.0
@@ -64,7 +70,7 @@ export const botsHandlers: Handlers = {
       return true
     }),
 
-  // The user side: the call waits for the bot (this connection answers nothing else meanwhile).
+  // The user side: the call waits for the bot (see ANSWERED_LATER: not the connection).
   "messages.getBotCallbackAnswer": (request, ctx) =>
     Effect.flatMap(
       asUser(ctx, ({ me, store, now }) => {

@@ -9,10 +9,10 @@
  * @since 0.1.0
  */
 import * as Effect from "effect/Effect"
-import { toHex } from "../../crypto/index.ts"
+import { randomLong, toHex } from "../../crypto/index.ts"
 import type { Api } from "../../tl/index.ts"
 import type { WorldUser } from "../World.ts"
-import { authorization, logInOrAskPassword, randomLong, requireUser } from "./auth.ts"
+import { authorization, logInOrAskPassword, requireUser } from "./auth.ts"
 import { type HandlerContext, type Handlers, RpcFailure } from "./core.ts"
 
 const fail = (code: number, message: string) => Effect.fail(new RpcFailure({ code, message }))
@@ -90,7 +90,7 @@ export const qrHandlers: Handlers = {
       // The new session, as the accepting app lists it among the account's authorizations.
       return {
         _tag: "authorization",
-        hash: randomLong(ctx),
+        hash: randomLong(ctx.world.randomBytes),
         device_model: t.device.deviceModel,
         platform: "",
         system_version: t.device.systemVersion,

@@ -19,16 +19,22 @@ import * as Option from "effect/Option"
 import * as Queue from "effect/Queue"
 import type * as Net from "node:net"
 import { DEFAULT_MAX_FRAME_LENGTH, makeServerFraming } from "../../transport/index.ts"
-import { type ConnectionContext, handleEncrypted, handlePlain, isPlain, pack } from "./dispatcher.ts"
+import { type ConnectionContext, handleEncrypted, handlePlain, isPlain, type Outgoing, pack, rememberAnswers } from "./dispatcher.ts"
 import { HandshakeServer } from "./handshake.ts"
 import { type RejectionKind, rejections } from "./limits.ts"
-import { type FaultPlan, type ServerMessage, type ServerState, takeFault } from "./state.ts"
+import { type FaultPlan, type ServerMessage, type ServerSession, type ServerState, type StoredKey, takeFault } from "./state.ts"
 
 const transportError = (code: number): Uint8Array => {
   const out = new Uint8Array(4)
   new DataView(out.buffer).setInt32(0, code, true)
   return out
 }
+
+/**
+ * Queries answered later (a bot's answer) that may wait at once on one connection; past it the
+ * next one is answered in the frame loop again, which holds the connection's reading back.
+ */
+const MAX_ANSWERS_LATER = 64
 
 /** What the writer fiber takes: a payload to frame, or the end of the connection. */
 type Written =
@@ -161,6 +167,19 @@ const serve = (state: ServerState, socket: Socket.Socket, mediaOnly: boolean): E
         ? Effect.void
         : Effect.forEach(messages, state.onServerMessage, { discard: true })
 
+    /** Packs server messages in `session` and queues the frame; returns the last msg_id handed out. */
+    const sendIn = (key: StoredKey, session: ServerSession, outs: ReadonlyArray<Outgoing>) =>
+      Effect.gen(function*() {
+        const now = yield* Clock.currentTimeMillis
+        const messages: Array<ServerMessage> = []
+        const frame = pack(state, key, session, outs, now, state.onServerMessage === undefined ? undefined : messages)
+        if (frame !== undefined) yield* emit(frame, true)
+        yield* report(messages)
+        return session.lastServerMsgId
+      })
+
+    let answersLater = 0
+
     const conn: ConnectionContext = {
       state,
       handshake: new HandshakeServer({
@@ -181,6 +200,20 @@ const serve = (state: ServerState, socket: Socket.Socket, mediaOnly: boolean): E
             Effect.forkIn(scope)
           )
         }),
+      answerLater: (key, session, msgId, answer) => {
+        if (answersLater >= MAX_ANSWERS_LATER) return Effect.map(answer, (o) => [o])
+        answersLater++
+        const deliver = Effect.flatMap(answer, (o) =>
+          Effect.suspend(() => {
+            rememberAnswers(session, msgId, [o])
+            return stalled ? Effect.void : Effect.asVoid(sendIn(key, session, [o]))
+          }))
+        return deliver.pipe(
+          Effect.ensuring(Effect.sync(() => void answersLater--)),
+          Effect.forkIn(scope),
+          Effect.as([])
+        )
+      },
       lastPlainMsgId: 0n,
       current: undefined,
       activeAt: 0,
@@ -201,17 +234,11 @@ const serve = (state: ServerState, socket: Socket.Socket, mediaOnly: boolean): E
           ? undefined
           : { authKeyId: conn.current.key.id, sessionId: conn.current.session.sessionId, activeAt: conn.activeAt },
       push: (body, contentRelated) =>
-        Effect.gen(function*() {
+        Effect.suspend(() => {
           const current = conn.current
-          if (current === undefined || stalled) return undefined
-          const now = yield* Clock.currentTimeMillis
-          const messages: Array<ServerMessage> = []
-          const frame = pack(state, current.key, current.session, [{ body, content: contentRelated, response: false }], now, messages)
+          if (current === undefined || stalled) return Effect.succeed(undefined)
           // A single message: the last msg_id the session handed out is its own.
-          const msgId = current.session.lastServerMsgId
-          if (frame !== undefined) yield* emit(frame, true)
-          yield* report(messages)
-          return msgId
+          return sendIn(current.key, current.session, [{ body, content: contentRelated, response: false }])
         }),
       authKeyId: () => conn.current?.key.id
     })

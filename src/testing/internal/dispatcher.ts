@@ -7,37 +7,37 @@
 import * as Cause from "effect/Cause"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
+import { randomLong, toHex, writeInt64LE } from "../../crypto/index.ts"
 import { packMessage, unpackMessage, type InnerMessage } from "../../mtproto/encryptedMessage.ts"
 import { nextServerMsgId } from "../../mtproto/msgId.ts"
 import { authKeyIdLong, decryptBinding } from "../../mtproto/tempKey.ts"
 import { decodePlainMessage, encodePlainMessage, isPlainMessage } from "../../mtproto/plainMessage.ts"
-import { gzip } from "../../tl/gzip.ts"
 import {
   type AnyObject,
   type Api,
+  constructorIdOf,
   deserialize,
   deserializeOneOf,
-  GZIP_PACKED_ID,
+  gzipPacked,
   type InflateBudget,
   makeInflateBudget,
   type Mt,
+  MtId,
   serialize,
-  type TlMethod,
-  TlWriter
+  type TlMethod
 } from "../../tl/index.ts"
 import { findHandler, type HandlerContext, RpcFailure } from "../handlers.ts"
+import { ANSWERED_LATER } from "../handlers/bots.ts"
 import { HandshakeRejected, type HandshakeServer } from "./handshake.ts"
 import type { RejectionKind } from "./limits.ts"
 import { serializeResult } from "./result.ts"
 import {
-  hex,
   newSession,
-  randomLong,
   ANSWER_MEMORY,
   SENT_MEMORY,
   type ServerMessage,
   type ServerState,
-  type SessionState,
+  type ServerSession,
   storeKey,
   type StoredKey,
   takeFault
@@ -70,9 +70,20 @@ export interface ConnectionContext {
   readonly handshake: HandshakeServer
   /** Arms (or re-arms) the ping_delay_disconnect timer. */
   readonly armDisconnect: (seconds: number) => Effect.Effect<void>
+  /**
+   * Runs a query whose answer waits for someone else (a bot's) beside the connection's other
+   * requests: the answer is packed and sent in `session` when it is ready, and kept for a
+   * re-sent query. `[]` when it was forked; its answer at once when too many already wait.
+   */
+  readonly answerLater: (
+    key: StoredKey,
+    session: ServerSession,
+    msgId: bigint,
+    answer: Effect.Effect<Outgoing>
+  ) => Effect.Effect<ReadonlyArray<Outgoing>>
   lastPlainMsgId: bigint
   /** The key and session this connection last spoke with (pushes go there). */
-  current: { readonly key: StoredKey; readonly session: SessionState } | undefined
+  current: { readonly key: StoredKey; readonly session: ServerSession } | undefined
   /** {@link ServerState.activity} when the connection last received an encrypted message. */
   activeAt: number
   /** A key was created on this connection, or a message under a known key decrypted (the handshake deadline stops). */
@@ -118,14 +129,23 @@ const close = (kind: RejectionKind, reason: string, transportError?: number): Fr
   kind
 })
 
-const MSG_CONTAINER_ID = 0x73f1f8dc
-const MSGS_ACK_ID = 0x62d6b459
+const isAck = (body: Uint8Array): boolean => constructorIdOf(body) === MtId.msgs_ack
 
-const constructorId = (body: Uint8Array): number =>
-  body.length >= 4 ? new DataView(body.buffer, body.byteOffset, 4).getUint32(0, true) : 0
-const isAck = (body: Uint8Array): boolean => constructorId(body) === MSGS_ACK_ID
+/** Keeps the answers of query `msgId`, so that the query sent again gets them without a second run. */
+export const rememberAnswers = (session: ServerSession, msgId: bigint, answers: ReadonlyArray<Outgoing>): void => {
+  session.answers.set(msgId, answers.map((o) => ({ body: o.body, content: o.content })))
+  if (session.answers.size > ANSWER_MEMORY) session.answers.delete(session.answers.keys().next().value!)
+}
 /** Constructor ids of the service messages that are not queries (their answers are not kept). */
-const NOT_QUERY_IDS = new Set([0x62d6b459, 0x9299359f, 0x04deb57d, 0x8cc0d131, 0x7d861a08, 0x8610baeb, 0xda69fb52])
+const NOT_QUERY_IDS: ReadonlySet<number> = new Set([
+  MtId.msgs_ack,
+  MtId.http_wait,
+  MtId.msgs_state_info,
+  MtId.msgs_all_info,
+  MtId.msg_resend_req,
+  MtId.msg_resend_ans_req,
+  MtId.msgs_state_req
+])
 const SALT_LIFETIME_SECONDS = 3600
 
 /** Wrappers whose `query` is the real call (the schema's generic `X` methods). */
@@ -220,14 +240,6 @@ const rpcResult = (reqMsgId: bigint, result: Uint8Array): Outgoing => ({
   rpc: { reqMsgId, result }
 })
 
-/** `gzip_packed` around serialized bytes. */
-const gzipPacked = (bytes: Uint8Array): Uint8Array => {
-  const packed = gzip(bytes)
-  const w = new TlWriter(packed.length + 8)
-  w.uint(GZIP_PACKED_ID)
-  w.bytes(packed)
-  return w.result()
-}
 
 /** Client messages that are not queries: the content-message faults pass them by. */
 const NOT_QUERIES = new Set(["msgs_ack", "http_wait", "msgs_state_info", "msgs_all_info", "msg_resend_req", "msg_resend_ans_req"])
@@ -254,7 +266,7 @@ interface Item {
 export const pack = (
   state: ServerState,
   key: StoredKey,
-  session: SessionState,
+  session: ServerSession,
   outs: ReadonlyArray<Outgoing>,
   nowMs: number,
   report?: Array<ServerMessage>
@@ -295,7 +307,7 @@ export const pack = (
     try {
       tag = deserialize(body)._tag
     } catch {
-      tag = `#${constructorId(body).toString(16)}`
+      tag = `#${(constructorIdOf(body) >>> 0).toString(16)}`
     }
     return { authKeyId: key.id, sessionId: session.sessionId, msgId, seqNo, contentRelated: (seqNo & 1) === 1, tag, withheld }
   }
@@ -337,7 +349,7 @@ export const handleEncrypted = (conn: ConnectionContext, frame: Uint8Array, nowM
     const state = conn.state
     const nowSeconds = Math.floor(nowMs / 1000)
     if (frame.length < 8) return Effect.succeed(close("auth_key", "frame shorter than an auth_key_id", TRANSPORT_ERROR_NOT_FOUND))
-    const key = state.keys.get(hex(frame.subarray(0, 8)))
+    const key = state.keys.get(toHex(frame.subarray(0, 8)))
     if (key === undefined) return Effect.succeed(close("auth_key", "unknown auth_key_id", TRANSPORT_ERROR_NOT_FOUND))
     if (key.expiresAt !== undefined && nowSeconds >= key.expiresAt) {
       state.keys.delete(key.id)
@@ -412,20 +424,19 @@ export const handleEncrypted = (conn: ConnectionContext, frame: Uint8Array, nowM
         if ((seqNo & 1) === 1 && !isAck(body)) acks.push(msgId)
         for (const o of produced) outs.push(o)
         const answers = produced.filter((o) => o.response && o.fixed === undefined)
-        if (answers.length > 0 && !NOT_QUERY_IDS.has(constructorId(body))) {
+        if (answers.length > 0 && !NOT_QUERY_IDS.has(constructorIdOf(body))) {
           ran++
           if (answers.every((o) => o.rerunnable === true)) {
             s.rerunnable.add(msgId)
             if (s.rerunnable.size > ANSWER_MEMORY) s.rerunnable.delete(s.rerunnable.values().next().value!)
           } else {
-            s.answers.set(msgId, answers.map((o) => ({ body: o.body, content: o.content })))
-            if (s.answers.size > ANSWER_MEMORY) s.answers.delete(s.answers.keys().next().value!)
+            rememberAnswers(s, msgId, answers)
           }
         }
       })
 
     let work: Effect.Effect<void>
-    if (constructorId(message.body) === MSG_CONTAINER_ID) {
+    if (constructorIdOf(message.body) === MtId.msg_container) {
       let container: Mt.msg_container
       try {
         container = deserialize(message.body, budget) as Mt.msg_container
@@ -472,7 +483,7 @@ export const handleEncrypted = (conn: ConnectionContext, frame: Uint8Array, nowM
 const handleMessage = (
   conn: ConnectionContext,
   key: StoredKey,
-  session: SessionState,
+  session: ServerSession,
   msgId: bigint,
   seqNo: number,
   body: Uint8Array,
@@ -482,11 +493,11 @@ const handleMessage = (
   Effect.gen(function*() {
     const state = conn.state
     let obj: AnyObject
-    const gzipped = constructorId(body) === GZIP_PACKED_ID
+    const gzipped = constructorIdOf(body) === MtId.gzip_packed
     try {
       obj = deserialize(body, budget)
     } catch {
-      return [rpcError(msgId, 400, `INPUT_METHOD_INVALID_${constructorId(body).toString(16).padStart(8, "0")}`)]
+      return [rpcError(msgId, 400, `INPUT_METHOD_INVALID_${(constructorIdOf(body) >>> 0).toString(16).padStart(8, "0")}`)]
     }
     // seq_no parity: a content-related message with an even seq_no is refused (code 34).
     // The reverse is tolerated, as Telegram does: mtcute numbers its msgs_ack as content.
@@ -563,8 +574,9 @@ const handleMessage = (
       case "destroy_session": {
         const existed = obj.session_id !== session.sessionId && key.sessions.delete(obj.session_id)
         const result = { _tag: existed ? "destroy_session_ok" : "destroy_session_none", session_id: obj.session_id } as const
-        // Telegram answers destroy_session with the bare object; the knob reproduces that.
-        return [state.faults.destroySessionBare === true ? answer(result) : rpcResult(msgId, serialize(result))]
+        // A service message of its own, as Telegram sends it (not in an rpc_result, unlike
+        // rpc_drop_answer's answer); the knob wraps it, for clients that must accept both.
+        return [state.faults.destroySessionInRpcResult === true ? rpcResult(msgId, serialize(result)) : answer(result)]
       }
       case "rpc_drop_answer":
         // Every answer goes out as soon as it is computed, so there is never one to drop.
@@ -575,7 +587,7 @@ const handleMessage = (
       case "req_pq":
         return [rpcResult(msgId, serialize(conn.handshake.reqPq(obj)))]
       default:
-        return [yield* invoke(conn, key, session, msgId, obj, nowSeconds)]
+        return yield* invoke(conn, key, session, msgId, obj, nowSeconds)
     }
   })
 
@@ -583,7 +595,7 @@ const handleMessage = (
  * What the server knows of a client msg_id (core.telegram.org/mtproto/service_messages_about_messages):
  * 4+32+64 answered, 4+32 received and run, 3 too new, 1 forgotten or too old, 2 never received.
  */
-const messageState = (session: SessionState, msgId: bigint, nowSeconds: number): number => {
+const messageState = (session: ServerSession, msgId: bigint, nowSeconds: number): number => {
   if (session.answers.has(msgId)) return 4 | 32 | 64
   if (session.window.has(msgId)) return 4 | 32
   const seconds = Number(msgId >> 32n)
@@ -603,15 +615,15 @@ const UNBOUND_ALLOWED = new Set(["help.getConfig", "help.getNearestDc"])
 const bindTempKey = (
   state: ServerState,
   key: StoredKey,
-  session: SessionState,
+  session: ServerSession,
   msgId: bigint,
   request: Api.auth.bindTempAuthKey,
   nowSeconds: number
 ): Outgoing => {
   if (!key.temp) return rpcError(msgId, 400, "TEMP_AUTH_KEY_EMPTY")
   const permId = new Uint8Array(8)
-  new DataView(permId.buffer).setBigInt64(0, request.perm_auth_key_id, true)
-  const perm = state.keys.get(hex(permId))
+  writeInt64LE(permId, request.perm_auth_key_id)
+  const perm = state.keys.get(toHex(permId))
   const opened = perm === undefined || perm.temp ? undefined : decryptBinding(perm.authKey, request.encrypted_message)
   const inner = opened?.inner
   const valid = opened !== undefined && inner !== undefined && opened.msgId === msgId && opened.seqNo === 0 &&
@@ -629,11 +641,11 @@ const bindTempKey = (
 const invoke = (
   conn: ConnectionContext,
   key: StoredKey,
-  session: SessionState,
+  session: ServerSession,
   msgId: bigint,
   obj: AnyObject,
   nowSeconds: number
-): Effect.Effect<Outgoing> => {
+): Effect.Effect<ReadonlyArray<Outgoing>> => {
   const state = conn.state
   // A loose view of the call: the union of every method is too large to narrow here.
   interface Wrapped {
@@ -656,10 +668,10 @@ const invoke = (
   // Telegram: file queries, and queries inside invokeWithoutUpdates, leave the connection unsubscribed.
   if (query._tag.startsWith("upload.") || withoutUpdates) conn.queries.silent = true
   else conn.queries.subscribing = true
-  if (query._tag === "auth.bindTempAuthKey") return Effect.succeed(bindTempKey(state, key, session, msgId, query, nowSeconds))
+  if (query._tag === "auth.bindTempAuthKey") return Effect.succeed([bindTempKey(state, key, session, msgId, query, nowSeconds)])
   // A temporary key not bound to a permanent one may only call a few methods, as on Telegram.
   if (key.temp && key.boundTo === undefined && !UNBOUND_ALLOWED.has(query._tag)) {
-    return Effect.succeed(rpcError(msgId, 401, "AUTH_KEY_PERM_EMPTY"))
+    return Effect.succeed([rpcError(msgId, 401, "AUTH_KEY_PERM_EMPTY")])
   }
   const handler = findHandler(state.handlers, query._tag)
   const ctx: HandlerContext = {
@@ -677,7 +689,7 @@ const invoke = (
     initConnection: session.initConnection,
     now: nowSeconds
   }
-  return Effect.map(Effect.exit(Effect.suspend(() => handler(query, ctx))), (exit) => {
+  const answer = Effect.map(Effect.exit(Effect.suspend(() => handler(query, ctx))), (exit): Outgoing => {
     if (Exit.isSuccess(exit)) {
       try {
         const result = rpcResult(msgId, serializeResult(exit.value))
@@ -692,6 +704,9 @@ const invoke = (
     }
     return rpcError(msgId, 500, "INTERNAL")
   })
+  // A query that waits for a bot must not hold up the connection's other requests.
+  if (ANSWERED_LATER.has(query._tag)) return conn.answerLater(key, session, msgId, answer)
+  return Effect.map(answer, (o) => [o])
 }
 
 /** Whether a frame is a plain (handshake) message. */

@@ -20,14 +20,16 @@ import {
   modPow,
   newNonceHash,
   type RandomBytes,
+  readInt64LE,
   rsaDecryptRaw,
   rsaPadDecrypt,
   sha1,
   TELEGRAM_DH_PRIME,
-  tmpAesKeyIv
+  tmpAesKeyIv,
+  toHex
 } from "../../crypto/index.ts"
 import type { KeyObject } from "node:crypto"
-import { serialize, TlReader, type Mt } from "../../tl/index.ts"
+import { MtId, serialize, TlReader, type Mt } from "../../tl/index.ts"
 
 /** Why a handshake step was refused; the connection is then closed with transport error -404. */
 export class HandshakeRejected extends Error {
@@ -84,8 +86,6 @@ interface Pending {
 
 const G = 3
 const DH_PRIME_BYTES = bigIntToBytes(TELEGRAM_DH_PRIME, 256)
-const hex = (b: Uint8Array) => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString("hex")
-const le64 = (b: Uint8Array) => new DataView(b.buffer, b.byteOffset, 8).getBigInt64(0, true)
 
 /** A random prime in [2^31, 2^32): pq then lands near 2^63, like Telegram's. */
 const randomPrime32 = (randomBytes: RandomBytes): bigint => {
@@ -126,9 +126,11 @@ interface PqInnerData {
 const readPqInnerData = (bytes: Uint8Array): PqInnerData => {
   const r = new TlReader(bytes)
   const id = r.uint()
-  const withDc = id === 0xa9f55f95 || id === 0x56fddf88
-  const temp = id === 0x56fddf88 || id === 0x3c6a84d4
-  if (!withDc && id !== 0x83c95aec && id !== 0x3c6a84d4) throw new HandshakeRejected(`unexpected inner data 0x${id.toString(16)}`)
+  const withDc = id === MtId.p_q_inner_data_dc || id === MtId.p_q_inner_data_temp_dc
+  const temp = id === MtId.p_q_inner_data_temp_dc || id === MtId.p_q_inner_data_temp
+  if (!withDc && id !== MtId.p_q_inner_data && id !== MtId.p_q_inner_data_temp) {
+    throw new HandshakeRejected(`unexpected inner data 0x${id.toString(16)}`)
+  }
   const pq = bytesToBigInt(r.bytes())
   const p = bytesToBigInt(r.bytes())
   const q = bytesToBigInt(r.bytes())
@@ -165,7 +167,7 @@ export class HandshakeServer {
   }
 
   private find(nonce: Uint8Array, serverNonce: Uint8Array): Pending {
-    const state = this.pending.get(hex(nonce))
+    const state = this.pending.get(toHex(nonce))
     if (state === undefined) throw new HandshakeRejected("unknown nonce")
     if (!constantTimeEqual(state.serverNonce, serverNonce)) throw new HandshakeRejected("server_nonce mismatch")
     return state
@@ -177,7 +179,7 @@ export class HandshakeServer {
     const serverNonce = this.config.randomBytes(16)
     // Bounded: a client that keeps starting handshakes can't grow the map without limit.
     if (this.pending.size >= 16) this.pending.delete(this.pending.keys().next().value!)
-    this.pending.set(hex(request.nonce), { nonce: request.nonce, serverNonce, pq, p, q })
+    this.pending.set(toHex(request.nonce), { nonce: request.nonce, serverNonce, pq, p, q })
     return {
       _tag: "resPQ",
       nonce: request.nonce,
@@ -250,7 +252,7 @@ export class HandshakeServer {
     const r = new TlReader(plain, 20)
     let nonce: Uint8Array, serverNonce: Uint8Array, retryId: bigint, gBBytes: Uint8Array
     try {
-      if (r.uint() !== 0x6643b654) throw new HandshakeRejected("not client_DH_inner_data")
+      if (r.uint() !== MtId.client_DH_inner_data) throw new HandshakeRejected("not client_DH_inner_data")
       nonce = r.int128()
       serverNonce = r.int128()
       retryId = r.long()
@@ -274,7 +276,7 @@ export class HandshakeServer {
     }
     const key = bigIntToBytes(modPow(gB, dh.a, TELEGRAM_DH_PRIME), 256)
     if (this.config.takeDhGenRetry()) {
-      dh.retryId = le64(authKeyAuxHash(key))
+      dh.retryId = readInt64LE(authKeyAuxHash(key))
       return this.outcome(state, dh, bytesToBigInt(key), "retry")
     }
     return this.outcome(state, dh, bytesToBigInt(key), "ok")
@@ -286,7 +288,7 @@ export class HandshakeServer {
     if (kind === "retry") {
       return { _tag: "Reply", body: serialize({ _tag: "dh_gen_retry", ...base, new_nonce_hash2: newNonceHash(dh.newNonce, key, 2) }) }
     }
-    this.pending.delete(hex(state.nonce))
+    this.pending.delete(toHex(state.nonce))
     if (kind === "fail") {
       return { _tag: "Reply", body: serialize({ _tag: "dh_gen_fail", ...base, new_nonce_hash3: newNonceHash(dh.newNonce, key, 3) }) }
     }
@@ -296,7 +298,7 @@ export class HandshakeServer {
       key: {
         key,
         id: authKeyId(key),
-        salt: le64(initialServerSalt(dh.newNonce, state.serverNonce)),
+        salt: readInt64LE(initialServerSalt(dh.newNonce, state.serverNonce)),
         expiresIn: dh.expiresIn
       }
     }

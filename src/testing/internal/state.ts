@@ -6,7 +6,7 @@
 import type { KeyObject } from "node:crypto"
 import type * as Effect from "effect/Effect"
 import * as Redacted from "effect/Redacted"
-import type { RandomBytes } from "../../crypto/index.ts"
+import { type RandomBytes, randomLong, toHex } from "../../crypto/index.ts"
 import type { AuthKey } from "../../mtproto/encryptedMessage.ts"
 import { MsgIdWindow } from "../../mtproto/msgIdWindow.ts"
 import type { Api, Mt } from "../../tl/index.ts"
@@ -15,8 +15,8 @@ import type { World } from "../World.ts"
 import type { CreatedKey } from "./handshake.ts"
 import type { ConnectionLimits, RejectionKind, RejectionLog } from "./limits.ts"
 
-/** A client session (session_id) under one auth key. */
-export interface SessionState {
+/** The server's record of one client session (session_id) under an auth key (the client keeps its own, `mtproto/sessionState.ts`). */
+export interface ServerSession {
   readonly sessionId: bigint
   readonly uniqueId: bigint
   readonly window: MsgIdWindow
@@ -74,7 +74,7 @@ export interface StoredKey extends AuthKeyInfo {
   salt: bigint
   boundTo: string | undefined
   futureSalts: Array<Mt.future_salt>
-  readonly sessions: Map<bigint, SessionState>
+  readonly sessions: Map<bigint, ServerSession>
 }
 
 /** Server-wide settings and state shared by all connections. */
@@ -202,8 +202,11 @@ export interface FaultKnobs {
    * message with the expired salt gets `bad_server_salt`.
    */
   readonly saltLifetime?: number | undefined
-  /** Answer `destroy_session` with a bare `destroy_session_ok/none` message, not in an `rpc_result`. */
-  readonly destroySessionBare?: boolean | undefined
+  /**
+   * Answer `destroy_session` inside an `rpc_result`. By default the answer is a bare
+   * `destroy_session_ok/none` service message, as Telegram sends it.
+   */
+  readonly destroySessionInRpcResult?: boolean | undefined
   /**
    * The push knobs below (`…Pushes`) act only on the World's update pushes to this auth key
    * (16 hex digits); to every key when unset. Each push counts once per connection it goes to.
@@ -286,17 +289,10 @@ export interface ConnectionHandle {
   readonly authKeyId: () => string | undefined
 }
 
-export const hex = (b: Uint8Array): string => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString("hex")
-
-export const randomLong = (randomBytes: RandomBytes): bigint => {
-  const b = randomBytes(8)
-  return new DataView(b.buffer, b.byteOffset, 8).getBigInt64(0, true)
-}
-
 /** Stores a key made by a handshake (replacing one with the same id). */
 export const storeKey = (state: ServerState, created: CreatedKey, nowSeconds: number): StoredKey => {
-  const id = hex(created.id)
-  const sessions = new Map<bigint, SessionState>()
+  const id = toHex(created.id)
+  const sessions = new Map<bigint, ServerSession>()
   const stored: StoredKey = {
     id,
     key: Redacted.make(created.key),
@@ -316,7 +312,7 @@ export const storeKey = (state: ServerState, created: CreatedKey, nowSeconds: nu
   return stored
 }
 
-export const newSession = (state: ServerState, sessionId: bigint): SessionState => ({
+export const newSession = (state: ServerState, sessionId: bigint): ServerSession => ({
   sessionId,
   uniqueId: randomLong(state.randomBytes),
   window: new MsgIdWindow(),

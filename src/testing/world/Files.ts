@@ -16,7 +16,7 @@
  *
  * @since 0.1.0
  */
-import { md5Hex, type RandomBytes } from "../../crypto/index.ts"
+import { md5Hex, type RandomBytes, randomLong, toHex } from "../../crypto/index.ts"
 import { BIG_FILE_THRESHOLD, getFileProblem, MAX_PART_SIZE, MAX_PARTS, partSizeProblem } from "../../mtproto/fileRules.ts"
 import type { Api } from "../../tl/index.ts"
 import { imageSize, type ImageSize } from "./imageSize.ts"
@@ -115,7 +115,6 @@ interface Upload {
   readonly parts: Map<number, Uint8Array>
 }
 
-const hex = (b: Uint8Array): string => Buffer.from(b.buffer, b.byteOffset, b.length).toString("hex")
 
 const sameBytes = (a: Uint8Array, b: Uint8Array): boolean => a.length === b.length && a.every((x, i) => x === b[i])
 
@@ -153,7 +152,7 @@ export const makeFiles = (random: RandomBytes): WorldFiles => {
     pendingBytes -= upload.bytes
     uploads.delete(key)
   }
-  const positiveLong = (): bigint => new DataView(random(8).buffer).getBigUint64(0, true) >> 1n
+  const positiveLong = (): bigint => BigInt.asUintN(64, randomLong(random)) >> 1n
   const newReference = (): Uint8Array => random(16)
 
   const add = (kind: WorldFile["kind"], bytes: Uint8Array, mimeType: string, attributes: ReadonlyArray<Api.DocumentAttribute>, image: ImageSize | undefined, where: NewFile): WorldFile => {
@@ -202,7 +201,7 @@ export const makeFiles = (random: RandomBytes): WorldFiles => {
     const file = stored.get(id)
     if (file === undefined || file.kind !== kind || file.accessHash !== accessHash) return fail(400, kind === "photo" ? "PHOTO_INVALID" : "FILE_ID_INVALID")
     if (!sameBytes(reference, file.reference)) {
-      return fail(400, file.expired.has(hex(reference)) ? "FILE_REFERENCE_EXPIRED" : "FILE_REFERENCE_INVALID")
+      return fail(400, file.expired.has(toHex(reference)) ? "FILE_REFERENCE_EXPIRED" : "FILE_REFERENCE_INVALID")
     }
     return file
   }
@@ -326,7 +325,7 @@ export const makeFiles = (random: RandomBytes): WorldFiles => {
     renewReference: (id) => {
       const file = stored.get(id)
       if (file === undefined) return false
-      file.expired.add(hex(file.reference))
+      file.expired.add(toHex(file.reference))
       file.reference = newReference()
       return true
     }

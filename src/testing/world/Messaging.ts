@@ -18,7 +18,7 @@
  */
 import * as Clock from "effect/Clock"
 import * as Effect from "effect/Effect"
-import type { RandomBytes } from "../../crypto/index.ts"
+import { type RandomBytes, randomLong } from "../../crypto/index.ts"
 import type { Api } from "../../tl/index.ts"
 import type { RpcFailure } from "../handlers/core.ts"
 import type { WorldUser } from "../World.ts"
@@ -118,11 +118,6 @@ export interface WorldMessaging {
 export const act = <A>(f: (date: number) => A): Effect.Effect<A, RpcFailure> =>
   Effect.flatMap(Clock.currentTimeMillis, (ms) => attempt(() => f(Math.floor(ms / 1000))))
 
-/** A random 64-bit id from the World's randomness. */
-export const randomLong = (random: RandomBytes): bigint => {
-  const b = random(8)
-  return new DataView(b.buffer, b.byteOffset, 8).getBigInt64(0, true)
-}
 
 /**
  * The messaging functions over `store`.

@@ -24,9 +24,9 @@ const setup = Effect.gen(function*() {
 })
 
 /** The error's tag, its reason when it has one, and its message (which must read well). */
-const described = (e: { readonly _tag: string; readonly message: string; readonly reason?: unknown }) => {
+const described = (e: { readonly _tag: string; readonly message: string; readonly reason?: unknown; readonly errorMessage?: string }) => {
   assert.isAbove(e.message.length, 10, `${e._tag} has a readable message`)
-  return e._tag === "FileError" ? `FileError:${String(e.reason)}` : e._tag === "RpcError" ? `RpcError:${e.message}` : e._tag
+  return e._tag === "FileError" ? `FileError:${String(e.reason)}` : e._tag === "RpcError" ? `RpcError:${String(e.errorMessage)}` : e._tag
 }
 
 describe("Files: bad input gets typed errors", () => {

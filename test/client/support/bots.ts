@@ -66,5 +66,10 @@ export const probe = (world: TestDc.World, user: bigint, bot: bigint, text: stri
 export const failure = <A, E extends { readonly _tag: string }, R>(effect: Effect.Effect<A, E, R>) =>
   Effect.match(effect, {
     onSuccess: () => "",
-    onFailure: (e) => ("message" in e && typeof e.message === "string" && (e._tag === "RpcError" || e._tag === "RpcFailure") ? e.message : e._tag)
+    onFailure: (e) =>
+      "errorMessage" in e && typeof e.errorMessage === "string" && e._tag === "RpcError"
+        ? e.errorMessage
+        : "message" in e && typeof e.message === "string" && e._tag === "RpcFailure"
+        ? e.message
+        : e._tag
   })

@@ -514,3 +514,72 @@ describe("UpdateMachine: other inputs", () => {
     assert.deepStrictEqual(labels(next.processUpdates(short(channelMessage(C, 51, 51)), T0)), [])
   })
 })
+
+describe("UpdateMachine: an empty answer closes the gaps it was asked about", () => {
+  const empty = (seq = 5): Api.updates.differenceEmpty => ({ _tag: "updates.differenceEmpty", date: 1000, seq })
+  /** No fetch at any tick until `until`: the machine does not ask again. */
+  const quietUntil = (m: UpdateMachine, from: number, until: number) => {
+    for (let t = from; t <= until; t += 250) assert.deepStrictEqual(m.tick(t).fetches, [], `asked again at +${t - T0} ms`)
+  }
+
+  it("differenceEmpty: the held pts, qts and seq updates apply, and nothing is asked again every 0.5 s", () => {
+    const m = make()
+    m.processUpdates(short(newMessage(3, 103)), T0) // pts 100 → waits for 102
+    m.processUpdates(short(botStopped(2n, 12)), T0) // qts 10 → waits for 11
+    m.processUpdates(updates([userStatus(8n)], 8), T0) // seq 5 → waits for 7
+    assert.strictEqual(m.held, 3)
+    only(m.tick(T0 + 500), "GetDifference")
+    const done = m.applyDifference(empty(), T0 + 600)
+    assert.deepStrictEqual(labels(done), ["msg:3", "stop:2", "status:8"])
+    assert.deepStrictEqual([done.fetches, done.resets, done.held], [[], [], 0])
+    assert.isTrue(done.stateChanged)
+    assert.deepStrictEqual([m.state()!.pts, m.state()!.qts, m.state()!.seq], [103, 12, 8])
+    assert.strictEqual(done.deadline, T0 + 600 + 15 * 60_000) // only the idle timer is left
+    quietUntil(m, T0 + 600, T0 + 10_000)
+  })
+
+  it("every gap below the last held update is closed; a gap that opened during the fetch is asked about once", () => {
+    const m = make()
+    m.processUpdates(short(newMessage(3, 103)), T0)
+    m.processUpdates(short(newMessage(6, 106)), T0) // a second gap: 103 → 105
+    only(m.tick(T0 + 500), "GetDifference")
+    m.processUpdates(short(newMessage(9, 109)), T0 + 550) // arrives during the fetch, after a gap the server was not asked about
+    const done = m.applyDifference(empty(), T0 + 600)
+    assert.deepStrictEqual(labels(done), ["msg:3", "msg:6"])
+    assert.strictEqual(m.state()!.pts, 106)
+    assert.strictEqual(done.held, 1)
+    assert.strictEqual(done.deadline, T0 + 600 + 500)
+    assert.deepStrictEqual(only(m.tick(T0 + 1100), "GetDifference").request.pts, 106)
+    assert.deepStrictEqual(labels(m.applyDifference(empty(), T0 + 1200)), ["msg:9"])
+    quietUntil(m, T0 + 1200, T0 + 10_000)
+  })
+
+  it("a difference that does not reach the gap leaves it open; the empty answer after it closes it", () => {
+    const m = make()
+    m.processUpdates(short(newMessage(9, 109)), T0)
+    only(m.tick(T0 + 500), "GetDifference")
+    const lagging = m.applyDifference(difference([message(1)], [], state(101, 10, 5, 1000)), T0 + 600)
+    assert.deepStrictEqual(labels(lagging), ["msg:1"])
+    assert.strictEqual(lagging.held, 1)
+    only(m.tick(T0 + 1100), "GetDifference")
+    assert.deepStrictEqual(labels(m.applyDifference(empty(), T0 + 1200)), ["msg:9"])
+    assert.strictEqual(m.state()!.pts, 109)
+    quietUntil(m, T0 + 1200, T0 + 5000)
+  })
+
+  it("channelDifferenceEmpty: the channel takes the server's pts, the held updates apply, no refetch loop", () => {
+    const m = make({ ...base, channels: new Map([[C, 50]]) })
+    m.processUpdates(short(channelMessage(C, 53, 53)), T0) // waits for 52
+    only(m.tick(T0 + 500), "GetChannelDifference")
+    const done = m.applyChannelDifference(C, { _tag: "updates.channelDifferenceEmpty", final: true, pts: 50 }, T0 + 600)
+    assert.deepStrictEqual(labels(done), ["cmsg:53"])
+    assert.deepStrictEqual([done.fetches, done.held], [[], 0])
+    assert.strictEqual(m.state()!.channels!.get(C), 53)
+    quietUntil(m, T0 + 600, T0 + 10_000)
+    // A server pts past the held update: it was covered, not emitted twice.
+    m.processUpdates(short(channelMessage(C, 56, 56)), T0 + 20_000)
+    only(m.tick(T0 + 20_500), "GetChannelDifference")
+    const covered = m.applyChannelDifference(C, { _tag: "updates.channelDifferenceEmpty", final: true, pts: 57 }, T0 + 20_600)
+    assert.deepStrictEqual([labels(covered), covered.held, m.state()!.channels!.get(C)], [[], 0, 57])
+  })
+})

@@ -26,6 +26,7 @@ import {
   modPow,
   newNonceHash,
   randomBytes,
+  readInt64LE,
   type RsaKeyPair,
   type RsaPublicKey,
   rsaPadDecrypt,
@@ -149,7 +150,6 @@ const unhash = (plain: Uint8Array): Uint8Array => {
 }
 
 /** The first 8 bytes as a signed little-endian TL long. */
-const longOf = (b: Uint8Array): bigint => new DataView(b.buffer, b.byteOffset, 8).getBigInt64(0, true)
 
 const flip = (bytes: Uint8Array): Uint8Array => {
   const out = bytes.slice()
@@ -279,7 +279,7 @@ export const make = (fault: Fault, options: ScriptOptions = {}): Effect.Effect<S
             if (inner.retry_id !== hs.retryId) throw new Error(`retry_id ${inner.retry_id}, expected ${hs.retryId}`)
             if (fault === "alwaysRetry" || (fault === "retryOnce" && hs.retries === 0)) {
               hs.retries++
-              hs.retryId = longOf(authKeyAuxHash(key))
+              hs.retryId = readInt64LE(authKeyAuxHash(key))
               return reply(serialize({ _tag: "dh_gen_retry", ...base, new_nonce_hash2: newNonceHash(hs.newNonce, key, 2) }))
             }
             if (fault === "dhGenFail") {

@@ -4,6 +4,7 @@
  */
 import * as Effect from "effect/Effect"
 import type * as Scope from "effect/Scope"
+import { toHex } from "../../../src/crypto/index.ts"
 import { createAuthKey } from "../../../src/mtproto/handshake.ts"
 import * as Sender from "../../../src/mtproto/Sender.ts"
 import * as TestDc from "../../../src/testing/index.ts"
@@ -41,5 +42,5 @@ export const harness = (
       reconnect: undefined,
       ...options.sender
     })
-    return { dc, sender, authKeyHex: Buffer.from(auth.authKey.id).toString("hex") }
+    return { dc, sender, authKeyHex: toHex(auth.authKey.id) }
   })

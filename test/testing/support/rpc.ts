@@ -36,7 +36,7 @@ export const clientOn = (dc: Dc) =>
 export const errorOf = (call: Effect.Effect<unknown, { readonly _tag: string }>) =>
   Effect.match(call, {
     onSuccess: () => "",
-    onFailure: (e) => ("code" in e && "message" in e ? `${String(e.code)} ${String(e.message)}` : e._tag)
+    onFailure: (e) => ("code" in e && "errorMessage" in e ? `${String(e.code)} ${String(e.errorMessage)}` : e._tag)
   })
 
 export const apiCreds = { api_id: 1, api_hash: "0123456789abcdef" }
