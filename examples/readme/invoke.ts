@@ -35,9 +35,9 @@ const main = Effect.gen(function*() {
     )
     console.log(later)
 
-    // Other RPC errors are RpcError with the server's code and errorMessage; describe() explains them.
+    // Other RPC errors are RpcError with the server's code and message; describe() explains them.
     const resolve = client.invoke({ _tag: "contacts.resolveUsername", username: "nobody_here" })
-    yield* resolve.pipe(Effect.catchTag("RpcError", (e) => Effect.sync(() => console.log(e.code, e.errorMessage, "-", e.describe()))))
+    yield* resolve.pipe(Effect.catchTag("RpcError", (e) => Effect.sync(() => console.log(e.code, e.message, "-", e.describe()))))
 
     // Uncaught, an error ends the program; Cause.pretty (what runMain prints) shows it.
     const exit = yield* Effect.exit(resolve)

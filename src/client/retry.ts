@@ -16,7 +16,7 @@ const retryDelay = (e: ClientError, attempt: number, floodSleepThreshold: number
       return e.seconds <= floodSleepThreshold ? Duration.seconds(e.seconds) : undefined
     case "RpcError":
       // -503 is the server's timeout; 500 an internal error. Both are worth a capped backoff.
-      return e.code === 500 || e.code === -503 || /^(INTERNAL|RPC_CALL_FAIL|RPC_MCGET_FAIL|TIMEOUT)/.test(e.errorMessage)
+      return e.code === 500 || e.code === -503 || /^(INTERNAL|RPC_CALL_FAIL|RPC_MCGET_FAIL|TIMEOUT)/.test(e.message)
         ? backoff(attempt)
         : undefined
     case "TransportError":

@@ -100,7 +100,7 @@ export const make = (options: PfsSenderOptions): Effect.Effect<Sender.Sender, Ha
         // The bind message is ours: one the codec cannot write is a bug, not an outcome.
         Effect.catchTag("TlEncodeError", Effect.die),
         Effect.catchIf(
-          (e): e is AnyRpcError => e._tag === "RpcError" && e.errorMessage === "ENCRYPTED_MESSAGE_INVALID",
+          (e): e is AnyRpcError => e._tag === "RpcError" && e.message === "ENCRYPTED_MESSAGE_INVALID",
           // The server could not open the binding with the permanent key: it does not know it.
           () => Effect.fail(new SenderError({ reason: "AuthKeyUnknown", method: "auth.bindTempAuthKey" }))
         ),

@@ -5,7 +5,7 @@
  */
 import * as Data from "effect/Data"
 import * as Duration from "effect/Duration"
-import { describeRpcError, GENERIC_DESCRIPTIONS, rpcErrorInfo } from "./rpcErrors/describe.ts"
+import { describeRpcError } from "./rpcErrors/describe.ts"
 
 /** What every RPC error class offers besides its fields. */
 export interface Describable {
@@ -21,36 +21,24 @@ export interface Describable {
 interface Named {
   /** The server's error code (400, 401, 420, ...). */
   readonly code: number
-  /** The server's error string, `rpc_error.error_message` (`PEER_ID_INVALID`, `FLOOD_WAIT_30`, ...): match on this. */
-  readonly errorMessage: string
+  /** The server's error string (`PEER_ID_INVALID`, `FLOOD_WAIT_30`, ...). */
+  readonly message: string
   /** The method that failed (wrappers are named after their query). */
   readonly method: string
 }
 
-/**
- * The readable sentence of an RPC error, what `message` (and so `Cause.pretty`) shows:
- * `400 USERNAME_NOT_OCCUPIED in contacts.resolveUsername - The provided username is not occupied.`
- */
-const sentence = (e: Named): string => {
-  const known = rpcErrorInfo(e.errorMessage)?.description
-  const meaning = known !== undefined && known !== "" ? known : GENERIC_DESCRIPTIONS[e.code]
-  return `${e.code} ${e.errorMessage} in ${e.method}${meaning === undefined ? "" : ` - ${meaning}`}`
-}
-
-/**
- * Any `rpc_error` the server returned: `code` (e.g. 400), `errorMessage` (e.g. `PEER_ID_INVALID`)
- * and the `method` that failed; `message` puts them in a sentence with the error's meaning.
- * Every member of the family below reads the same way.
- */
+/** Any `rpc_error` the server returned: `code` (e.g. 400) and `message` (e.g. `PEER_ID_INVALID`). */
 export class RpcError extends Data.TaggedError("RpcError")<Named> implements Describable {
-  describe(): string { return describeRpcError(this.code, this.errorMessage) }
-  override get message(): string { return sentence(this) }
+  describe(): string {
+    return describeRpcError(this.code, this.message)
+  }
 }
 
 /** FLOOD_WAIT_X, FLOOD_PREMIUM_WAIT_X, SLOWMODE_WAIT_X: retry after `seconds`. */
 export class FloodWait extends Data.TaggedError("FloodWait")<Named & { readonly seconds: number }> implements Describable {
-  describe(): string { return describeRpcError(this.code, this.errorMessage) }
-  override get message(): string { return sentence(this) }
+  describe(): string {
+    return describeRpcError(this.code, this.message)
+  }
   /** How long the server asked us to wait. */
   get duration(): Duration.Duration {
     return Duration.seconds(this.seconds)
@@ -62,52 +50,61 @@ export class Migrate extends Data.TaggedError("Migrate")<Named & {
   readonly kind: "PHONE" | "NETWORK" | "USER" | "FILE" | "STATS"
   readonly dc: number
 }> implements Describable {
-  describe(): string { return describeRpcError(this.code, this.errorMessage) }
-  override get message(): string { return sentence(this) }
+  describe(): string {
+    return describeRpcError(this.code, this.message)
+  }
 }
 
 /** SESSION_PASSWORD_NEEDED: the account has 2FA; answer `auth.checkPassword` with an SRP proof. */
 export class SessionPasswordNeeded extends Data.TaggedError("SessionPasswordNeeded")<Named> implements Describable {
-  describe(): string { return describeRpcError(this.code, this.errorMessage) }
-  override get message(): string { return sentence(this) }
+  describe(): string {
+    return describeRpcError(this.code, this.message)
+  }
 }
 /** AUTH_KEY_UNREGISTERED: the key is not logged in (or was logged out). */
 export class AuthKeyUnregistered extends Data.TaggedError("AuthKeyUnregistered")<Named> implements Describable {
-  describe(): string { return describeRpcError(this.code, this.errorMessage) }
-  override get message(): string { return sentence(this) }
+  describe(): string {
+    return describeRpcError(this.code, this.message)
+  }
 }
 /**
  * AUTH_KEY_DUPLICATED: the key was used from two places at once and Telegram revoked it. The
  * client drops the key; the login on it is gone.
  */
 export class AuthKeyDuplicated extends Data.TaggedError("AuthKeyDuplicated")<Named> implements Describable {
-  describe(): string { return describeRpcError(this.code, this.errorMessage) }
-  override get message(): string { return sentence(this) }
+  describe(): string {
+    return describeRpcError(this.code, this.message)
+  }
 }
 /** PHONE_CODE_INVALID / PHONE_CODE_EMPTY: the login code is wrong. */
 export class PhoneCodeInvalid extends Data.TaggedError("PhoneCodeInvalid")<Named> implements Describable {
-  describe(): string { return describeRpcError(this.code, this.errorMessage) }
-  override get message(): string { return sentence(this) }
+  describe(): string {
+    return describeRpcError(this.code, this.message)
+  }
 }
 /** PHONE_CODE_EXPIRED: the login code expired; send a new one. */
 export class PhoneCodeExpired extends Data.TaggedError("PhoneCodeExpired")<Named> implements Describable {
-  describe(): string { return describeRpcError(this.code, this.errorMessage) }
-  override get message(): string { return sentence(this) }
+  describe(): string {
+    return describeRpcError(this.code, this.message)
+  }
 }
 /** PASSWORD_HASH_INVALID: the 2FA password is wrong. */
 export class PasswordHashInvalid extends Data.TaggedError("PasswordHashInvalid")<Named> implements Describable {
-  describe(): string { return describeRpcError(this.code, this.errorMessage) }
-  override get message(): string { return sentence(this) }
+  describe(): string {
+    return describeRpcError(this.code, this.message)
+  }
 }
 /** USER_DEACTIVATED / USER_DEACTIVATED_BAN: the account is gone. */
 export class UserDeactivated extends Data.TaggedError("UserDeactivated")<Named> implements Describable {
-  describe(): string { return describeRpcError(this.code, this.errorMessage) }
-  override get message(): string { return sentence(this) }
+  describe(): string {
+    return describeRpcError(this.code, this.message)
+  }
 }
 /** AUTH_RESTART: restart the login from auth.sendCode. */
 export class AuthRestart extends Data.TaggedError("AuthRestart")<Named> implements Describable {
-  describe(): string { return describeRpcError(this.code, this.errorMessage) }
-  override get message(): string { return sentence(this) }
+  describe(): string {
+    return describeRpcError(this.code, this.message)
+  }
 }
 
 /** The error family an RPC call can fail with. */
@@ -124,7 +121,7 @@ export type AnyRpcError =
   | UserDeactivated
   | AuthRestart
 
-const byName: Record<string, new(args: Named) => AnyRpcError> = {
+const byName: Record<string, new(args: { code: number; message: string; method: string }) => AnyRpcError> = {
   SESSION_PASSWORD_NEEDED: SessionPasswordNeeded,
   AUTH_KEY_UNREGISTERED: AuthKeyUnregistered,
   AUTH_KEY_DUPLICATED: AuthKeyDuplicated,
@@ -137,23 +134,22 @@ const byName: Record<string, new(args: Named) => AnyRpcError> = {
   AUTH_RESTART: AuthRestart
 }
 
-/** Parses the server's error string (`rpc_error.error_message`) once into its tag (pure). */
-export const fromRpcError = (code: number, errorMessage: string, method: string): AnyRpcError => {
-  const flood = /^(?:FLOOD_WAIT|FLOOD_PREMIUM_WAIT|SLOWMODE_WAIT)_(\d+)$/.exec(errorMessage)
-  if (flood?.[1] !== undefined) return new FloodWait({ code, errorMessage, seconds: Number(flood[1]), method })
-  const migrate = /^(PHONE|NETWORK|USER|FILE|STATS)_MIGRATE_(\d+)$/.exec(errorMessage)
+/** Parses the server's error string once into its tag (pure). */
+export const fromRpcError = (code: number, message: string, method: string): AnyRpcError => {
+  const flood = /^(?:FLOOD_WAIT|FLOOD_PREMIUM_WAIT|SLOWMODE_WAIT)_(\d+)$/.exec(message)
+  if (flood?.[1] !== undefined) return new FloodWait({ code, message, seconds: Number(flood[1]), method })
+  const migrate = /^(PHONE|NETWORK|USER|FILE|STATS)_MIGRATE_(\d+)$/.exec(message)
   if (migrate?.[1] !== undefined && migrate[2] !== undefined) {
-    return new Migrate({ code, errorMessage, kind: migrate[1] as Migrate["kind"], dc: Number(migrate[2]), method })
+    return new Migrate({ code, message, kind: migrate[1] as Migrate["kind"], dc: Number(migrate[2]), method })
   }
-  const Tagged = byName[errorMessage]
-  if (Tagged !== undefined) return new Tagged({ code, errorMessage, method })
-  return new RpcError({ code, errorMessage, method })
+  const Named = byName[message]
+  if (Named !== undefined) return new Named({ code, message, method })
+  return new RpcError({ code, message, method })
 }
 
 /** True for every member of the RPC error family (for `Effect.catchIf` in generic code). */
 export const isRpcError = (e: unknown): e is AnyRpcError =>
   typeof e === "object" && e !== null && "_tag" in e && typeof (e as { code?: unknown }).code === "number" &&
-  typeof (e as { errorMessage?: unknown }).errorMessage === "string" &&
   typeof (e as { method?: unknown }).method === "string" && typeof (e as { describe?: unknown }).describe === "function"
 
 /** Why a call ended without an answer from the server. */

@@ -187,7 +187,7 @@ describe("Client login", () => {
       const { client: bad } = yield* memoryClient(cluster)
       const error = yield* Effect.flip(bad.start({ botToken: Redacted.make("4242:wrong-token") }))
       assert.strictEqual(error._tag, "RpcError")
-      if (error._tag === "RpcError") assert.deepStrictEqual([error.code, error.errorMessage], [400, "ACCESS_TOKEN_INVALID"])
+      if (error._tag === "RpcError") assert.deepStrictEqual([error.code, error.message], [400, "ACCESS_TOKEN_INVALID"])
       assert.isFalse(yield* bad.isAuthorized)
 
       const { client, storage } = yield* memoryClient(cluster)

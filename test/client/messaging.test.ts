@@ -18,7 +18,7 @@ const collect = <A, E, R>(stream: Stream.Stream<A, E, R>) => Effect.map(Stream.r
 const failure = <A, E extends { readonly _tag: string }, R>(effect: Effect.Effect<A, E, R>) =>
   Effect.match(effect, {
     onSuccess: () => "",
-    onFailure: (e) => ("errorMessage" in e && typeof e.errorMessage === "string" && e._tag === "RpcError" ? e.errorMessage : e._tag)
+    onFailure: (e) => ("message" in e && typeof e.message === "string" && e._tag === "RpcError" ? e.message : e._tag)
   })
 
 describe("Messaging over TCP", () => {

@@ -63,7 +63,7 @@ describe("TestDc and temporary keys", () => {
       assert.strictEqual((yield* sender.invoke({ _tag: "help.getNearestDc" }))._tag, "nearestDc")
       const error = yield* Effect.flip(sender.invoke({ _tag: "users.getUsers", id: [{ _tag: "inputUserSelf" }] }))
       assert.strictEqual(error._tag, "RpcError")
-      assert.strictEqual((error as { errorMessage: string }).errorMessage, "AUTH_KEY_PERM_EMPTY")
+      assert.strictEqual((error as { message: string }).message, "AUTH_KEY_PERM_EMPTY")
       // A binding that does not decrypt under a permanent key the DC knows is refused.
       const bogus = yield* Effect.flip(sender.invoke({
         _tag: "auth.bindTempAuthKey",
@@ -72,6 +72,6 @@ describe("TestDc and temporary keys", () => {
         expires_at: 2_000_000_000,
         encrypted_message: new Uint8Array(104)
       }))
-      assert.strictEqual((bogus as { errorMessage: string }).errorMessage, "ENCRYPTED_MESSAGE_INVALID")
+      assert.strictEqual((bogus as { message: string }).message, "ENCRYPTED_MESSAGE_INVALID")
     }))
 })

@@ -259,7 +259,7 @@ describe("Client QR login", () => {
       // A second scan of the same code is refused.
       const again = yield* Effect.flip(phone.invoke({ _tag: "auth.acceptLoginToken", token }))
       assert.strictEqual(again._tag, "RpcError")
-      if (again._tag === "RpcError") assert.strictEqual(again.errorMessage, "AUTH_TOKEN_ALREADY_ACCEPTED")
+      if (again._tag === "RpcError") assert.strictEqual(again.message, "AUTH_TOKEN_ALREADY_ACCEPTED")
     }))
 
   it.scopedLive("a session that is logged in already: startQr returns the user without showing a code", () =>

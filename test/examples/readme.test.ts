@@ -60,7 +60,7 @@ const prints: Record<string, ReadonlyArray<string>> = {
     "after the wait: 2",
     "try again in 3600 s",
     "400 USERNAME_NOT_OCCUPIED - The provided username is not occupied.",
-    "RpcError: 400 USERNAME_NOT_OCCUPIED in contacts.resolveUsername - The provided username is not occupied."
+    "RpcError: USERNAME_NOT_OCCUPIED"
   ],
   "updates.ts": ["one", "two", "three"],
   "bot.ts": ["Count is 1 | Count: 1"],

@@ -1,5 +1,4 @@
 import { assert, describe, it } from "@effect/vitest"
-import * as Cause from "effect/Cause"
 import { fromRpcError, isRpcError } from "../../src/mtproto/rpcError.ts"
 
 describe("fromRpcError", () => {
@@ -46,27 +45,5 @@ describe("fromRpcError", () => {
     assert.isAbove(fromRpcError(400, "SOMETHING_NEW_AND_ODD", "m").describe().length, 0)
     assert.isTrue(isRpcError(fromRpcError(500, "INTERNAL", "m")))
     assert.isFalse(isRpcError(new Error("x")))
-  })
-
-  it("keeps the server's string in errorMessage; message says code, error, method and meaning (what Cause.pretty prints)", () => {
-    const known = fromRpcError(400, "USERNAME_NOT_OCCUPIED", "contacts.resolveUsername")
-    assert.strictEqual(known.errorMessage, "USERNAME_NOT_OCCUPIED")
-    assert.strictEqual(known.message, "400 USERNAME_NOT_OCCUPIED in contacts.resolveUsername - The provided username is not occupied.")
-    assert.strictEqual(Cause.pretty(Cause.fail(known)).split("\n")[0], `RpcError: ${known.message}`)
-    // Unknown names: the code's generic meaning; the parsed members say the same.
-    assert.strictEqual(fromRpcError(400, "SOMETHING_ODD", "help.getConfig").message, "400 SOMETHING_ODD in help.getConfig - Bad request: the query contains errors")
-    assert.strictEqual(fromRpcError(999, "ODDER", "m").message, "999 ODDER in m")
-    const flood = fromRpcError(420, "FLOOD_WAIT_42", "messages.sendMessage")
-    assert.match(flood.message, /^420 FLOOD_WAIT_42 in messages\.sendMessage - .*42/)
-    assert.match(fromRpcError(303, "PHONE_MIGRATE_4", "auth.sendCode").message, /^303 PHONE_MIGRATE_4 in auth\.sendCode/)
-    assert.match(fromRpcError(401, "SESSION_PASSWORD_NEEDED", "auth.signIn").message, /^401 SESSION_PASSWORD_NEEDED in auth\.signIn - /)
-    // Data errors: the fields (not the sentence) are what equality and JSON carry.
-    assert.deepStrictEqual(known, fromRpcError(400, "USERNAME_NOT_OCCUPIED", "contacts.resolveUsername"))
-    assert.deepStrictEqual(JSON.parse(JSON.stringify(known)), {
-      _tag: "RpcError",
-      code: 400,
-      errorMessage: "USERNAME_NOT_OCCUPIED",
-      method: "contacts.resolveUsername"
-    })
   })
 })

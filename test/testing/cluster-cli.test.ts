@@ -59,7 +59,7 @@ describe("TestDc CLI --cluster", () => {
       })) as Api.auth.sentCode
       const code = yield* Deferred.await(codeLine).pipe(Effect.timeout("10 seconds"))
       const signIn = yield* Effect.flip(sender.invoke({ _tag: "auth.signIn", phone_number: "+15550001", phone_code_hash: sent.phone_code_hash, phone_code: code }))
-      assert.strictEqual("errorMessage" in signIn && signIn.errorMessage, "SESSION_PASSWORD_NEEDED")
+      assert.strictEqual("message" in signIn && signIn.message, "SESSION_PASSWORD_NEEDED")
       assert.isTrue(lines.some((l) => l.startsWith("seed user +15550001") && l.includes("home DC 2")))
       assert.isTrue(lines.some((l) => l.startsWith("seed bot @demo_bot token 123456:")))
 

@@ -57,7 +57,7 @@ const checkRange = (name: string, value: number | undefined): Effect.Effect<void
     ? Effect.void
     : Effect.fail(invalid(`${name} must be a non-negative integer, got ${value}`))
 
-const isReferenceError = (e: ClientError): boolean => e._tag === "RpcError" && e.errorMessage.startsWith("FILE_REFERENCE_")
+const isReferenceError = (e: ClientError): boolean => e._tag === "RpcError" && e.message.startsWith("FILE_REFERENCE_")
 
 /** The mutable part of a download: where the file is and the reference to ask with. */
 interface Target {

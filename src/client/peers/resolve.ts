@@ -51,7 +51,7 @@ const asking = <A>(
 ): Effect.Effect<A, ClientError | PeerNotFound> =>
   Effect.catchIf(
     call,
-    (e): e is ClientError => e._tag === "RpcError" && nobody.includes(e.errorMessage),
+    (e): e is ClientError => e._tag === "RpcError" && nobody.includes(e.message),
     () => Effect.fail(new PeerNotFound({ ref: describeRef(ref), reason }))
   )
 

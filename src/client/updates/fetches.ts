@@ -104,7 +104,7 @@ export const fetchFailure = (fetch: Fetch, cause: Cause.Cause<ClientError>): Fet
   if (Option.isSome(failure) && !FATAL.has(failure.value._tag)) {
     const e = failure.value
     const channelId = fetch._tag === "GetChannelDifference" ? fetch.channelId : undefined
-    const gone = e._tag === "RpcError" && CHANNEL_GONE.has(e.errorMessage)
+    const gone = e._tag === "RpcError" && CHANNEL_GONE.has(e.message)
     return { _tag: "Failed", channelId, reason: gone ? "Unavailable" : "Failed" }
   }
   return Cause.isInterruptedOnly(cause) ? undefined : { _tag: "Fatal" }
