@@ -168,7 +168,7 @@ describe("Files transfers over TCP", () => {
       assert.strictEqual(digest(again), digest(bytes))
       // A bare document has no message to refresh from: the server's error comes through.
       const bare = yield* as(bob)(Effect.flip(collectBytes(Files.download(doc))))
-      assert.deepStrictEqual([bare._tag, bare._tag === "RpcError" ? bare.errorMessage : ""], ["RpcError", "FILE_REFERENCE_EXPIRED"])
+      assert.deepStrictEqual([bare._tag, bare._tag === "RpcError" ? bare.message : ""], ["RpcError", "FILE_REFERENCE_EXPIRED"])
     }), { timeout: 60_000 })
 
   it.scopedLive("media-only addresses carry the file traffic and never an API call", () =>
@@ -207,7 +207,7 @@ describe("Files transfers over TCP", () => {
       assert.strictEqual(documentOf(asFile).mime_type, "image/png")
       // Not an image: the server refuses the photo.
       const refused = yield* as(ada)(Effect.flip(Messages.sendFile("+15550002", bytesOf(1000), { name: "fake.jpg" })))
-      assert.deepStrictEqual([refused._tag, refused._tag === "RpcError" ? refused.errorMessage : ""], ["RpcError", "IMAGE_PROCESS_FAILED"])
+      assert.deepStrictEqual([refused._tag, refused._tag === "RpcError" ? refused.message : ""], ["RpcError", "IMAGE_PROCESS_FAILED"])
     }), { timeout: 60_000 })
 
   it.scopedLive("paths: uploaded from disk (named after the file), downloaded to disk atomically", () =>
