@@ -82,16 +82,11 @@ const out = `/**
  *
  * Names with a numeric parameter keep mtcute's \`%d\` placeholder (\`FLOOD_WAIT_%d\`), which
  * \`describe.ts\` matches and fills in.
- *
- * @since 0.1.0
  */
 
 /**
  * Error name (or pattern) → [code, description, parameter names (comma-separated, for patterns)].
  * An empty description means Telegram documents none.
- *
- * @since 0.1.0
- * @category catalogue
  */
 export const ERRORS: { readonly [name: string]: readonly [code: number, description: string, params?: string] } = {
 ${errorLines.join("\n")}
@@ -99,9 +94,6 @@ ${errorLines.join("\n")}
 
 /**
  * Method → the error names it is documented to throw.
- *
- * @since 0.1.0
- * @category catalogue
  */
 export const THROWS: { readonly [method: string]: ReadonlyArray<string> } = {
 ${throwsLines.join("\n")}
@@ -109,9 +101,6 @@ ${throwsLines.join("\n")}
 
 /**
  * Methods only user accounts may call.
- *
- * @since 0.1.0
- * @category catalogue
  */
 export const USER_ONLY: ReadonlyArray<string> = [
 ${list(raw.userOnly).join("\n")}
@@ -119,9 +108,6 @@ ${list(raw.userOnly).join("\n")}
 
 /**
  * Methods only bots may call.
- *
- * @since 0.1.0
- * @category catalogue
  */
 export const BOT_ONLY: ReadonlyArray<string> = [
 ${list(raw.botOnly).join("\n")}
@@ -129,9 +115,6 @@ ${list(raw.botOnly).join("\n")}
 
 /**
  * The generic name of each error code.
- *
- * @since 0.1.0
- * @category catalogue
  */
 export const BASE_CODES: { readonly [code: string]: string } = {
 ${baseLines.join("\n")}

@@ -18,8 +18,6 @@
  *
  * Each stream is its own subscription to the Client's updates, so two `run`s see every update
  * (a `/start` is both a message and a command); order is kept within one `run`.
- *
- * @since 0.1.0
  */
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
@@ -68,18 +66,12 @@ export { failuresTotal, handledTotal, run, type RunOptions } from "./bot/runner.
 
 /**
  * `run` for `pipe`: `Bot.messages.pipe(Bot.handle((m) => m.reply(m.text)))`.
- *
- * @since 0.1.0
- * @category running
  */
 export const handle = <A, H extends Effect.Effect<unknown, unknown, any>>(handler: (event: A) => H, options?: RunOptions<A>) =>
 <E, R>(stream: Stream.Stream<A, E, R>): Effect.Effect<void, E, R | Effect.Effect.Context<H>> => run(stream, handler, options)
 
 /**
  * Every update of the Client, one `Api.Update` at a time (what the typed streams are made from).
- *
- * @since 0.1.0
- * @category streams
  */
 export const updates: Stream.Stream<Api.Update, ClientError, Client> = Stream.unwrap(Effect.map(Client, (client) => client.updates))
 
@@ -138,9 +130,6 @@ const messageEvent = (ctx: Context, tag: MessageEvent["_tag"], message: Api.mess
 
 /**
  * New messages others sent in the bot's chats (private chats, groups, channels), oldest first.
- *
- * @since 0.1.0
- * @category streams
  */
 export const messages: Stream.Stream<MessageEvent, ClientError, Client> = events((u, ctx) => {
   const m = newMessageOf(u)
@@ -149,9 +138,6 @@ export const messages: Stream.Stream<MessageEvent, ClientError, Client> = events
 
 /**
  * Messages others edited.
- *
- * @since 0.1.0
- * @category streams
  */
 export const editedMessages: Stream.Stream<MessageEvent, ClientError, Client> = events((u, ctx) => {
   const m = editedMessageOf(u)
@@ -162,9 +148,6 @@ export const editedMessages: Stream.Stream<MessageEvent, ClientError, Client> = 
  * New messages that start with one of the commands `names` (`"start"` or `"/start"`; none: any
  * command), as `/name` or `/name@thisbot` followed by whitespace or the end. A command
  * addressed to another bot (`/start@other_bot`) is not this bot's and is left out.
- *
- * @since 0.1.0
- * @category streams
  */
 export const commands = (...names: ReadonlyArray<string>): Stream.Stream<CommandEvent, ClientError, Client> => {
   const wanted = new Set(names.map((n) => n.replace(/^\//, "")))
@@ -175,9 +158,6 @@ const utf8 = new TextDecoder()
 
 /**
  * Presses of the callback buttons under the bot's messages.
- *
- * @since 0.1.0
- * @category streams
  */
 export const callbackQueries: Stream.Stream<CallbackQueryEvent, ClientError, Client> = events((u, { client }) => {
   if (u._tag !== "updateBotCallbackQuery") return undefined
@@ -202,9 +182,6 @@ export const callbackQueries: Stream.Stream<CallbackQueryEvent, ClientError, Cli
 
 /**
  * Inline queries (`@botname query` typed in any chat).
- *
- * @since 0.1.0
- * @category streams
  */
 export const inlineQueries: Stream.Stream<InlineQueryEvent, ClientError, Client> = events((u, { client }) => {
   if (u._tag !== "updateBotInlineQuery") return undefined
@@ -222,9 +199,6 @@ export const inlineQueries: Stream.Stream<InlineQueryEvent, ClientError, Client>
 
 /**
  * Answers callback query `queryId` (`messages.setBotCallbackAnswer`); see {@link CallbackAnswer}.
- *
- * @since 0.1.0
- * @category answering
  */
 export const answerCallbackQuery: (queryId: bigint, answer?: CallbackAnswer) => Effect.Effect<void, ClientError, Client> = Effect.fn(
   "Bot.answerCallbackQuery"
@@ -253,9 +227,6 @@ const inputResult = Effect.fnUntraced(function*(result: Api.InputBotInlineResult
 
 /**
  * Answers inline query `queryId` with `results` (`messages.setInlineBotResults`).
- *
- * @since 0.1.0
- * @category answering
  */
 export const answerInlineQuery: (
   queryId: bigint,
@@ -282,9 +253,6 @@ export const answerInlineQuery: (
 
 /**
  * What {@link article} takes.
- *
- * @since 0.1.0
- * @category models
  */
 export interface Article {
   /** Unique among the results of one answer (1–64 bytes). */
@@ -303,9 +271,6 @@ export interface Article {
 
 /**
  * A text inline result (an "article"), for an inline query's `answer`.
- *
- * @since 0.1.0
- * @category constructors
  */
 export const article = (a: Article): Api.inputBotInlineResult => {
   const formatted = formatText(a.text, a.parseMode ?? "markdown", a.entities)
@@ -330,9 +295,6 @@ export const article = (a: Article): Api.inputBotInlineResult => {
  * Who a command list is for: everyone (`"default"`), all private chats (`"users"`), all groups
  * (`"chats"`), all group admins (`"chatAdmins"`), one chat (`{ peer }`), its admins
  * (`{ peer, admins: true }`), or one member of it (`{ peer, user }`).
- *
- * @since 0.1.0
- * @category models
  */
 export type CommandScope =
   | "default"
@@ -344,9 +306,6 @@ export type CommandScope =
 
 /**
  * Options of the command methods.
- *
- * @since 0.1.0
- * @category models
  */
 export interface CommandOptions {
   readonly scope?: CommandScope | undefined
@@ -376,9 +335,6 @@ const scopeOf = Effect.fnUntraced(function*(scope: CommandScope = "default") {
 /**
  * Sets the bot's command list (`bots.setBotCommands`): what apps suggest after `/`. Commands
  * are 1–32 characters of `a-z0-9_`, descriptions 1–256 characters.
- *
- * @since 0.1.0
- * @category commands
  */
 export const setCommands: (
   commands: ReadonlyArray<{ readonly command: string; readonly description: string }> | Readonly<Record<string, string>>,
@@ -401,9 +357,6 @@ export const setCommands: (
 
 /**
  * The bot's command list for a scope and language (`bots.getBotCommands`).
- *
- * @since 0.1.0
- * @category commands
  */
 export const getCommands: (options?: CommandOptions) => Effect.Effect<ReadonlyArray<Api.BotCommand>, PeerNotFound | ClientError, Client> =
   Effect.fn("Bot.getCommands")(function*(options: CommandOptions = {}) {
@@ -413,9 +366,6 @@ export const getCommands: (options?: CommandOptions) => Effect.Effect<ReadonlyAr
 
 /**
  * Removes the bot's command list for a scope and language (`bots.resetBotCommands`).
- *
- * @since 0.1.0
- * @category commands
  */
 export const resetCommands: (options?: CommandOptions) => Effect.Effect<void, PeerNotFound | ClientError, Client> = Effect.fn(
   "Bot.resetCommands"

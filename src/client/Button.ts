@@ -14,8 +14,6 @@
  * ```
  *
  * Callback data is at most 64 bytes: longer data fails the send with `CallbackDataTooLong`.
- *
- * @since 0.1.0
  */
 import type { Api } from "../tl/index.ts"
 
@@ -24,9 +22,6 @@ const utf8 = new TextEncoder()
 /**
  * A button that sends `data` back to the bot (`updateBotCallbackQuery`) when pressed. `data` is
  * a string (sent as UTF-8) or bytes; at most 64 bytes.
- *
- * @since 0.1.0
- * @category inline buttons
  */
 export const callback = (text: string, data: string | Uint8Array): Api.keyboardButtonCallback => ({
   _tag: "keyboardButtonCallback",
@@ -36,18 +31,12 @@ export const callback = (text: string, data: string | Uint8Array): Api.keyboardB
 
 /**
  * A button that opens `url` (`https://…`, `tg://…`).
- *
- * @since 0.1.0
- * @category inline buttons
  */
 export const url = (text: string, url: string): Api.keyboardButtonUrl => ({ _tag: "keyboardButtonUrl", text, url })
 
 /**
  * A button that starts an inline query to this bot with `query`: in a chat the user picks, or
  * in the same chat with `samePeer`.
- *
- * @since 0.1.0
- * @category inline buttons
  */
 export const switchInline = (
   text: string,
@@ -62,9 +51,6 @@ export const switchInline = (
 
 /**
  * A button that copies `copyText` to the user's clipboard.
- *
- * @since 0.1.0
- * @category inline buttons
  */
 export const copy = (text: string, copyText: string): Api.keyboardButtonCopy => ({
   _tag: "keyboardButtonCopy",
@@ -74,25 +60,16 @@ export const copy = (text: string, copyText: string): Api.keyboardButtonCopy => 
 
 /**
  * A reply-keyboard button: pressing it sends `text` as a message.
- *
- * @since 0.1.0
- * @category reply buttons
  */
 export const text = (text: string): Api.keyboardButton => ({ _tag: "keyboardButton", text })
 
 /**
  * A reply-keyboard button that sends the user's phone number as a contact.
- *
- * @since 0.1.0
- * @category reply buttons
  */
 export const requestPhone = (text: string): Api.keyboardButtonRequestPhone => ({ _tag: "keyboardButtonRequestPhone", text })
 
 /**
  * A reply-keyboard button that sends the user's location.
- *
- * @since 0.1.0
- * @category reply buttons
  */
 export const requestLocation = (text: string): Api.keyboardButtonRequestGeoLocation => ({
   _tag: "keyboardButtonRequestGeoLocation",

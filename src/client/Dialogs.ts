@@ -6,8 +6,6 @@
  * const program = Stream.runForEach(Dialogs.list({ limit: 20 }), (d) =>
  *   Console.log(d.entity._tag === "user" ? d.entity.first_name : d.entity.title))
  * ```
- *
- * @since 0.1.0
  */
 import * as Chunk from "effect/Chunk"
 import * as Effect from "effect/Effect"
@@ -22,9 +20,6 @@ import { inputPeerOfEntity, samePeer } from "./peers/inputPeers.ts"
 /**
  * One chat of the list: how to address it, the server's `dialog` (read state, unread count,
  * pinned, folder), the user or chat it is with, and its last message.
- *
- * @since 0.1.0
- * @category models
  */
 export interface Dialog {
   readonly peer: Api.InputPeer
@@ -35,9 +30,6 @@ export interface Dialog {
 
 /**
  * Options of {@link list}.
- *
- * @since 0.1.0
- * @category models
  */
 export interface ListOptions {
   /** At most this many dialogs (default: all). */
@@ -94,9 +86,6 @@ export const dialogsOfPage = (page: Exclude<Api.messages.Dialogs, Api.messages.d
  * The account's dialogs in list order: pinned ones first, then by last message, newest first.
  * Pages continue from the last dialog of the page before (its last message's date and id, and
  * its peer), so no dialog comes twice and none is skipped, also when several share a date.
- *
- * @since 0.1.0
- * @category reading
  */
 export const list = (options: ListOptions = {}): Stream.Stream<Dialog, ClientError, Client> => {
   const pageSize = Math.min(Math.max(Math.floor(options.pageSize ?? 100), 1), 100)

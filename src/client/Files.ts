@@ -19,8 +19,6 @@
  * Paths are read and written with `@effect/platform`'s `FileSystem`: a program that uploads
  * from or downloads to a path provides one (`NodeFileSystem.layer` from
  * `@effect/platform-node`). Bytes and Streams need nothing besides the `Client`.
- *
- * @since 0.1.0
  */
 import * as Effect from "effect/Effect"
 import * as Queue from "effect/Queue"
@@ -47,9 +45,6 @@ export { download, type DownloadOptions, downloadTo } from "./files/download.ts"
 
 /**
  * An event of {@link uploadWithProgress}: progress after each saved part, then the result.
- *
- * @since 0.1.0
- * @category models
  */
 export type UploadEvent =
   | ({ readonly _tag: "Progress" } & UploadProgress)
@@ -59,9 +54,6 @@ export type UploadEvent =
  * {@link upload} as a Stream of its progress (`{ uploaded, total }` after each saved part),
  * ending with `Done` and the `InputFile`. The upload runs while the stream is consumed and
  * stops when the consumer stops.
- *
- * @since 0.1.0
- * @category uploading
  */
 export const uploadWithProgress = <S extends UploadSource>(
   source: S,

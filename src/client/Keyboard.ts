@@ -8,8 +8,6 @@
  * Keyboard.remove()
  * Keyboard.forceReply({ placeholder: "Your name" })
  * ```
- *
- * @since 0.1.0
  */
 import * as Effect from "effect/Effect"
 import * as Data from "effect/Data"
@@ -18,18 +16,12 @@ import { text as textButton } from "./Button.ts"
 
 /**
  * The most bytes of callback data Telegram takes per button.
- *
- * @since 0.1.0
- * @category constants
  */
 export const MAX_CALLBACK_DATA = 64
 
 /**
  * A callback button whose data is longer than {@link MAX_CALLBACK_DATA} bytes (Telegram would
  * refuse the message with BUTTON_DATA_INVALID). `text` is the button's label.
- *
- * @since 0.1.0
- * @category errors
  */
 export class CallbackDataTooLong extends Data.TaggedError("CallbackDataTooLong")<{
   readonly text: string
@@ -43,9 +35,6 @@ export class CallbackDataTooLong extends Data.TaggedError("CallbackDataTooLong")
 
 /**
  * Options of {@link reply}.
- *
- * @since 0.1.0
- * @category models
  */
 export interface ReplyKeyboardOptions {
   /** Fit the keyboard's height to its rows (default: as tall as the usual keyboard). */
@@ -65,9 +54,6 @@ const rowsOf = <B>(rows: ReadonlyArray<ReadonlyArray<B>>, button: (b: B) => Api.
 
 /**
  * An inline keyboard: rows of buttons under the message (`Button.callback`, `Button.url`, ...).
- *
- * @since 0.1.0
- * @category constructors
  */
 export const inline = (rows: ReadonlyArray<ReadonlyArray<Api.KeyboardButton>>): Api.replyInlineMarkup => ({
   _tag: "replyInlineMarkup",
@@ -77,9 +63,6 @@ export const inline = (rows: ReadonlyArray<ReadonlyArray<Api.KeyboardButton>>): 
 /**
  * A reply keyboard, shown in place of the user's keyboard: rows of texts (each sends itself as
  * a message) or buttons (`Button.requestPhone`, ...).
- *
- * @since 0.1.0
- * @category constructors
  */
 export const reply = (
   rows: ReadonlyArray<ReadonlyArray<string | Api.KeyboardButton>>,
@@ -96,9 +79,6 @@ export const reply = (
 
 /**
  * Removes the reply keyboard a bot showed before.
- *
- * @since 0.1.0
- * @category constructors
  */
 export const remove = (options: { readonly selective?: boolean | undefined } = {}): Api.replyKeyboardHide => ({
   _tag: "replyKeyboardHide",
@@ -107,9 +87,6 @@ export const remove = (options: { readonly selective?: boolean | undefined } = {
 
 /**
  * Makes the user's app open a reply to this message, as if the user had chosen "Reply".
- *
- * @since 0.1.0
- * @category constructors
  */
 export const forceReply = (
   options: {
@@ -127,9 +104,6 @@ export const forceReply = (
 /**
  * The rows of buttons of a markup (none for `remove` / `forceReply`): to read a received
  * message's keyboard (`message.reply_markup`).
- *
- * @since 0.1.0
- * @category getters
  */
 export const buttons = (markup: Api.ReplyMarkup | undefined): ReadonlyArray<ReadonlyArray<Api.KeyboardButton>> =>
   markup === undefined || (markup._tag !== "replyInlineMarkup" && markup._tag !== "replyKeyboardMarkup")
@@ -139,9 +113,6 @@ export const buttons = (markup: Api.ReplyMarkup | undefined): ReadonlyArray<Read
 /**
  * The first callback button whose data is too long, as the error; `undefined` when every
  * button fits (pure).
- *
- * @since 0.1.0
- * @category validation
  */
 export const tooLong = (markup: Api.ReplyMarkup | undefined): CallbackDataTooLong | undefined => {
   for (const row of buttons(markup)) {
@@ -156,9 +127,6 @@ export const tooLong = (markup: Api.ReplyMarkup | undefined): CallbackDataTooLon
 
 /**
  * Fails with {@link CallbackDataTooLong} when a callback button carries more than 64 bytes.
- *
- * @since 0.1.0
- * @category validation
  */
 export const check = (markup: Api.ReplyMarkup | undefined): Effect.Effect<void, CallbackDataTooLong> =>
   Effect.suspend(() => {

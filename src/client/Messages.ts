@@ -9,8 +9,6 @@
  *   const last10 = yield* Stream.runCollect(Messages.history("@durov", { limit: 10 }))
  * })
  * ```
- *
- * @since 0.1.0
  */
 import * as Chunk from "effect/Chunk"
 import * as Effect from "effect/Effect"
@@ -39,9 +37,6 @@ export { UnexpectedAnswer } from "./messages/UnexpectedAnswer.ts"
 
 /**
  * Options of {@link send}.
- *
- * @since 0.1.0
- * @category models
  */
 export interface SendOptions {
   /** How `text` is read (default `"markdown"`). */
@@ -61,9 +56,6 @@ export interface SendOptions {
 /**
  * Options of {@link sendFile}: the caption (read as {@link send} reads text), how the file goes
  * out, and, when it is uploaded first, the upload's options.
- *
- * @since 0.1.0
- * @category models
  */
 export interface SendFileOptions extends Omit<UploadOptions, "name" | "mimeType">, MediaOptions {
   /** The text under the media (default none). */
@@ -79,17 +71,11 @@ export interface SendFileOptions extends Omit<UploadOptions, "name" | "mimeType"
 /**
  * What {@link sendFile} sends: anything `Files.upload` takes (bytes, a path, a Stream), an
  * uploaded `Api.InputFile`, or ready-made `Api.InputMedia` (an existing photo or document).
- *
- * @since 0.1.0
- * @category models
  */
 export type SendableFile = UploadSource | Api.InputFile | Api.InputMedia
 
 /**
  * Options of {@link edit}.
- *
- * @since 0.1.0
- * @category models
  */
 export interface EditOptions {
   readonly parseMode?: ParseMode | undefined
@@ -101,9 +87,6 @@ export interface EditOptions {
 
 /**
  * Options of {@link history}.
- *
- * @since 0.1.0
- * @category models
  */
 export interface HistoryOptions {
   /** At most this many messages (default: all). */
@@ -120,9 +103,6 @@ export interface HistoryOptions {
 
 /**
  * Options of {@link search}.
- *
- * @since 0.1.0
- * @category models
  */
 export interface SearchOptions extends HistoryOptions {
   /** Only messages of this sender. */
@@ -173,9 +153,6 @@ const materialize = (method: string, peer: Api.InputPeer, found: Found) =>
  * Sends a text message to `to` and returns it as the server stored it. The text is read as
  * markdown unless `parseMode` says otherwise; `random_id` is fresh and cryptographically
  * random, so a retried call never posts twice.
- *
- * @since 0.1.0
- * @category sending
  */
 export const send = (
   to: PeerRef,
@@ -223,9 +200,6 @@ const sendUntraced = Effect.fnUntraced(function*(to: PeerRef, text: string, opti
  * `partSize`, `workers`, `onProgress` ...), then `messages.sendMedia` with an uploaded photo
  * (JPEG/PNG unless `asDocument`) or document (named, its MIME type from the name unless
  * given). A source that fails midway fails the call and sends nothing.
- *
- * @since 0.1.0
- * @category sending
  */
 export const sendFile = <S extends SendableFile>(
   to: PeerRef,
@@ -275,9 +249,6 @@ const sendFileUntyped = Effect.fn("Messages.sendFile")(function*(to: PeerRef, fi
 
 /**
  * Changes the text of message `id` of chat `peer`; returns the edited message.
- *
- * @since 0.1.0
- * @category sending
  */
 export const edit: (
   peer: PeerRef,
@@ -310,9 +281,6 @@ export const edit: (
 /**
  * Replaces the inline keyboard of message `id` of chat `peer`, keeping its text (`undefined`
  * removes the keyboard); returns the edited message. For bots: `Keyboard.inline(...)`.
- *
- * @since 0.1.0
- * @category sending
  */
 export const editReplyMarkup: (
   peer: PeerRef,
@@ -337,9 +305,6 @@ export const editReplyMarkup: (
 /**
  * Deletes messages `ids` of chat `peer` (in channels for everyone; elsewhere for everyone with
  * `revoke`, else only for this account). Returns how many were deleted.
- *
- * @since 0.1.0
- * @category deleting
  */
 const deleteMessages: (
   peer: PeerRef,
@@ -364,9 +329,6 @@ export { deleteMessages as delete }
 
 /**
  * Forwards messages `ids` of chat `from` to `to`; returns the new messages, in order.
- *
- * @since 0.1.0
- * @category sending
  */
 export const forward: (
   from: PeerRef,
@@ -407,9 +369,6 @@ export const forward: (
 /**
  * Messages `ids` of chat `peer`, in the order asked; `messageEmpty` for ids that do not exist
  * (or were deleted).
- *
- * @since 0.1.0
- * @category reading
  */
 export const get: (
   peer: PeerRef,
@@ -471,9 +430,6 @@ const paged = <E>(
  * The messages of chat `peer`, newest first, fetched a page at a time (`messages.getHistory`)
  * as the stream is pulled, until `limit` or the start of the chat. Each page is one `invoke`,
  * so FLOOD_WAIT is handled by the Client's retry policy.
- *
- * @since 0.1.0
- * @category reading
  */
 export const history = (peer: PeerRef, options: HistoryOptions = {}): Stream.Stream<Api.Message, PeerNotFound | ClientError, Client> =>
   Stream.unwrap(Effect.map(resolveRef(peer), (input) =>
@@ -495,9 +451,6 @@ export const history = (peer: PeerRef, options: HistoryOptions = {}): Stream.Str
 /**
  * The messages of chat `peer` whose text contains `query` (`""`: all), newest first, paged as
  * {@link history} (`messages.search`).
- *
- * @since 0.1.0
- * @category reading
  */
 export const search = (
   peer: PeerRef,

@@ -12,8 +12,6 @@
  *   const saved = yield* Peers.resolve("me")
  * })
  * ```
- *
- * @since 0.1.0
  */
 import * as Effect from "effect/Effect"
 import type { Api } from "../tl/index.ts"
@@ -40,9 +38,6 @@ export { type ParsedRef, parseRef, type PeerRef } from "./peers/ref.ts"
  * - an `Api.InputPeer`: itself.
  *
  * Fails with {@link PeerNotFound} when nobody answers to `ref`.
- *
- * @since 0.1.0
- * @category resolving
  */
 export const resolve: (ref: PeerRef) => Effect.Effect<Api.InputPeer, PeerNotFound | ClientError, Client> = Effect.fn(
   "Peers.resolve"
@@ -51,9 +46,6 @@ export const resolve: (ref: PeerRef) => Effect.Effect<Api.InputPeer, PeerNotFoun
 /**
  * The `Peer` (`peer_id` form) of a reference: resolves it, then names it by id (the logged-in
  * user's id for `"me"`).
- *
- * @since 0.1.0
- * @category resolving
  */
 export const resolvePeer: (ref: PeerRef) => Effect.Effect<Api.Peer, PeerNotFound | ClientError, Client> = Effect.fn(
   "Peers.resolvePeer"

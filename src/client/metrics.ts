@@ -10,8 +10,6 @@
  *
  * or all of them at once with `Metric.snapshot`, or export them (an OpenTelemetry metric
  * reader: see the README's "Observability").
- *
- * @since 0.1.0
  */
 import * as Metric from "effect/Metric"
 import * as MetricBoundaries from "effect/MetricBoundaries"
@@ -23,9 +21,6 @@ export { reconnects, rejectedFrames } from "../mtproto/metrics.ts"
  * wrappers are named after their query) and `outcome`: `"ok"`, or the tag of the error the call
  * failed with (`"RpcError"`, `"FloodWait"`, `"SenderError"`, ...) after the retry policy gave
  * up. Calls the caller interrupted are not counted.
- *
- * @since 0.1.0
- * @category metrics
  */
 export const calls = Metric.counter("mtproto_calls_total", {
   description: "API calls that ended, by method and outcome",
@@ -36,9 +31,6 @@ export const calls = Metric.counter("mtproto_calls_total", {
  * How long the calls counted by {@link calls} took, from `invoke` to the answer or error
  * (retries and migrations included), in seconds, labelled `method`. Buckets from 1 ms to ~33 s,
  * doubling.
- *
- * @since 0.1.0
- * @category metrics
  */
 export const callDuration = Metric.histogram(
   "mtproto_call_duration_seconds",
@@ -49,9 +41,6 @@ export const callDuration = Metric.histogram(
 /**
  * FLOOD_WAITs the client waited out before trying again (the retry policy's, and the updates
  * engine's longer ones), labelled `method`.
- *
- * @since 0.1.0
- * @category metrics
  */
 export const floodWaits = Metric.counter("mtproto_flood_waits_total", {
   description: "FLOOD_WAITs waited out before a call was tried again, by method",
@@ -60,9 +49,6 @@ export const floodWaits = Metric.counter("mtproto_flood_waits_total", {
 
 /**
  * Seconds spent waiting out FLOOD_WAITs, labelled `method`.
- *
- * @since 0.1.0
- * @category metrics
  */
 export const floodWaitSeconds = Metric.counter("mtproto_flood_wait_seconds_total", {
   description: "seconds spent waiting out FLOOD_WAITs, by method",
@@ -72,9 +58,6 @@ export const floodWaitSeconds = Metric.counter("mtproto_flood_wait_seconds_total
 /**
  * What the server pushed outside answers (`Updates` objects; each container counts once),
  * labelled `dc`.
- *
- * @since 0.1.0
- * @category metrics
  */
 export const updatesReceived = Metric.counter("mtproto_updates_received_total", {
   description: "objects (Updates) the server pushed outside answers, by DC",
@@ -83,9 +66,6 @@ export const updatesReceived = Metric.counter("mtproto_updates_received_total", 
 
 /**
  * Updates handed to `client.updates` subscribers (each update once, however many subscribe).
- *
- * @since 0.1.0
- * @category metrics
  */
 export const updatesEmitted = Metric.counter("mtproto_updates_emitted_total", {
   description: "updates handed to the update stream",
@@ -95,9 +75,6 @@ export const updatesEmitted = Metric.counter("mtproto_updates_emitted_total", {
 /**
  * Pushes and results the updates engine had no room for (its inbox was full) and fetched again
  * with getDifference.
- *
- * @since 0.1.0
- * @category metrics
  */
 export const updatesDropped = Metric.counter("mtproto_updates_dropped_total", {
   description: "pushes and results the updates engine dropped (inbox full) and fetched again with getDifference",

@@ -10,9 +10,6 @@ import * as Redacted from "effect/Redacted"
 /**
  * A secret was given as a plain value (a string, bytes) where a `Redacted` one goes: wrap it
  * with `Redacted.make(...)`. The value itself is never part of the error.
- *
- * @since 0.1.0
- * @category errors
  */
 export class SecretNotRedacted extends Data.TaggedError("SecretNotRedacted")<{
   /** Where the secret was given (`apiHash`, `botToken`, `layerString(session)`, ...). */
@@ -30,9 +27,6 @@ const kindOf = (value: unknown): string =>
 
 /**
  * `value` when it is `Redacted`, else a {@link SecretNotRedacted} for `field`.
- *
- * @since 0.1.0
- * @category constructors
  */
 export const requireRedacted = <A>(field: string, value: Redacted.Redacted<A>): Effect.Effect<Redacted.Redacted<A>, SecretNotRedacted> =>
   Redacted.isRedacted(value) ? Effect.succeed(value) : Effect.fail(new SecretNotRedacted({ field, got: kindOf(value) }))

@@ -3,8 +3,6 @@ import * as Data from "effect/Data"
 /**
  * Why auth key creation failed. Each check of the handshake has its own reason, so callers
  * and tests can tell a hostile server from a network problem.
- *
- * @category errors
  */
 export type HandshakeFailure =
   | "NonceMismatch"
@@ -45,7 +43,7 @@ const handshakeReasons: Record<HandshakeFailure, string> = {
   Crypto: "a cryptographic step failed on the server's values"
 }
 
-/** @category errors */
+/** Creating an auth key failed: `reason` says at which step and why. */
 export class HandshakeError extends Data.TaggedError("HandshakeError")<{
   readonly reason: HandshakeFailure
   readonly step?: "req_pq_multi" | "req_DH_params" | "set_client_DH_params"
@@ -64,8 +62,6 @@ export class HandshakeError extends Data.TaggedError("HandshakeError")<{
 
 /**
  * Why an encrypted MTProto message was rejected (security guidelines of the spec).
- *
- * @category errors
  */
 export type SecurityFailure =
   | "AuthKeyIdMismatch"
@@ -92,7 +88,7 @@ const securityReasons: Record<SecurityFailure, string> = {
   Truncated: "the message is shorter than its header"
 }
 
-/** @category errors */
+/** A message from the server failed a security check (msg_key, auth_key_id, msg_id, session) and was dropped. */
 export class SecurityError extends Data.TaggedError("SecurityError")<{
   readonly reason: SecurityFailure
   readonly detail?: string

@@ -7,8 +7,6 @@
  * - `upload.getFile` asks for `limit` bytes at `offset`: offset divisible by 4 KB, limit
  *   divisible by 4 KB and dividing 1 MB, and the range inside one 1 MB block; with `precise`,
  *   offset and limit need only be divisible by 1 KB, limit at most 1 MB.
- *
- * @since 0.1.0
  */
 
 /** The largest (and recommended) upload part: 512 KB. */

@@ -2,8 +2,6 @@
  * The session layer's metrics (Effect `Metric`s, process-wide like every Effect metric): the
  * connections each DC's Sender re-opened, and the server messages a security check dropped.
  * The Client's own metrics (`client/metrics.ts`) re-export these.
- *
- * @since 0.1.0
  */
 import * as Metric from "effect/Metric"
 import * as MetricLabel from "effect/MetricLabel"
@@ -11,9 +9,6 @@ import * as MetricLabel from "effect/MetricLabel"
 /**
  * Connections re-opened after one was lost or failed, labelled `dc` (the DC id the Sender was
  * told, when it was).
- *
- * @since 0.1.0
- * @category metrics
  */
 export const reconnects = Metric.counter("mtproto_reconnects_total", {
   description: "connections to a DC re-opened after one was lost or could not be opened",
@@ -23,9 +18,6 @@ export const reconnects = Metric.counter("mtproto_reconnects_total", {
 /**
  * Server frames and messages dropped by a security check (msg_key, session, msg_id window,
  * replay), labelled `reason`.
- *
- * @since 0.1.0
- * @category metrics
  */
 export const rejectedFrames = Metric.counter("mtproto_rejected_frames_total", {
   description: "server frames and messages dropped by a security check",

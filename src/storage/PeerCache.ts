@@ -7,23 +7,15 @@
  *
  * The merge rule follows core.telegram.org/api/min: a `min` constructor's `access_hash` is only
  * valid together with the message it came in, so it never replaces a full one.
- *
- * @since 0.1.0
  */
 import type { Api } from "../tl/index.ts"
 import { walkObjects } from "../tl/walk.ts"
 
-/**
- * @since 0.1.0
- * @category models
- */
+/** What a cached peer is: a user (bots included), a basic group, or a channel/supergroup. */
 export type PeerKind = "user" | "chat" | "channel"
 
 /**
  * A peer as extracted from TL objects, before it is stamped and stored.
- *
- * @since 0.1.0
- * @category models
  */
 export interface PeerInfo {
   /** The raw id as in the TL object (`user.id`, `channel.id`, ...). */
@@ -43,9 +35,6 @@ export interface PeerInfo {
 
 /**
  * A stored peer.
- *
- * @since 0.1.0
- * @category models
  */
 export interface PeerEntry extends PeerInfo {
   /** When this entry last changed, epoch milliseconds (from `Clock`). */
@@ -59,18 +48,12 @@ const CHANNEL_OFFSET = 1_000_000_000_000n
 /**
  * The key of a peer in the cache: users as is, basic groups `-id`, channels `-(10^12 + id)`
  * (the Bot API's "marked" ids).
- *
- * @since 0.1.0
- * @category constructors
  */
 export const markedPeerId = (kind: PeerKind, id: bigint): bigint =>
   kind === "user" ? id : kind === "chat" ? -id : -(CHANNEL_OFFSET + id)
 
 /**
  * The inverse of {@link markedPeerId}.
- *
- * @since 0.1.0
- * @category constructors
  */
 export const parseMarkedPeerId = (marked: bigint): { readonly kind: PeerKind; readonly id: bigint } =>
   marked >= 0n
@@ -89,9 +72,6 @@ const sameStrings = (a: ReadonlyArray<string> | undefined, b: ReadonlyArray<stri
 /**
  * Whether two peers carry the same information (`updatedAt` ignored). Used to skip writes when
  * the server sends a peer we already know, which is most of the time.
- *
- * @since 0.1.0
- * @category combinators
  */
 export const samePeerInfo = (a: PeerInfo, b: PeerInfo): boolean =>
   a.id === b.id && a.kind === b.kind && a.accessHash === b.accessHash && a.min === b.min &&
@@ -107,9 +87,6 @@ export const samePeerInfo = (a: PeerInfo, b: PeerInfo): boolean =>
  *   phone the min constructor does carry is applied, a missing one does not erase (min
  *   constructors omit fields for privacy reasons);
  * - both `min`: the newer min access hash wins.
- *
- * @since 0.1.0
- * @category combinators
  */
 export const mergePeer = <P extends PeerInfo>(old: P | undefined, incoming: P): P => {
   if (old === undefined) return incoming
@@ -161,9 +138,6 @@ const withNames = (
 /**
  * The peer entry of one TL `User`/`Chat` constructor, or `undefined` for the ones that carry
  * nothing worth caching (`userEmpty`, `chatEmpty`) and for any other value.
- *
- * @since 0.1.0
- * @category constructors
  */
 export const peerFromObject = (value: unknown): PeerInfo | undefined => {
   if (typeof value !== "object" || value === null || !("_tag" in value)) return undefined
@@ -201,9 +175,6 @@ const PEER_TAGS: ReadonlySet<string> = new Set(["user", "channel", "channelForbi
  *
  * The walk is iterative (no stack limit), visits each object once (safe on shared or cyclic
  * graphs), does not descend into a peer it took, and skips bytes, bigints, strings and numbers.
- *
- * @since 0.1.0
- * @category constructors
  */
 export const peersFromObjects = (root: unknown): ReadonlyArray<PeerInfo> => {
   const found = new Map<bigint, PeerInfo>()

@@ -1,17 +1,12 @@
 /**
  * The state a client keeps between runs, as plain immutable data. Every storage backend holds
  * one `SessionData` value; the functions here are the pure updates the service applies.
- *
- * @since 0.1.0
  */
 import type * as Redacted from "effect/Redacted"
 import { markedPeerId, mergePeer, type PeerEntry, type PeerInfo, samePeerInfo } from "./PeerCache.ts"
 
 /**
  * What the client knows about one data centre.
- *
- * @since 0.1.0
- * @category models
  */
 export interface DcSession {
   /** The permanent auth key (256 bytes), once the handshake has made one. */
@@ -24,9 +19,6 @@ export interface DcSession {
 
 /**
  * The logged-in account.
- *
- * @since 0.1.0
- * @category models
  */
 export interface SelfUser {
   readonly id: bigint
@@ -38,9 +30,6 @@ export interface SelfUser {
  * The update state (core.telegram.org/api/updates#fetching-state): the common one
  * (`updates.state`: pts, qts, date, seq), for gap recovery with `updates.getDifference`, and
  * the pts of each channel the client follows, for `updates.getChannelDifference`.
- *
- * @since 0.1.0
- * @category models
  */
 export interface UpdateState {
   readonly pts: number
@@ -53,9 +42,6 @@ export interface UpdateState {
 
 /**
  * Everything a session remembers.
- *
- * @since 0.1.0
- * @category models
  */
 export interface SessionData {
   /** The DC the account lives on; `undefined` before the first connection. */
@@ -71,9 +57,6 @@ export interface SessionData {
 
 /**
  * A session that knows nothing.
- *
- * @since 0.1.0
- * @category constructors
  */
 export const emptySession: SessionData = {
   homeDc: undefined,
@@ -85,17 +68,11 @@ export const emptySession: SessionData = {
 
 /**
  * The size every MTProto auth key has.
- *
- * @since 0.1.0
- * @category constants
  */
 export const AUTH_KEY_LENGTH = 256
 
 /**
  * Replaces one DC's entry through `f` (it gets `undefined` when the DC is unknown).
- *
- * @since 0.1.0
- * @category combinators
  */
 export const updateDc = (
   data: SessionData,
@@ -112,9 +89,6 @@ export const updateDc = (
 /**
  * Merges peers into the cache with `mergePeer`, stamping changed entries with `now`. Returns
  * the same object when nothing changed, so callers can skip a write.
- *
- * @since 0.1.0
- * @category combinators
  */
 export const mergePeersInto = (data: SessionData, peers: Iterable<PeerInfo>, now: number): SessionData => {
   let copy: Map<bigint, PeerEntry> | undefined
@@ -161,9 +135,6 @@ const usernameIndex = (peers: ReadonlyMap<bigint, PeerEntry>): ReadonlyMap<strin
  * The peer with this username (case-insensitive, a leading `@` ignored; collectible usernames
  * count). Usernames move between peers, so when several entries claim one the most recently
  * updated wins.
- *
- * @since 0.1.0
- * @category combinators
  */
 export const findPeerByUsername = (data: SessionData, username: string): PeerEntry | undefined =>
   usernameIndex(data.peers).get(normalizeUsername(username))

@@ -15,8 +15,6 @@
  *   of several processes starting together after a crash, exactly one gets it.
  * - A session path that is a symbolic link is refused (`Symlink`): the atomic rename of the
  *   first save would silently replace the link by a regular file. Pass the link's target.
- *
- * @since 0.1.0
  */
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
@@ -34,17 +32,11 @@ import { SessionStorageError } from "./SessionStorageError.ts"
 
 /**
  * The `kind` marker of a session document.
- *
- * @since 0.1.0
- * @category constants
  */
 export const DOCUMENT_KIND = "effect-mtproto-session"
 
 /**
  * The document format this build reads and writes.
- *
- * @since 0.1.0
- * @category constants
  */
 export const DOCUMENT_VERSION = 1
 
@@ -318,9 +310,6 @@ const refuseSymlink = (path: string): Effect.Effect<void, SessionStorageError> =
  * Opens a session file: takes the lock, loads the document (or starts empty when there is
  * none) and returns the service, which writes the whole document after each change. Scoped:
  * the lock is held until the scope closes.
- *
- * @since 0.1.0
- * @category constructors
  */
 export const makeFile = (path: string): Effect.Effect<SessionStorageShape, SessionStorageError, Scope.Scope> =>
   Effect.gen(function*() {
@@ -340,9 +329,6 @@ export const makeFile = (path: string): Effect.Effect<SessionStorageShape, Sessi
  * A session stored in the JSON file at `path` (see the module docs for the guarantees). Fails
  * to build with `Locked` when another client has the file open, `Corrupt`/`Foreign`/
  * `UnsupportedVersion` when it does not hold a session this build reads, `Io` otherwise.
- *
- * @since 0.1.0
- * @category layers
  */
 export const layerFile = (path: string): Layer.Layer<SessionStorage, SessionStorageError> =>
   Layer.scoped(SessionStorage, makeFile(path))

@@ -7,8 +7,6 @@
  * lock, and a change becomes visible only once it has been persisted, so a failed write leaves
  * the in-memory state equal to what is on disk. A memory session has nothing to wait for: its
  * changes apply at once.
- *
- * @since 0.1.0
  */
 import * as Clock from "effect/Clock"
 import * as Context from "effect/Context"
@@ -24,9 +22,6 @@ import type { SessionStorageError } from "./SessionStorageError.ts"
 /**
  * The service model. All methods have `R = never`; reads never fail, writes fail with
  * {@link SessionStorageError} when the backend cannot persist (the change is then not applied).
- *
- * @since 0.1.0
- * @category models
  */
 export interface SessionStorageShape {
   /** The whole current state (an empty one for a new session). */
@@ -59,10 +54,7 @@ export interface SessionStorageShape {
   readonly clear: Effect.Effect<void, SessionStorageError>
 }
 
-/**
- * @since 0.1.0
- * @category tags
- */
+/** Where a client keeps its session: auth keys, salts, the home DC, the login and the update state. */
 export class SessionStorage extends Context.Tag("effect-mtproto/SessionStorage")<
   SessionStorage,
   SessionStorageShape
@@ -70,9 +62,6 @@ export class SessionStorage extends Context.Tag("effect-mtproto/SessionStorage")
 
 /**
  * Options of {@link make}: where a backend starts and how it saves.
- *
- * @since 0.1.0
- * @category models
  */
 export interface MakeOptions {
   readonly initial: SessionData.SessionData
@@ -82,9 +71,6 @@ export interface MakeOptions {
 
 /**
  * Builds the service over a state and a persist function (the part every backend shares).
- *
- * @since 0.1.0
- * @category constructors
  */
 export const make = (options: MakeOptions): Effect.Effect<SessionStorageShape> => Effect.sync(() => makeSync(options))
 
@@ -133,26 +119,17 @@ const makeSync = (options: MakeOptions): SessionStorageShape => {
 
 /**
  * An in-memory session, optionally seeded; lost when the program ends.
- *
- * @since 0.1.0
- * @category constructors
  */
 export const makeMemory = (initial: SessionData.SessionData = SessionData.emptySession): Effect.Effect<SessionStorageShape> =>
   make({ initial, persist: noPersist })
 
 /**
  * An empty in-memory session.
- *
- * @since 0.1.0
- * @category layers
  */
 export const layerMemory: Layer.Layer<SessionStorage> = Layer.effect(SessionStorage, makeMemory())
 
 /**
  * An in-memory session starting from `initial`.
- *
- * @since 0.1.0
- * @category layers
  */
 export const layerMemoryFrom = (initial: SessionData.SessionData): Layer.Layer<SessionStorage> =>
   Layer.effect(SessionStorage, makeMemory(initial))

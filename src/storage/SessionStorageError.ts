@@ -1,8 +1,6 @@
 /**
  * The one error of the storage layer: a layer that fails to build hands it to the user. A plain
  * `Data` error, so that loading the storage does not load `effect/Schema`.
- *
- * @since 0.1.0
  */
 import * as Data from "effect/Data"
 
@@ -16,18 +14,12 @@ import * as Data from "effect/Data"
  * - `Io`: the file system failed (permissions, disk full, ...).
  * - `Locked`: another client (this process or another one) holds the session file.
  * - `Symlink`: the session path is a symbolic link (refused: saving would replace the link).
- *
- * @since 0.1.0
- * @category models
  */
 export type SessionStorageErrorReason = "Corrupt" | "Foreign" | "UnsupportedVersion" | "Io" | "Locked" | "Symlink"
 
 /**
  * A session could not be loaded or saved. Branch on `reason`; `path` names the file (absent
  * for in-memory and string sessions); `detail` is a human-readable explanation.
- *
- * @since 0.1.0
- * @category errors
  */
 export class SessionStorageError extends Data.TaggedError("SessionStorageError")<{
   readonly reason: SessionStorageErrorReason

@@ -18,8 +18,6 @@
  * One key and a user make 283 bytes, 378 characters. Version 1 strings (the home DC's key
  * only, flag bit 0 for it, no count) are still read. The peer cache and the update state are
  * not included: the client rebuilds them from the server.
- *
- * @since 0.1.0
  */
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
@@ -33,9 +31,6 @@ import { SessionStorageError } from "./SessionStorageError.ts"
 
 /**
  * The format version {@link encodeStringSession} writes.
- *
- * @since 0.1.0
- * @category constants
  */
 export const STRING_SESSION_VERSION = 2
 
@@ -48,9 +43,6 @@ const USER_PART = 8
 
 /**
  * Packs the home DC (with its key, salt and time offset) and the user id of a session.
- *
- * @since 0.1.0
- * @category encoding
  */
 export const encodeStringSession = (data: SessionData): Redacted.Redacted<string> => {
   const keyed = [...data.dcs.entries()].filter(([, dc]) => dc.authKey !== undefined)
@@ -112,9 +104,6 @@ const decodeV2 = (bytes: Uint8Array): Either.Either<SessionData, SessionStorageE
 /**
  * Unpacks a string session. An empty string (or only whitespace) is an empty session; anything
  * that is not a well-formed version-1 or version-2 string fails with `Corrupt` (or `UnsupportedVersion`).
- *
- * @since 0.1.0
- * @category encoding
  */
 export const decodeStringSession = (
   session: Redacted.Redacted<string>
@@ -159,28 +148,19 @@ export const decodeStringSession = (
 
 /**
  * The export side of {@link layerString}.
- *
- * @since 0.1.0
- * @category models
  */
 export interface StringSessionShape {
   /** The current state as a string session (see the module docs for what it keeps). */
   readonly export: Effect.Effect<Redacted.Redacted<string>>
 }
 
-/**
- * @since 0.1.0
- * @category tags
- */
+/** Exports and imports a session as one base64url string (every DC's key and the home DC). */
 export class StringSession extends Context.Tag("effect-mtproto/StringSession")<StringSession, StringSessionShape>() {}
 
 /**
  * A memory session seeded from a string session (empty without one), with its
  * {@link StringSession} exporter. Fails to build when the string does not decode, or with
  * `SecretNotRedacted` when it is a plain string.
- *
- * @since 0.1.0
- * @category layers
  */
 export const layerString = (
   initial?: Redacted.Redacted<string>

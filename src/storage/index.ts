@@ -1,8 +1,6 @@
 /**
  * Session storage: the `SessionStorage` service and its memory, file and string backends, the
  * peer cache rules and `peersFromObjects`.
- *
- * @since 0.1.0
  */
 export * from "./PeerCache.ts"
 export * from "./SessionData.ts"

@@ -2,8 +2,6 @@
  * The JSON document of a session file (`layerFile`), validated with `effect/Schema`. Loaded by
  * `SessionFile.ts` when a file is first opened, so that clients without a session file never
  * load `effect/Schema`.
- *
- * @since 0.1.0
  */
 import * as Either from "effect/Either"
 import * as ParseResult from "effect/ParseResult"
@@ -24,9 +22,6 @@ const PeerKindSchema = Schema.Literal("user", "chat", "channel")
 
 /**
  * The on-disk document (version 1): bigints are decimal strings, the auth keys base64.
- *
- * @since 0.1.0
- * @category schemas
  */
 export const SessionDocument = Schema.Struct({
   kind: Schema.Literal(DOCUMENT_KIND),
@@ -130,18 +125,12 @@ const decodeDocument = Schema.decodeUnknownEither(SessionDocument)
 
 /**
  * Serializes a session as the JSON text of a version-1 document.
- *
- * @since 0.1.0
- * @category encoding
  */
 export const encodeJson = (data: SessionData): string => JSON.stringify(encodeDocument(toDocument(data)), null, 2) + "\n"
 
 /**
  * Parses the JSON text of a session document: `Corrupt` for bad JSON or a schema failure,
  * `Foreign` without our `kind` marker, `UnsupportedVersion` for a newer format.
- *
- * @since 0.1.0
- * @category encoding
  */
 export const decodeJson = (text: string, path?: string): Either.Either<SessionData, SessionStorageError> => {
   const fail = (reason: SessionStorageError["reason"], detail: string, cause?: unknown) =>

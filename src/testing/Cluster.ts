@@ -10,8 +10,6 @@
  * // Client config: { dcs: cluster.dcOptions, publicKeys: [cluster.publicKey] }
  * const code = yield* cluster.codeFor("+15550001") // after the client's auth.sendCode
  * ```
- *
- * @since 0.1.0
  */
 import type * as SocketServer from "@effect/platform/SocketServer"
 import * as Context from "effect/Context"
@@ -26,9 +24,6 @@ import { makeWorld, normalizePhone, type World, type WorldDc } from "./World.ts"
 
 /**
  * Options of {@link makeCluster}.
- *
- * @since 0.1.0
- * @category models
  */
 export interface ClusterOptions {
   /** The DC ids to run (default `[1, 2, 3]`). */
@@ -69,9 +64,6 @@ export interface ClusterOptions {
 
 /**
  * What one DC of a cluster may set for itself (see {@link ClusterOptions.perDc}).
- *
- * @since 0.1.0
- * @category models
  */
 export type ClusterDcOptions = Pick<
   TestDcOptions,
@@ -80,9 +72,6 @@ export type ClusterDcOptions = Pick<
 
 /**
  * A running cluster.
- *
- * @since 0.1.0
- * @category models
  */
 export interface ClusterShape {
   /** The DCs by id, in the order of `dcIds`. */
@@ -110,17 +99,11 @@ export interface ClusterShape {
 
 /**
  * The cluster service tag.
- *
- * @since 0.1.0
- * @category tags
  */
 export class TestDcCluster extends Context.Tag("effect-mtproto/TestDcCluster")<TestDcCluster, ClusterShape>() {}
 
 /**
  * Starts one TestDc per DC id for the life of the scope, sharing one World and one key pair.
- *
- * @since 0.1.0
- * @category constructors
  */
 export const makeCluster = (
   options: ClusterOptions = {}
@@ -194,9 +177,6 @@ export const makeCluster = (
 
 /**
  * A layer holding a cluster that runs as long as the layer.
- *
- * @since 0.1.0
- * @category layers
  */
 export const layerCluster = (options: ClusterOptions = {}): Layer.Layer<TestDcCluster, SocketServer.SocketServerError> =>
   Layer.scoped(TestDcCluster, makeCluster(options))

@@ -17,8 +17,6 @@
  *   console.log(dc.authKeys.size, dc.world.stateOf(userId).pts)
  * }))
  * ```
- *
- * @since 0.1.0
  */
 import type * as Socket from "@effect/platform/Socket"
 import * as SocketServer from "@effect/platform/SocketServer"
@@ -57,9 +55,6 @@ export { type RejectionKind, rejections as rejectionsMetric } from "./internal/l
 
 /**
  * Knobs for fault injection, for client tests.
- *
- * @since 0.1.0
- * @category models
  */
 export interface TestDcFaults extends FaultKnobs {
   /** Answer this many set_client_DH_params with dh_gen_retry before dh_gen_ok (default 0). */
@@ -82,9 +77,6 @@ export interface TestDcFaults extends FaultKnobs {
  * yield* dc.faults.push({ _tag: "updatesTooLong" }) // an unsolicited update on every connection
  * yield* dc.faults.set({ dropPushes: 3, pushTo: keyId }) // a gap in one client's update pushes
  * ```
- *
- * @since 0.1.0
- * @category models
  */
 export interface TestDcFaultControls {
   /** Merges knobs into the active plan (a knob set to `undefined` is switched off). */
@@ -107,9 +99,6 @@ export interface TestDcFaultControls {
 
 /**
  * Options of {@link make}.
- *
- * @since 0.1.0
- * @category models
  */
 export interface TestDcOptions {
   /** The DC id this server is (default 2). */
@@ -168,9 +157,6 @@ export interface TestDcOptions {
 
 /**
  * A running TestDc.
- *
- * @since 0.1.0
- * @category models
  */
 export interface TestDcShape {
   readonly host: string
@@ -232,17 +218,11 @@ export interface TestDcShape {
 
 /**
  * The TestDc service tag, for programs that get the DC from their context.
- *
- * @since 0.1.0
- * @category tags
  */
 export class TestDc extends Context.Tag("effect-mtproto/TestDc")<TestDc, TestDcShape>() {}
 
 /**
  * Starts a TestDc listening on `host:port` for the life of the scope.
- *
- * @since 0.1.0
- * @category constructors
  */
 export const make = (options: TestDcOptions = {}): Effect.Effect<TestDcShape, SocketServer.SocketServerError, Scope.Scope> =>
   Effect.gen(function*() {
@@ -401,9 +381,6 @@ const knobsOf = ({ dhGenRetry: _d, onClientMessage: _c, onServerMessage: _s, ...
 
 /**
  * A layer holding a TestDc that runs as long as the layer.
- *
- * @since 0.1.0
- * @category layers
  */
 export const layer = (options: TestDcOptions = {}): Layer.Layer<TestDc, SocketServer.SocketServerError> =>
   Layer.scoped(TestDc, make(options))

@@ -15,8 +15,6 @@
  * // after the client's auth.sendCode:
  * world.lastCode("+15550001") // "48213"
  * ```
- *
- * @since 0.1.0
  */
 import { bigIntToBytes, randomBytes, type RandomBytes, srpVerifier, TELEGRAM_DH_PRIME, toHex } from "../crypto/index.ts"
 import { makeFiles, type WorldFiles } from "./world/Files.ts"
@@ -27,9 +25,6 @@ import { makeBots, type WorldBots } from "./world/Bots.ts"
 
 /**
  * A 2FA password as the server keeps it: the SRP verifier and the salts, never the password.
- *
- * @since 0.1.0
- * @category models
  */
 export interface WorldPassword {
   /** Salt 1 of passwordKdfAlgoSHA256SHA256PBKDF2HMACSHA512iter100000SHA256ModPow. */
@@ -42,9 +37,6 @@ export interface WorldPassword {
 
 /**
  * A user (or bot) known to the emulated DCs.
- *
- * @since 0.1.0
- * @category models
  */
 export interface WorldUser {
   readonly id: bigint
@@ -63,9 +55,6 @@ export interface WorldUser {
 /**
  * What {@link World.addUser} takes. `password` is the plain 2FA password: only its SRP
  * verifier is stored.
- *
- * @since 0.1.0
- * @category models
  */
 export interface NewUser {
   readonly id?: bigint | undefined
@@ -82,9 +71,6 @@ export interface NewUser {
 
 /**
  * What {@link World.addBot} takes. The bot's user id is the token's number, as in Telegram.
- *
- * @since 0.1.0
- * @category models
  */
 export interface NewBot {
   /** `123456:ABC-def...`. */
@@ -97,9 +83,6 @@ export interface NewBot {
 /**
  * Who an auth key is logged in as. `passwordPending`: the code was right but the account
  * has 2FA, so only `account.getPassword` / `auth.checkPassword` are allowed yet.
- *
- * @since 0.1.0
- * @category models
  */
 export interface Authorization {
   readonly userId: bigint
@@ -110,9 +93,6 @@ export interface Authorization {
 
 /**
  * A login code sent by `auth.sendCode`.
- *
- * @since 0.1.0
- * @category models
  */
 export interface PendingCode {
   /** Digits only. */
@@ -125,9 +105,6 @@ export interface PendingCode {
 
 /**
  * An `auth.exportAuthorization` result waiting to be imported on `dcId`.
- *
- * @since 0.1.0
- * @category models
  */
 export interface ExportedAuthorization {
   readonly userId: bigint
@@ -137,9 +114,6 @@ export interface ExportedAuthorization {
 
 /**
  * The server half of one `account.getPassword` answer: the secret b behind `srp_B`.
- *
- * @since 0.1.0
- * @category models
  */
 export interface SrpSession {
   readonly userId: bigint
@@ -149,9 +123,6 @@ export interface SrpSession {
 
 /**
  * Where one DC of the world listens (filled by a cluster; `help.getConfig` lists them).
- *
- * @since 0.1.0
- * @category models
  */
 export interface WorldDc {
   readonly id: number
@@ -165,9 +136,6 @@ export interface WorldDc {
  * The emulated state. Tests read it directly (`dc.world.users.get(id)`,
  * `dc.world.stateOf(id).pts`, `dc.world.lastCode(phone)`) and act through it
  * (`dc.world.sendMessage(from, to, text)`).
- *
- * @since 0.1.0
- * @category models
  */
 export interface World extends WorldMessaging, WorldLoginTokens, WorldBots {
   /** Users (and bots) by id. */
@@ -222,9 +190,6 @@ export interface World extends WorldMessaging, WorldLoginTokens, WorldBots {
 
 /**
  * Options of {@link makeWorld}.
- *
- * @since 0.1.0
- * @category models
  */
 export interface WorldOptions {
   /** Seconds a login code stays valid (default 300). */
@@ -249,9 +214,6 @@ const BOT_TOKEN = /^(\d+):[A-Za-z0-9_-]+$/
 
 /**
  * A fresh, empty world. User ids are assigned from 1000000 up when not given.
- *
- * @since 0.1.0
- * @category constructors
  */
 export const makeWorld = (options: WorldOptions = {}): World => {
   const random = options.randomBytes ?? randomBytes

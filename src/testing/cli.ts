@@ -18,8 +18,6 @@
  * Seeded: user +15550001 "Demo User" (@demo, 2FA password `demo-password`, home DC 2, or
  * the only DC without `--cluster` when that is not 2) and bot @demo_bot with token
  * `123456:TESTDC-demo-bot-token`.
- *
- * @since 0.1.0
  */
 import { CLUSTER_DCS, parseTestDcArgs, usage } from "./internal/cliOptions.ts"
 import { optionsOrExit } from "./internal/commandLine.ts"

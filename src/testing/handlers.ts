@@ -7,8 +7,6 @@
  * message store (`handlers/messages.ts`, `channels.ts`, `contacts.ts`, `users.ts`,
  * `account.ts`, `updates.ts`) and the bot methods (`handlers/bots.ts`); users add their own through
  * `TestDc.make({ handlers })` or `dc.addHandlers`.
- *
- * @since 0.1.0
  */
 import * as Effect from "effect/Effect"
 import type { Api } from "../tl/index.ts"
@@ -48,9 +46,6 @@ export { type InjectedError, type Injector, makeInjector } from "./handlers/inje
  * A `config` for this DC: `dc_options` lists `dcs` (the DCs of a cluster) or, without them,
  * only this DC (its host and port, IPv4), each followed by its `media_only` address if it has one; `this_dc` is the answering DC, and the limits are
  * the usual values of production Telegram. Valid for an hour.
- *
- * @since 0.1.0
- * @category constructors
  */
 export const makeConfig = (
   ctx: Pick<HandlerContext, "dcId" | "host" | "port" | "now" | "mediaPort">,
@@ -97,9 +92,6 @@ export const makeConfig = (
 /**
  * The handlers every TestDc has: `help.getConfig` (listing every DC of the world),
  * `help.getNearestDc`, the {@link authHandlers}, the {@link qrHandlers}, and the messaging methods.
- *
- * @since 0.1.0
- * @category handlers
  */
 export const defaultHandlers: Handlers = {
   ...authHandlers,

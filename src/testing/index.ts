@@ -4,8 +4,6 @@
  *
  * `import * as TestDc from "effect-mtproto/testing"` then `TestDc.make(options)`,
  * `TestDc.layer(options)` and the tag `TestDc.TestDc`.
- *
- * @since 0.1.0
  */
 export * from "./TestDc.ts"
 export * from "./Cluster.ts"

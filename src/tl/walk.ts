@@ -1,17 +1,12 @@
 /**
  * A walk over every object inside a TL value (an answer, an update, arrays of them), for code
  * that collects things wherever they sit (peers, messages).
- *
- * @since 0.1.0
  */
 
 /**
  * Calls `visit` on every non-array object in `root`, depth first and in field/array order, each
  * object once (safe on shared or cyclic graphs). `visit` returns whether to look inside the
  * object. Iterative (no stack limit); bytes, bigints, strings and numbers are skipped.
- *
- * @since 0.1.0
- * @category combinators
  */
 export const walkObjects = (root: unknown, visit: (value: object) => boolean): void => {
   const seen = new WeakSet<object>()

@@ -8,8 +8,6 @@
  * client side (what a client sends and receives) and the server side (what TestDc sends and receives).
  *
  * Spec: https://core.telegram.org/mtproto/mtproto-transports
- *
- * @since 0.1.0
  */
 import { crc32 } from "./internal/crc32.ts"
 import { randomBytes as defaultRandomBytes } from "../crypto/index.ts"
@@ -18,35 +16,23 @@ import { TransportError } from "./TransportError.ts"
 
 /**
  * The framing protocols. `padded` is the padded intermediate protocol.
- *
- * @since 0.1.0
- * @category models
  */
 export type CodecKind = "abridged" | "intermediate" | "padded" | "full"
 
 /**
  * Which end of the connection a codec serves. The two ends differ in the quick-ACK encoding, in the
  * initial bytes (only the client sends them) and in whether error codes are expected (only from the server).
- *
- * @since 0.1.0
- * @category models
  */
 export type Side = "client" | "server"
 
 /**
  * The default upper bound on a received payload (16 MiB). Longer announced lengths fail with
  * `BadFrame` before any buffer is allocated.
- *
- * @since 0.1.0
- * @category constants
  */
 export const DEFAULT_MAX_FRAME_LENGTH = 16 * 1024 * 1024
 
 /**
  * Options shared by all codecs.
- *
- * @since 0.1.0
- * @category models
  */
 export interface CodecOptions {
   /** Largest payload a decoder accepts, in bytes. Default {@link DEFAULT_MAX_FRAME_LENGTH}. */
@@ -63,18 +49,12 @@ export interface CodecOptions {
 /**
  * Receives decoded frames. `quickAckRequested` is only ever `true` on the server side, when the client
  * set the quick-ACK bit of the frame's length.
- *
- * @since 0.1.0
- * @category models
  */
 export type FrameCallback = (frame: Uint8Array, quickAckRequested: boolean) => void
 
 /**
  * Wraps payloads into frames. Stateless except for the full codec (its seq_no counter) and the
  * padded codec (randomness).
- *
- * @since 0.1.0
- * @category models
  */
 export interface FrameEncoder {
   /**
@@ -91,9 +71,6 @@ export interface FrameEncoder {
  * that came before it. Once it has thrown it throws the same error on every later call.
  *
  * Every frame is a fresh `Uint8Array` (never a view of `chunk`), so callers may keep it.
- *
- * @since 0.1.0
- * @category models
  */
 export interface FrameDecoder {
   readonly decode: (chunk: Uint8Array, onFrame: FrameCallback) => void
@@ -103,9 +80,6 @@ export interface FrameDecoder {
 
 /**
  * A codec for one connection, one side.
- *
- * @since 0.1.0
- * @category models
  */
 export interface Codec {
   readonly kind: CodecKind
@@ -129,9 +103,6 @@ export interface Codec {
  * The 4-byte protocol tag of each codec inside an obfuscation header (`undefined`: full has none,
  * it can't be obfuscated). Intermediate and padded intermediate connections without obfuscation
  * start with the same 4 bytes.
- *
- * @since 0.1.0
- * @category constants
  */
 export const obfuscationTag: Readonly<Record<CodecKind, number | undefined>> = {
   abridged: 0xefefefef,
@@ -142,9 +113,6 @@ export const obfuscationTag: Readonly<Record<CodecKind, number | undefined>> = {
 
 /**
  * The bytes a client sends once at connection start, without obfuscation.
- *
- * @since 0.1.0
- * @category constructors
  */
 export const initBytes = (kind: CodecKind): Uint8Array => {
   switch (kind) {
@@ -239,9 +207,6 @@ const fullEncoder = (): FrameEncoder => {
 
 /**
  * The encoder of `kind` for one side of a connection.
- *
- * @since 0.1.0
- * @category constructors
  */
 export const makeEncoder = (kind: CodecKind, side: Side, options: CodecOptions = {}): FrameEncoder => {
   switch (kind) {
@@ -476,9 +441,6 @@ const fullSpec = (side: Side, options: CodecOptions): DecoderSpec => {
  *
  * A frame's buffer is never allocated from its announced length: it starts small and grows with the
  * bytes that arrive, so a peer announcing the maximum and sending nothing costs 16 KiB.
- *
- * @since 0.1.0
- * @category constructors
  */
 export const makeDecoder = (kind: CodecKind, side: Side, options: CodecOptions = {}): FrameDecoder => {
   switch (kind) {
@@ -495,9 +457,6 @@ export const makeDecoder = (kind: CodecKind, side: Side, options: CodecOptions =
 
 /**
  * The frame that quick-ACKs a client message (server side).
- *
- * @since 0.1.0
- * @category constructors
  */
 export const encodeQuickAck = (kind: CodecKind, token: number): Uint8Array => {
   const out = new Uint8Array(4)
@@ -518,9 +477,6 @@ export const encodeQuickAck = (kind: CodecKind, token: number): Uint8Array => {
 
 /**
  * A complete codec (initial bytes, encoder, decoder) for one side of one connection.
- *
- * @since 0.1.0
- * @category constructors
  */
 export const makeCodec = (kind: CodecKind, side: Side, options: CodecOptions = {}): Codec => ({
   kind,

@@ -2,8 +2,6 @@
  * Framing of a whole connection: a codec, optionally wrapped in obfuscation, for the client end
  * ({@link makeClientFraming}) and for the server end with automatic protocol detection
  * ({@link detectTransport}, {@link makeServerFraming}, used by TestDc).
- *
- * @since 0.1.0
  */
 import {
   type CodecKind,
@@ -21,9 +19,6 @@ import { TransportError } from "./TransportError.ts"
 
 /**
  * Client framing options.
- *
- * @since 0.1.0
- * @category models
  */
 export interface ClientFramingOptions extends CodecOptions {
   readonly codec: CodecKind
@@ -37,9 +32,6 @@ export interface ClientFramingOptions extends CodecOptions {
 /**
  * The client end of a connection's framing. Stateful (ciphers, seq_no): one per connection,
  * `encode` called in the order frames are written and `decode` in the order bytes arrive.
- *
- * @since 0.1.0
- * @category models
  */
 export interface ClientFraming {
   readonly codec: CodecKind
@@ -54,9 +46,6 @@ export interface ClientFraming {
 /**
  * Builds the client end of a connection's framing. Throws `TransportError("Open")` for an impossible
  * configuration (obfuscated full codec, bad secret or DC id).
- *
- * @since 0.1.0
- * @category constructors
  */
 export const makeClientFraming = (options: ClientFramingOptions): ClientFraming => {
   const codec = makeCodec(options.codec, "client", options)
@@ -100,9 +89,6 @@ const framesOf = (kind: CodecKind, decoder: FrameDecoder): FrameDecoder["decode"
 
 /**
  * What the server learnt about a client connection.
- *
- * @since 0.1.0
- * @category models
  */
 export interface TransportInfo {
   readonly codec: CodecKind
@@ -114,9 +100,6 @@ export interface TransportInfo {
 /**
  * The server end of a connection once its protocol is known: decodes client frames, encodes
  * server frames (with its own full-transport seq_no and, if obfuscated, its own cipher).
- *
- * @since 0.1.0
- * @category models
  */
 export interface ServerCodec {
   readonly info: TransportInfo
@@ -131,9 +114,6 @@ export interface ServerCodec {
  * The result of {@link detectTransport}: either more bytes are needed (never more than 64 in all),
  * or the protocol is known, `consumed` bytes of the input were its initial bytes, and the rest of
  * the input must go to `codec.decode`.
- *
- * @since 0.1.0
- * @category models
  */
 export type Detection =
   | { readonly _tag: "NeedMore"; readonly atLeast: number }
@@ -141,9 +121,6 @@ export type Detection =
 
 /**
  * Server framing options.
- *
- * @since 0.1.0
- * @category models
  */
 export interface ServerFramingOptions extends CodecOptions {
   /** The MTProxy secret clients must use for obfuscated connections. */
@@ -182,9 +159,6 @@ const plainServerCodec = (codec: CodecKind, options: ServerFramingOptions): Serv
  * 64-byte obfuscation header (whose second int32 is never 0, which keeps it apart from full).
  * Throws `TransportError("BadFrame")` for HTTP or TLS openings, an implausible full frame or an
  * unknown obfuscated tag.
- *
- * @since 0.1.0
- * @category constructors
  */
 export const detectTransport = (firstBytes: Uint8Array, options: ServerFramingOptions = {}): Detection => {
   const n = firstBytes.length
@@ -225,9 +199,6 @@ export const detectTransport = (firstBytes: Uint8Array, options: ServerFramingOp
  * The server end of a connection whose protocol is not known yet. `decode` buffers the first bytes
  * (at most 64) until {@link detectTransport} decides, then decodes; `encode` throws
  * `TransportError("Write")` until then (a server only answers after the client has spoken).
- *
- * @since 0.1.0
- * @category models
  */
 export interface ServerFraming {
   /** `undefined` until the protocol has been detected. */
@@ -239,9 +210,6 @@ export interface ServerFraming {
 
 /**
  * Builds the server end of a new client connection, with protocol detection.
- *
- * @since 0.1.0
- * @category constructors
  */
 export const makeServerFraming = (options: ServerFramingOptions = {}): ServerFraming => {
   let codec: ServerCodec | undefined

@@ -4,8 +4,6 @@
  * connection looks like random bytes. Optionally keyed with an MTProxy secret.
  *
  * Spec: https://core.telegram.org/mtproto/mtproto-transports#transport-obfuscation
- *
- * @since 0.1.0
  */
 import { type CodecKind, obfuscationTag } from "./Codec.ts"
 import { createAesCtr as aesCtr, randomBytes as defaultRandomBytes, sha256Concat as sha256 } from "../crypto/index.ts"
@@ -15,9 +13,6 @@ import { TransportError } from "./TransportError.ts"
 /**
  * The two stream ciphers of one end of an obfuscated connection. Both are stateful: bytes must go
  * through them exactly once, in stream order.
- *
- * @since 0.1.0
- * @category models
  */
 export interface ObfuscationCiphers {
   /** Encrypts outgoing bytes. */
@@ -28,9 +23,6 @@ export interface ObfuscationCiphers {
 
 /**
  * The client end: the header to send first, and the ciphers (the encryptor has already consumed the header).
- *
- * @since 0.1.0
- * @category models
  */
 export interface ClientObfuscation extends ObfuscationCiphers {
   readonly header: Uint8Array
@@ -39,9 +31,6 @@ export interface ClientObfuscation extends ObfuscationCiphers {
 /**
  * The server end, after reading a client's header: its protocol and DC id, and the ciphers
  * (the decryptor has already consumed the header).
- *
- * @since 0.1.0
- * @category models
  */
 export interface ServerObfuscation extends ObfuscationCiphers {
   readonly codec: Exclude<CodecKind, "full">
@@ -51,9 +40,6 @@ export interface ServerObfuscation extends ObfuscationCiphers {
 
 /**
  * Client options.
- *
- * @since 0.1.0
- * @category models
  */
 export interface ClientObfuscationOptions {
   /** The framing carried inside; the full protocol can't be obfuscated. */
@@ -70,9 +56,6 @@ export interface ClientObfuscationOptions {
  * Values of the first int32 (little endian) that a header must not start with, so that servers
  * and middleboxes can't mistake it for another protocol: HTTP verbs, the plain (padded) intermediate
  * tags and a TLS record header.
- *
- * @since 0.1.0
- * @category constants
  */
 export const forbiddenFirstInts: ReadonlyArray<number> = [
   0x44414548, // "HEAD"
@@ -87,9 +70,6 @@ export const forbiddenFirstInts: ReadonlyArray<number> = [
 /**
  * Whether a 64-byte header is unusable: its first byte is 0xef (abridged), its first int32 is in
  * {@link forbiddenFirstInts}, or its second int32 is 0 (which would look like the full protocol).
- *
- * @since 0.1.0
- * @category predicates
  */
 export const isForbiddenHeader = (header: Uint8Array): boolean => {
   const view = new DataView(header.buffer, header.byteOffset, 8)
@@ -126,9 +106,6 @@ const MAX_HEADER_TRIES = 1000
  * Builds the client end of an obfuscated connection: draws a random header until it is allowed
  * ({@link isForbiddenHeader}), writes the protocol tag at bytes 56..60 and the DC id at 60..62, and
  * replaces bytes 56..64 by their encrypted form. Throws `TransportError` for an invalid secret or DC id.
- *
- * @since 0.1.0
- * @category constructors
  */
 export const makeClientObfuscation = (options: ClientObfuscationOptions): ClientObfuscation => {
   const randomBytes = options.randomBytes ?? defaultRandomBytes
@@ -165,9 +142,6 @@ const codecOfTag = (tag: number): Exclude<CodecKind, "full"> | undefined => OBFU
  * Builds the server end from the first 64 bytes a client sent: derives the keys the other way round,
  * decrypts the header and reads the protocol tag and DC id. Throws `TransportError("BadFrame")` when the
  * tag is unknown (wrong secret, or not an obfuscated client).
- *
- * @since 0.1.0
- * @category constructors
  */
 export const acceptObfuscation = (
   header: Uint8Array,

@@ -1,7 +1,5 @@
 /**
  * The `Transport` service: a factory of framed connections to MTProto servers.
- *
- * @since 0.1.0
  */
 import type * as Socket from "@effect/platform/Socket"
 import * as Context from "effect/Context"
@@ -27,9 +25,6 @@ import { TransportError, type TransportErrorReason } from "./TransportError.ts"
  * Intermediate is the default because it is what TestDc and every Telegram DC accept, keeps 4-byte
  * alignment, and is easy to read in a packet capture. Turn on `obfuscated` (best with `"padded"`)
  * where MTProto is blocked, and always for MTProxy.
- *
- * @since 0.1.0
- * @category models
  */
 export interface TransportOptions {
   /** The framing protocol. Default `"intermediate"`. */
@@ -48,9 +43,6 @@ export interface TransportOptions {
 
 /**
  * Where to connect.
- *
- * @since 0.1.0
- * @category models
  */
 export interface ConnectOptions {
   readonly host: string
@@ -64,9 +56,6 @@ export interface ConnectOptions {
 
 /**
  * One open connection. Payloads in, payloads out: the framing is done here.
- *
- * @since 0.1.0
- * @category models
  */
 export interface Connection {
   /** Frames and writes one MTProto payload. Sends are serialised, in call order. */
@@ -89,9 +78,6 @@ export interface Connection {
 
 /**
  * The service model.
- *
- * @since 0.1.0
- * @category models
  */
 export interface TransportShape {
   /**
@@ -102,18 +88,12 @@ export interface TransportShape {
   readonly connect: (options: ConnectOptions) => Effect.Effect<Connection, TransportError, Scope.Scope>
 }
 
-/**
- * @since 0.1.0
- * @category tags
- */
+/** The service that opens MTProto connections (framing, obfuscation, proxy) to a DC. */
 export class Transport extends Context.Tag("effect-mtproto/Transport")<Transport, TransportShape>() {}
 
 /**
  * Opens an unconnected `Socket` for a target. Each `runRaw` on it must open a new connection, as
  * `NodeSocket.makeNet` does.
- *
- * @since 0.1.0
- * @category models
  */
 export type SocketFactory = (options: ConnectOptions) => Effect.Effect<Socket.Socket>
 
@@ -273,35 +253,23 @@ const tcpLink: OpenLink = (target, handlers) =>
 /**
  * A `Transport` over any socket factory (NodeSocket, a proxy's layered socket, a WebSocket, or
  * a test socket).
- *
- * @since 0.1.0
- * @category constructors
  */
 export const makeWith = (openSocket: SocketFactory, options: TransportOptions = {}): TransportShape =>
   makeTransport(socketLink(openSocket), options)
 
 /**
  * A `Transport` over TCP (`node:net`, no delay).
- *
- * @since 0.1.0
- * @category constructors
  */
 export const makeNode = (options: TransportOptions = {}): TransportShape => makeTransport(tcpLink, options)
 
 /**
  * The `Transport` layer over any socket factory.
- *
- * @since 0.1.0
- * @category layers
  */
 export const layerWith = (openSocket: SocketFactory, options: TransportOptions = {}): Layer.Layer<Transport> =>
   Layer.succeed(Transport, makeWith(openSocket, options))
 
 /**
  * The `Transport` layer over TCP (Node).
- *
- * @since 0.1.0
- * @category layers
  */
 export const layerNode = (options: TransportOptions = {}): Layer.Layer<Transport> =>
   Layer.succeed(Transport, makeNode(options))

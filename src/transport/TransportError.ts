@@ -1,7 +1,5 @@
 /**
  * The one error type of the transport layer.
- *
- * @since 0.1.0
  */
 import * as Data from "effect/Data"
 import { isPermanentProxyError, ProxyError } from "./proxy/ProxyError.ts"
@@ -18,18 +16,12 @@ import { isPermanentProxyError, ProxyError } from "./proxy/ProxyError.ts"
  * - `Timeout`: the connection was not opened within the configured time.
  * - `Proxy`: the proxy in front of the DC failed (unreachable, credentials rejected, bad reply, a
  *   fake-TLS server hello with a wrong digest); `cause` is the `ProxyError` that says which.
- *
- * @since 0.1.0
- * @category models
  */
 export type TransportErrorReason = "Open" | "Read" | "Write" | "Closed" | "BadFrame" | "ServerError" | "Timeout" | "Proxy"
 
 /**
  * A failure of the transport layer. Framing decoders throw it (they are plain synchronous code);
  * the Effect API returns it as a typed failure.
- *
- * @since 0.1.0
- * @category errors
  */
 export class TransportError extends Data.TaggedError("TransportError")<{
   readonly reason: TransportErrorReason
@@ -47,9 +39,6 @@ export class TransportError extends Data.TaggedError("TransportError")<{
 /**
  * Whether a connection failed for a reason another try cannot change: its proxy refuses for
  * good (see `isPermanentProxyError`). Reconnects and handshake retries stop on it.
- *
- * @since 0.1.0
- * @category predicates
  */
 export const isPermanentTransportError = (e: unknown): boolean =>
   e instanceof TransportError && e.reason === "Proxy" && e.cause instanceof ProxyError && isPermanentProxyError(e.cause)

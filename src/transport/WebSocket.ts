@@ -9,8 +9,6 @@
  * ```ts
  * const transport = WebSocket.layerWebSocket().pipe(Layer.provide(NodeSocket.layerWebSocketConstructor))
  * ```
- *
- * @since 0.1.0
  */
 import * as Socket from "@effect/platform/Socket"
 import * as Duration from "effect/Duration"
@@ -25,9 +23,6 @@ const WEB_DC_NAMES = ["pluto", "venus", "aurora", "vesta", "flora"] as const
  * Telegram's WebSocket endpoint of a DC, from the DC id as the obfuscation header carries it:
  * `10000 + id` for test DCs (`…/apiws_test`), negative for media DCs (the `-1` host).
  * `undefined` for a DC without one.
- *
- * @since 0.1.0
- * @category constructors
  */
 export const telegramWebSocketUrl = (dcId: number): string | undefined => {
   const media = dcId < 0
@@ -40,9 +35,6 @@ export const telegramWebSocketUrl = (dcId: number): string | undefined => {
 
 /**
  * Options of the WebSocket transport.
- *
- * @since 0.1.0
- * @category models
  */
 export interface WebSocketTransportOptions extends TransportOptions {
   /**
@@ -70,9 +62,6 @@ const binaryChunks = (socket: Socket.Socket): Socket.Socket => ({
 /**
  * A `Transport` over WebSockets with the given WebSocket constructor. Obfuscated unless
  * `obfuscated: false` is given (Telegram's endpoints accept nothing else).
- *
- * @since 0.1.0
- * @category constructors
  */
 export const makeWebSocketWith = (
   construct: (url: string, protocols?: string | Array<string>) => globalThis.WebSocket,
@@ -97,9 +86,6 @@ export const makeWebSocketWith = (
 
 /**
  * The WebSocket `Transport` layer; the WebSocket implementation comes from context.
- *
- * @since 0.1.0
- * @category layers
  */
 export const layerWebSocket = (options: WebSocketTransportOptions = {}): Layer.Layer<Transport, never, Socket.WebSocketConstructor> =>
   Layer.effect(Transport, Effect.map(Socket.WebSocketConstructor, (construct) => makeWebSocketWith(construct, options)))

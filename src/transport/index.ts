@@ -2,8 +2,6 @@
  * `effect-mtproto/transport`: framing codecs, obfuscation, server-side detection, the
  * NodeSocket and WebSocket `Transport` layers, and proxies (SOCKS5, HTTP CONNECT, MTProxy with
  * fake TLS, proxy links).
- *
- * @since 0.1.0
  */
 export * from "./Codec.ts"
 export * from "./Framing.ts"

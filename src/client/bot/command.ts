@@ -2,15 +2,10 @@
  * Reading a bot command from a message text (pure): `/name`, `/name@botname`, each optionally
  * followed by whitespace and arguments. Telegram's rule for groups, where several bots listen:
  * `/name@botname` is addressed to that bot only, a bare `/name` to every bot.
- *
- * @since 0.1.0
  */
 
 /**
  * A command addressed to this bot.
- *
- * @since 0.1.0
- * @category models
  */
 export interface Command {
   /** The command's name, without `/` and `@botname` (`"start"`). */
@@ -29,9 +24,6 @@ const COMMAND = /^\/([A-Za-z0-9_]{1,32})(?:@([A-Za-z0-9_]{3,32}))?(?:\s+|$)/
 /**
  * The command `text` starts with, if it is addressed to this bot (`botUsername`, compared
  * without regard to case; `undefined`: this account has none, so only bare commands are its).
- *
- * @since 0.1.0
- * @category parsing
  */
 export const parseCommand = (text: string, botUsername: string | undefined): Command | undefined => {
   const match = COMMAND.exec(text)
@@ -44,8 +36,5 @@ export const parseCommand = (text: string, botUsername: string | undefined): Com
 
 /**
  * Whether `text` may be a command at all (a cheap test before anything is looked up).
- *
- * @since 0.1.0
- * @category parsing
  */
 export const looksLikeCommand = (text: string): boolean => text.charCodeAt(0) === 47 /* "/" */

@@ -2,8 +2,6 @@
  * The typed events `Bot` derives from the update stream, and the pure selection behind them:
  * which updates are new or edited messages from others, callback queries, inline queries, and
  * the chat each belongs to (the key `Bot.run` keeps in order).
- *
- * @since 0.1.0
  */
 import type * as Effect from "effect/Effect"
 import type { Api } from "../../tl/index.ts"
@@ -16,18 +14,12 @@ import type { Command } from "./command.ts"
 
 /**
  * What sending or editing a message from a handler can fail with.
- *
- * @since 0.1.0
- * @category models
  */
 export type SendError = PeerNotFound | UnexpectedAnswer | CallbackDataTooLong | ClientError
 
 /**
  * Options of a `reply`: those of `Messages.send`, and `quote` to make it a Telegram reply to the
  * event's message.
- *
- * @since 0.1.0
- * @category models
  */
 export interface ReplyOptions extends SendOptions {
   /** Reply to the event's message (shown quoted above the answer). */
@@ -37,9 +29,6 @@ export interface ReplyOptions extends SendOptions {
 /**
  * A message someone else sent (`Bot.messages`) or edited (`Bot.editedMessages`) in a chat the
  * bot is in. The bot's own messages are never events.
- *
- * @since 0.1.0
- * @category models
  */
 export interface MessageEvent {
   readonly _tag: "Message" | "EditedMessage"
@@ -60,9 +49,6 @@ export interface MessageEvent {
 
 /**
  * A message that starts with one of the commands `Bot.commands` asked for.
- *
- * @since 0.1.0
- * @category models
  */
 export interface CommandEvent extends MessageEvent {
   readonly command: Command
@@ -72,9 +58,6 @@ export interface CommandEvent extends MessageEvent {
  * How a callback query is answered (`messages.setBotCallbackAnswer`): a toast with `text`, an
  * alert box with `alert`, or a `url` to open (games, `t.me/bot?start=…`); `cacheTime` seconds
  * the user's app may reuse the answer.
- *
- * @since 0.1.0
- * @category models
  */
 export interface CallbackAnswer {
   readonly text?: string | undefined
@@ -87,9 +70,6 @@ export interface CallbackAnswer {
  * A user pressed a callback button under one of the bot's messages (`Bot.callbackQueries`).
  * Answer every query (the user's app shows a spinner until then), optionally after editing the
  * message.
- *
- * @since 0.1.0
- * @category models
  */
 export interface CallbackQueryEvent {
   readonly _tag: "CallbackQuery"
@@ -117,9 +97,6 @@ export interface CallbackQueryEvent {
 
 /**
  * Options of an inline query's `answer` (`messages.setInlineBotResults`).
- *
- * @since 0.1.0
- * @category models
  */
 export interface InlineAnswerOptions {
   /** Seconds the server may cache the results (default 300). */
@@ -136,9 +113,6 @@ export interface InlineAnswerOptions {
 
 /**
  * A user typed `@botname query` in some chat (`Bot.inlineQueries`).
- *
- * @since 0.1.0
- * @category models
  */
 export interface InlineQueryEvent {
   readonly _tag: "InlineQuery"
@@ -159,26 +133,17 @@ export interface InlineQueryEvent {
 
 /**
  * Every event `Bot` produces.
- *
- * @since 0.1.0
- * @category models
  */
 export type BotEvent = MessageEvent | CallbackQueryEvent | InlineQueryEvent
 
 /**
  * The ordering key of a chat: `u<id>`, `c<id>` (basic group), `h<id>` (channel).
- *
- * @since 0.1.0
- * @category getters
  */
 export const chatKeyOf = (peer: Api.Peer): string =>
   peer._tag === "peerUser" ? `u${peer.user_id}` : peer._tag === "peerChat" ? `c${peer.chat_id}` : `h${peer.channel_id}`
 
 /**
  * The new message an update carries, if someone else sent it (pure).
- *
- * @since 0.1.0
- * @category getters
  */
 export const newMessageOf = (update: Api.Update): Api.message | undefined =>
   (update._tag === "updateNewMessage" || update._tag === "updateNewChannelMessage") &&
@@ -188,9 +153,6 @@ export const newMessageOf = (update: Api.Update): Api.message | undefined =>
 
 /**
  * The edited message an update carries, if someone else wrote it (pure).
- *
- * @since 0.1.0
- * @category getters
  */
 export const editedMessageOf = (update: Api.Update): Api.message | undefined =>
   (update._tag === "updateEditMessage" || update._tag === "updateEditChannelMessage") &&
@@ -200,9 +162,6 @@ export const editedMessageOf = (update: Api.Update): Api.message | undefined =>
 
 /**
  * Who sent a message: `from_id`, or in a private chat the other user (pure).
- *
- * @since 0.1.0
- * @category getters
  */
 export const senderIdOf = (message: Api.message): bigint | undefined =>
   message.from_id?._tag === "peerUser"

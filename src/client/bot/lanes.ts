@@ -6,14 +6,9 @@
  *
  * One owner (the runner) calls it; JavaScript runs each call to the end, so `push` and `next`
  * never interleave.
- *
- * @since 0.1.0
  */
 
-/**
- * @since 0.1.0
- * @category models
- */
+/** Per-key serial lanes: work for one key (a chat) runs in order, different keys run at once. */
 export class Lanes<A> {
   private readonly lanes = new Map<string, Array<A>>()
 

@@ -6,8 +6,6 @@
  *
  * The shell around {@link Lanes}: a semaphore for the running handlers, one for the accepted
  * events, a FiberSet for the lane workers (one per busy chat).
- *
- * @since 0.1.0
  */
 import type * as Cause from "effect/Cause"
 import type * as Duration from "effect/Duration"
@@ -19,9 +17,6 @@ import { Lanes } from "./lanes.ts"
 
 /**
  * Options of `Bot.run`.
- *
- * @since 0.1.0
- * @category models
  */
 export interface RunOptions<A> {
   /** At most this many handlers run at once (default 16). */
@@ -45,9 +40,6 @@ export interface RunOptions<A> {
 
 /**
  * Events handled (successfully or not), tagged by `kind` (the event's `_tag`).
- *
- * @since 0.1.0
- * @category metrics
  */
 export const handledTotal = Metric.counter("bot_events_handled_total", {
   description: "bot events whose handler finished (successfully or not)",
@@ -56,9 +48,6 @@ export const handledTotal = Metric.counter("bot_events_handled_total", {
 
 /**
  * Handlers that failed or died, tagged by `kind` (the event's `_tag`).
- *
- * @since 0.1.0
- * @category metrics
  */
 export const failuresTotal = Metric.counter("bot_handler_failures_total", {
   description: "bot handlers that failed or died; the stream went on",
@@ -75,9 +64,6 @@ const defaultKey = (event: unknown): string | undefined =>
  * Runs `handler` on every event of `stream` (see the module docs). Ends when the stream ends
  * and every accepted event is handled; fails when the stream fails (running handlers are then
  * interrupted). Handler failures never end it.
- *
- * @since 0.1.0
- * @category running
  */
 export const run = <A, E, R, H extends Effect.Effect<unknown, unknown, any>>(
   stream: Stream.Stream<A, E, R>,

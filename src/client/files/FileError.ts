@@ -2,8 +2,6 @@
  * The errors of the `Files` module that are not the server's: options outside Telegram's
  * rules, a source that cannot be read or does not hold what it said, media that cannot be
  * downloaded, a file that cannot be written.
- *
- * @since 0.1.0
  */
 import * as Data from "effect/Data"
 
@@ -17,9 +15,6 @@ import * as Data from "effect/Data"
  * - `NoMedia`: the message (or media) holds nothing downloadable;
  * - `ReferenceExpired`: the file reference expired and the message it came from no longer has the file;
  * - `WriteFailed`: the downloaded file could not be written.
- *
- * @since 0.1.0
- * @category errors
  */
 export class FileError extends Data.TaggedError("FileError")<{
   readonly reason: "InvalidOptions" | "TooLarge" | "SizeMismatch" | "SourceUnreadable" | "NoMedia" | "ReferenceExpired" | "WriteFailed"

@@ -5,17 +5,12 @@
  * A download that starts at an offset (a resume) need not be aligned: the first requests
  * start at the 4 KB boundary below it and grow (4 KB, 8 KB, ... up to the chunk size) until
  * they reach a chunk boundary, so that no request crosses a 1 MB block.
- *
- * @since 0.1.0
  */
 import { CHUNK_ALIGNMENT } from "../../mtproto/fileRules.ts"
 
 /**
  * One `upload.getFile` of a download: `limit` bytes at `offset`, of which `skip` leading bytes
  * are dropped and at most `take` kept.
- *
- * @since 0.1.0
- * @category models
  */
 export interface ChunkRequest {
   readonly offset: number
@@ -27,9 +22,6 @@ export interface ChunkRequest {
 /**
  * The requests that download bytes `[from, to)` (`to` undefined: up to the end of the file,
  * which the first short answer tells), with chunks of `chunkSize` (a valid getFile limit).
- *
- * @since 0.1.0
- * @category constructors
  */
 export function* planChunks(from: number, to: number | undefined, chunkSize: number): Generator<ChunkRequest> {
   let offset = from - (from % CHUNK_ALIGNMENT)

@@ -4,8 +4,6 @@
  * its own on the file's DC, and come out as a Stream in file order. FILE_MIGRATE moves the
  * rest of the download to the DC it names; an expired file reference is refreshed once for
  * all workers by fetching the message again.
- *
- * @since 0.1.0
  */
 import * as FileSystem from "@effect/platform/FileSystem"
 import * as Effect from "effect/Effect"
@@ -26,9 +24,6 @@ import { checkWorkers, DEFAULT_WORKERS, withSlot, withTransientRetry } from "./w
 
 /**
  * Options of `Files.download`.
- *
- * @since 0.1.0
- * @category models
  */
 export interface DownloadOptions {
   /** Start at this byte (any offset: a resume). Default 0. */
@@ -146,9 +141,6 @@ const fetchChunk = (
  * file reference by fetching the message again (a photo or document on its own cannot be
  * refreshed: the server's FILE_REFERENCE_EXPIRED comes through), and re-sends a request whose
  * answer a dropped connection lost. Nothing is requested until the stream is run.
- *
- * @since 0.1.0
- * @category downloading
  */
 export const download = (
   location: FileLocation,
@@ -189,9 +181,6 @@ export const download = (
 /**
  * Downloads `location` into the file at `path`, atomically: the bytes go to a temporary file
  * beside it, renamed to `path` when complete (removed on failure). Returns the bytes written.
- *
- * @since 0.1.0
- * @category downloading
  */
 export const downloadTo = (
   location: FileLocation,

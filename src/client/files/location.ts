@@ -3,24 +3,16 @@
  * (pure): a message with a photo or document, the media itself, a photo (its largest size), a
  * document, or an input location. Photos and documents carry their DC and size; a message
  * also says where to refetch the file reference when it expires.
- *
- * @since 0.1.0
  */
 import type { Api } from "../../tl/index.ts"
 
 /**
  * Anything `Files.download` can download.
- *
- * @since 0.1.0
- * @category models
  */
 export type FileLocation = Api.Message | Api.MessageMedia | Api.Photo | Api.Document | Api.InputFileLocation
 
 /**
  * A location made ready for `upload.getFile`.
- *
- * @since 0.1.0
- * @category models
  */
 export interface Located {
   readonly location: Api.InputFileLocation
@@ -89,9 +81,6 @@ const ofMedia = (media: Api.MessageMedia, origin: Located["origin"]): Located | 
 
 /**
  * The `upload.getFile` location of `location`, or why it has none.
- *
- * @since 0.1.0
- * @category constructors
  */
 export const locate = (location: FileLocation): Located | string => {
   if (MESSAGE_TAGS.has(location._tag)) {

@@ -1,17 +1,12 @@
 /**
  * The `InputMedia` a file is sent with (pure): an uploaded photo (JPEG or PNG, not asked to
  * be a document, small enough) or an uploaded document named after the file.
- *
- * @since 0.1.0
  */
 import type { Api } from "../../tl/index.ts"
 import { isPhotoMime, mimeOf } from "./mime.ts"
 
 /**
  * How a file goes out.
- *
- * @since 0.1.0
- * @category models
  */
 export interface MediaOptions {
   /** The name shown (default: the uploaded file's). */
@@ -37,9 +32,6 @@ export const isInputMedia = (value: unknown): value is Api.InputMedia =>
 
 /**
  * The media that sends the uploaded `file`.
- *
- * @since 0.1.0
- * @category constructors
  */
 export const uploadedMedia = (file: Api.InputFile, options: MediaOptions = {}): Api.InputMedia => {
   const name = options.name ?? ("name" in file ? file.name : "file")

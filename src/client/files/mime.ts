@@ -1,8 +1,6 @@
 /**
  * MIME types for uploads (pure): guessed from the file name's extension when not given, and
  * which of them Telegram shows as photos.
- *
- * @since 0.1.0
  */
 
 const BY_EXTENSION: Readonly<Record<string, string>> = {

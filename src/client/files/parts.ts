@@ -2,17 +2,12 @@
  * Cutting an upload into parts (pure): bytes arrive in chunks of any size and leave as parts
  * of exactly `partSize` bytes, the last one shorter. Whole parts inside a large chunk are
  * handed out as views (no copy); only parts that straddle chunks are assembled.
- *
- * @since 0.1.0
  */
 import { isBigFile, partCount } from "../../mtproto/fileRules.ts"
 
 /**
  * Re-cuts a byte stream into parts of `partSize`. `push` returns the parts a chunk completed;
  * `end` the last, shorter part (`undefined` when the bytes ended on a part boundary).
- *
- * @since 0.1.0
- * @category constructors
  */
 export class PartCutter {
   private readonly partSize: number
@@ -63,9 +58,6 @@ export class PartCutter {
 /**
  * One part to upload: `saveBigFilePart` when `big`, with `totalParts` (-1 while a streamed
  * big file's end is not known yet, as Telegram allows), else `saveFilePart`.
- *
- * @since 0.1.0
- * @category models
  */
 export interface PartJob {
   readonly index: number
@@ -76,9 +68,6 @@ export interface PartJob {
 
 /**
  * What an upload turned out to be, once all parts are planned.
- *
- * @since 0.1.0
- * @category models
  */
 export interface PlannedFile {
   readonly big: boolean
@@ -88,9 +77,6 @@ export interface PlannedFile {
 
 /**
  * Why a plan cannot go on.
- *
- * @since 0.1.0
- * @category models
  */
 export interface PlanProblem {
   readonly _tag: "PlanProblem"
@@ -105,9 +91,6 @@ const problem = (reason: PlanProblem["reason"], detail: string): PlanProblem => 
  * once. Without it, parts wait until 10 MB have passed (then the file is big: the parts go
  * with `totalParts` -1, the last one held back to carry the real count) or the bytes end
  * (a small file: every part goes).
- *
- * @since 0.1.0
- * @category constructors
  */
 export class UploadPlan {
   private readonly size: number | undefined

@@ -2,8 +2,6 @@
  * Uploading (the Effect shell around `parts.ts`): the source read as a Stream, cut into
  * parts, planned (small or big), and the parts saved by a bounded pool of workers, each on
  * a file connection of its own. The MD5 of a small file is computed as its parts go by.
- *
- * @since 0.1.0
  */
 import * as FileSystem from "@effect/platform/FileSystem"
 import * as Effect from "effect/Effect"
@@ -22,25 +20,16 @@ import { checkWorkers, DEFAULT_WORKERS, withSlot, withTransientRetry } from "./w
 /**
  * What can be uploaded: the bytes, a path (read with `@effect/platform`'s `FileSystem`, which
  * the program then provides, e.g. `NodeFileSystem.layer`), or a Stream of byte chunks of any size.
- *
- * @since 0.1.0
- * @category models
  */
 export type UploadSource = Uint8Array | string | Stream.Stream<Uint8Array, unknown, unknown>
 
 /**
  * The errors a source adds: a Stream's own.
- *
- * @since 0.1.0
- * @category models
  */
 export type SourceError<S> = S extends Stream.Stream<Uint8Array, infer E, infer _R> ? E : never
 
 /**
  * What a source needs: `FileSystem` for a path, a Stream's own requirements.
- *
- * @since 0.1.0
- * @category models
  */
 export type SourceContext<S> = S extends string ? FileSystem.FileSystem
   : S extends Stream.Stream<Uint8Array, infer _E, infer R> ? R
@@ -48,9 +37,6 @@ export type SourceContext<S> = S extends string ? FileSystem.FileSystem
 
 /**
  * How far an upload is: bytes saved so far, of `total` (`undefined` for a Stream of unknown size).
- *
- * @since 0.1.0
- * @category models
  */
 export interface UploadProgress {
   readonly uploaded: number
@@ -59,9 +45,6 @@ export interface UploadProgress {
 
 /**
  * Options of `Files.upload`.
- *
- * @since 0.1.0
- * @category models
  */
 export interface UploadOptions {
   /** The file name Telegram shows (default: the path's base name, else `"file"`). */
@@ -148,9 +131,6 @@ const savePart = (client: ClientShape, fileId: bigint, job: PartJob, slot: numbe
  * a dropped connection lost is saved again. A source that fails fails the upload with its own
  * error; interrupting it stops the workers. Reading a path needs `FileSystem` (e.g.
  * `NodeFileSystem.layer`).
- *
- * @since 0.1.0
- * @category uploading
  */
 export const upload = <S extends UploadSource>(
   source: S,

@@ -2,8 +2,6 @@
  * What upload and download workers share: each worker holds one file connection (a slot)
  * while its request runs, and a request whose answer a dropped connection lost is sent again
  * (file parts and chunks are idempotent: saving a part twice or reading a chunk twice is harmless).
- *
- * @since 0.1.0
  */
 import * as Effect from "effect/Effect"
 import * as Queue from "effect/Queue"

@@ -1,15 +1,10 @@
 /**
  * The error of an answer that lacks what the method promises (e.g. a sent message that is in
  * neither the answer nor the chat).
- *
- * @since 0.1.0
  */
 import * as Data from "effect/Data"
 
-/**
- * @since 0.1.0
- * @category errors
- */
+/** The server answered a messaging call with a constructor the call never returns. */
 export class UnexpectedAnswer extends Data.TaggedError("UnexpectedAnswer")<{
   readonly method: string
   readonly detail: string

@@ -3,8 +3,6 @@
  * `updateShortSentMessage` carries only the id, pts and date: the message is rebuilt from what
  * was sent. A full `updates` pairs each random_id with its new id (`updateMessageID`) and
  * carries the message itself (`updateNewMessage` / `updateNewChannelMessage`).
- *
- * @since 0.1.0
  */
 import type { Api } from "../../tl/index.ts"
 import { samePeer } from "../peers/inputPeers.ts"
@@ -19,9 +17,6 @@ export const updatesOf = (answer: Api.Updates): ReadonlyArray<Api.Update> =>
 
 /**
  * What was sent, to rebuild the message from an `updateShortSentMessage`.
- *
- * @since 0.1.0
- * @category models
  */
 export interface Sent {
   /** The chat. */
@@ -38,9 +33,6 @@ export interface Sent {
 
 /**
  * The message a send produced; or only its id (the answer did not carry it); or nothing.
- *
- * @since 0.1.0
- * @category models
  */
 export type Found =
   | { readonly _tag: "Message"; readonly message: Api.Message }
@@ -61,9 +53,6 @@ const newMessage = (updates: ReadonlyArray<Api.Update>, peer: Api.Peer, id: numb
 
 /**
  * The message one `messages.sendMessage` / `sendMedia` produced.
- *
- * @since 0.1.0
- * @category combinators
  */
 export const sentMessage = (answer: Api.Updates, sent: Sent): Found => {
   if (answer._tag === "updateShortSentMessage") {
@@ -97,9 +86,6 @@ export const sentMessage = (answer: Api.Updates, sent: Sent): Found => {
 
 /**
  * The messages one `messages.forwardMessages` produced, in the order of `randomIds`.
- *
- * @since 0.1.0
- * @category combinators
  */
 export const forwardedMessages = (answer: Api.Updates, to: Api.Peer, randomIds: ReadonlyArray<bigint>): ReadonlyArray<Found> => {
   const updates = updatesOf(answer)
@@ -115,9 +101,6 @@ export const forwardedMessages = (answer: Api.Updates, to: Api.Peer, randomIds: 
 
 /**
  * The edited message `id` of chat `peer` in an `messages.editMessage` answer.
- *
- * @since 0.1.0
- * @category combinators
  */
 export const editedMessage = (answer: Api.Updates, peer: Api.Peer, id: number): Api.Message | undefined => {
   for (const u of updatesOf(answer)) {

@@ -1,17 +1,12 @@
 /**
  * Turning what the user wrote into the text and entities a message is sent with: a parse mode
  * (markdown or HTML through the `Text` module, or none), or explicit entities.
- *
- * @since 0.1.0
  */
 import type { Api } from "../../tl/index.ts"
 import * as Text from "../Text.ts"
 
 /**
  * How `Messages.send` reads its text.
- *
- * @since 0.1.0
- * @category models
  */
 export type ParseMode = "markdown" | "html" | "none"
 

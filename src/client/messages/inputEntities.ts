@@ -2,8 +2,6 @@
  * Entities as the server takes them: a mention by id (`messageEntityMentionName`) goes out as
  * `inputMessageEntityMentionName` with the user's InputUser. Shared by `Messages` and the
  * inline answers of `Bot`.
- *
- * @since 0.1.0
  */
 import * as Effect from "effect/Effect"
 import type { Api } from "../../tl/index.ts"

@@ -3,8 +3,6 @@
  * channels with their access hashes, usernames and phones, persisted with the session), and in
  * memory the last message each user and channel was seen in, for min peers. The Client feeds
  * it every answer and every pushed update.
- *
- * @since 0.1.0
  */
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
@@ -17,10 +15,7 @@ import {
 } from "../../storage/index.ts"
 import { type MessageContext, sightings } from "./messageContexts.ts"
 
-/**
- * @since 0.1.0
- * @category models
- */
+/** The peers a client has seen, by id and username, with the access hashes to address them. */
 export interface KnownPeers {
   /** Learns the peers (and where users and channels were seen) in any TL value. */
   readonly remember: (value: unknown) => Effect.Effect<void>
@@ -41,9 +36,6 @@ export const CONTEXT_MEMORY = 10_000
 
 /**
  * A KnownPeers over the session's storage.
- *
- * @since 0.1.0
- * @category constructors
  */
 export const makeKnownPeers = (storage: SessionStorageShape): KnownPeers => {
   // Owned by this object; JavaScript runs one `remember` at a time.

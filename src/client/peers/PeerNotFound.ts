@@ -1,7 +1,5 @@
 /**
  * The error of a peer reference that names nobody.
- *
- * @since 0.1.0
  */
 import * as Data from "effect/Data"
 
@@ -12,17 +10,11 @@ import * as Data from "effect/Data"
  * - `UsernameNotOccupied`: no user or channel has the username (or it is not a valid one).
  * - `PhoneNotOccupied`: no account has the phone number (or it is hidden).
  * - `Unknown`: an id the client has no access hash for, and the server would not give one.
- *
- * @since 0.1.0
- * @category models
  */
 export type PeerNotFoundReason = "Malformed" | "UsernameNotOccupied" | "PhoneNotOccupied" | "Unknown"
 
 /**
  * `Peers.resolve` found no peer for `ref` (a printable form of what was asked).
- *
- * @since 0.1.0
- * @category errors
  */
 export class PeerNotFound extends Data.TaggedError("PeerNotFound")<{
   readonly ref: string

@@ -2,17 +2,12 @@
  * Conversions between the peer forms (pure): the `InputPeer` of a cached entry or of a user or
  * chat object, the `InputUser`/`InputChannel` an `InputPeer` stands for, and the `Peer` a
  * message's `peer_id` would have.
- *
- * @since 0.1.0
  */
 import type { PeerEntry } from "../../storage/index.ts"
 import type { Api } from "../../tl/index.ts"
 
 /**
  * The `InputPeer` of a full cache entry (`undefined` for a min or hash-less one).
- *
- * @since 0.1.0
- * @category constructors
  */
 export const inputPeerOfEntry = (entry: PeerEntry): Api.InputPeer | undefined => {
   if (entry.kind === "chat") return { _tag: "inputPeerChat", chat_id: entry.id }
@@ -24,9 +19,6 @@ export const inputPeerOfEntry = (entry: PeerEntry): Api.InputPeer | undefined =>
 
 /**
  * The `InputPeer` of a `User` or `Chat` object (`undefined` for empty, min or hash-less ones).
- *
- * @since 0.1.0
- * @category constructors
  */
 export const inputPeerOfEntity = (entity: Api.User | Api.Chat, selfId?: bigint): Api.InputPeer | undefined => {
   switch (entity._tag) {
@@ -51,9 +43,6 @@ export const inputPeerOfEntity = (entity: Api.User | Api.Chat, selfId?: bigint):
 
 /**
  * The `InputChannel` an `InputPeer` names, if it is a channel.
- *
- * @since 0.1.0
- * @category combinators
  */
 export const inputChannelOf = (peer: Api.InputPeer): Api.InputChannel | undefined =>
   peer._tag === "inputPeerChannel"
@@ -64,9 +53,6 @@ export const inputChannelOf = (peer: Api.InputPeer): Api.InputChannel | undefine
 
 /**
  * The `InputUser` an `InputPeer` names, if it is a user.
- *
- * @since 0.1.0
- * @category combinators
  */
 export const inputUserOf = (peer: Api.InputPeer): Api.InputUser | undefined =>
   peer._tag === "inputPeerSelf"
@@ -79,9 +65,6 @@ export const inputUserOf = (peer: Api.InputPeer): Api.InputUser | undefined =>
 
 /**
  * The `Peer` an `InputPeer` names (`selfId` for inputPeerSelf); `undefined` for inputPeerEmpty.
- *
- * @since 0.1.0
- * @category combinators
  */
 export const peerOfInput = (peer: Api.InputPeer, selfId: bigint | undefined): Api.Peer | undefined => {
   switch (peer._tag) {
@@ -102,9 +85,6 @@ export const peerOfInput = (peer: Api.InputPeer, selfId: bigint | undefined): Ap
 
 /**
  * Whether two `Peer`s are the same chat.
- *
- * @since 0.1.0
- * @category combinators
  */
 export const samePeer = (a: Api.Peer, b: Api.Peer): boolean =>
   a._tag === "peerUser"

@@ -3,17 +3,12 @@
  * appeared in, for each user and channel the message mentions (sender, forward source, service
  * action, mention entity). A min peer (core.telegram.org/api/min) can only be used through
  * `inputPeerUserFromMessage` / `inputPeerChannelFromMessage` with such a context.
- *
- * @since 0.1.0
  */
 import type { PeerKind } from "../../storage/index.ts"
 import { type Api, walkObjects } from "../../tl/index.ts"
 
 /**
  * A message a peer appeared in.
- *
- * @since 0.1.0
- * @category models
  */
 export interface MessageContext {
   /** The chat of the message. */
@@ -23,9 +18,6 @@ export interface MessageContext {
 
 /**
  * One sighting: peer (kind, id) was mentioned by the message `context`.
- *
- * @since 0.1.0
- * @category models
  */
 export interface Sighting {
   readonly kind: Exclude<PeerKind, "chat">
@@ -55,9 +47,6 @@ const sightingsOf = (m: Api.message | Api.messageService, out: Array<Sighting>) 
 
 /**
  * Every sighting in a TL value (an answer, an update, or arrays of them).
- *
- * @since 0.1.0
- * @category constructors
  */
 export const sightings = (root: unknown): ReadonlyArray<Sighting> => {
   const out: Array<Sighting> = []

@@ -3,25 +3,17 @@
  * `"username"`, a `t.me/username` link (also `https://`, `telegram.me`, `tg://resolve?domain=`),
  * a phone `"+15550001"`, a numeric id (Bot API style: users as is, basic groups `-id`, channels
  * `-100…`; as a number, bigint or digit string), an `Api.Peer`, or an `Api.InputPeer`.
- *
- * @since 0.1.0
  */
 import { type PeerKind, parseMarkedPeerId } from "../../storage/index.ts"
 import type { Api } from "../../tl/index.ts"
 
 /**
  * A reference to a user, basic group or channel.
- *
- * @since 0.1.0
- * @category models
  */
 export type PeerRef = string | number | bigint | Api.Peer | Api.InputPeer
 
 /**
  * A parsed {@link PeerRef}.
- *
- * @since 0.1.0
- * @category models
  */
 export type ParsedRef =
   | { readonly _tag: "Self" }
@@ -42,9 +34,6 @@ const fromMarked = (marked: bigint): ParsedRef => ({ _tag: "Id", ...parseMarkedP
 
 /**
  * Parses a reference (pure; never throws).
- *
- * @since 0.1.0
- * @category constructors
  */
 export const parseRef = (ref: PeerRef): ParsedRef => {
   if (typeof ref === "bigint") return ref === 0n ? { _tag: "Malformed" } : fromMarked(ref)

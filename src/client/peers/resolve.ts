@@ -1,8 +1,6 @@
 /**
  * The resolution behind `Peers.resolve` (see there), untraced so that the module functions
  * that resolve their peers (`Messages.send` ...) pay for one span, not two.
- *
- * @since 0.1.0
  */
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"

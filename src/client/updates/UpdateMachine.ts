@@ -34,8 +34,6 @@
  * every call returns a {@link Step} that says what to emit, which differences to fetch, and when
  * to call {@link UpdateMachine.tick} next (never later than needed, at times earlier: such a
  * tick finds nothing due). One owner drives it (plain mutable state).
- *
- * @since 0.1.0
  */
 import type { UpdateState } from "../../storage/index.ts"
 import type { Api } from "../../tl/index.ts"
@@ -45,9 +43,6 @@ import { expandShortChatMessage, expandShortMessage } from "./shortUpdates.ts"
 
 /**
  * Tuning of the machine. Every field has the spec's default.
- *
- * @since 0.1.0
- * @category models
  */
 export interface UpdateMachineOptions {
   /** How long a gap may stay open before its difference is fetched. Default 500 ms (the spec's "up to 0.5 seconds"). */
@@ -78,9 +73,6 @@ export interface UpdateMachineOptions {
  * A difference the shell must fetch, then hand back to {@link UpdateMachine.applyState},
  * {@link UpdateMachine.applyDifference} or {@link UpdateMachine.applyChannelDifference} (or
  * report failed). The machine asks for at most one fetch per sequence at a time.
- *
- * @since 0.1.0
- * @category models
  */
 export type Fetch =
   | { readonly _tag: "GetState" }
@@ -90,9 +82,6 @@ export type Fetch =
 /**
  * A range of a sequence that was skipped without its updates (`differenceTooLong`,
  * `channelDifferenceTooLong`): the local state jumped from `from` to `to`.
- *
- * @since 0.1.0
- * @category models
  */
 export interface Reset {
   readonly sequence: SequenceKey
@@ -102,9 +91,6 @@ export interface Reset {
 
 /**
  * What one input produced.
- *
- * @since 0.1.0
- * @category models
  */
 export interface Step {
   /** Updates to emit now, in this order (pts order within each sequence). */
@@ -128,9 +114,6 @@ export interface Step {
  * Why a channel's difference could not be fetched: `Unavailable` (no access hash,
  * CHANNEL_PRIVATE, CHANNEL_INVALID: the channel is forgotten) or `Failed` (anything else:
  * tried again after {@link UpdateMachineOptions.retryDelayMs}).
- *
- * @since 0.1.0
- * @category models
  */
 export type ChannelFailure = "Unavailable" | "Failed"
 
@@ -188,9 +171,6 @@ const concat = <A>(a: ReadonlyArray<A>, b: ReadonlyArray<A>): ReadonlyArray<A> =
 /**
  * `updates.getChannelDifference` for a {@link Fetch} of a channel, given the channel's
  * `InputChannel` (its access hash comes from the peer cache).
- *
- * @since 0.1.0
- * @category constructors
  */
 export const channelDifferenceRequest = (
   fetch: Extract<Fetch, { _tag: "GetChannelDifference" }>,
@@ -206,9 +186,6 @@ export const channelDifferenceRequest = (
 
 /**
  * The update-state machine (see the module docs). Plain mutable state with one owner.
- *
- * @since 0.1.0
- * @category models
  */
 export class UpdateMachine {
   private readonly gapTimeout: number

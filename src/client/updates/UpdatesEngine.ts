@@ -16,8 +16,6 @@
  *   the inbox fills, and pushes beyond it are dropped for a later `getDifference`);
  * - saves the update state as far as every subscriber has taken the updates
  *   ({@link ConsumedState}), so the next run resumes right after the last update taken.
- *
- * @since 0.1.0
  */
 import * as Cause from "effect/Cause"
 import * as Duration from "effect/Duration"
@@ -44,9 +42,6 @@ import { type ChannelFailure, type Fetch, type Step, UpdateMachine } from "./Upd
 
 /**
  * Tuning of the update stream (`ClientConfig.updates`).
- *
- * @since 0.1.0
- * @category models
  */
 export interface UpdatesOptions {
   /** How long a gap in a sequence may stay open before the difference is fetched (default 500 ms). */
@@ -69,9 +64,6 @@ export interface UpdatesOptions {
 
 /**
  * What the engine needs from the Client.
- *
- * @since 0.1.0
- * @category models
  */
 export interface UpdatesEngineDeps {
   /** The Client's `invoke` (home DC, migrations, retry policy, peer cache). */
@@ -86,9 +78,6 @@ export interface UpdatesEngineDeps {
 /**
  * The engine as the Client uses it. The `on*`/`observe` hooks are synchronous and cheap: the
  * Sender and the Client call them on their hot paths.
- *
- * @since 0.1.0
- * @category models
  */
 export interface UpdatesEngine {
   /** Subscribes now (starting a run if none is going): the stream yields every update from this moment. */
@@ -149,9 +138,6 @@ const toUpdateState = (s: Api.updates.State, channels?: ReadonlyMap<bigint, numb
 
 /**
  * Builds the engine in the Client's scope. Nothing runs until the first subscription.
- *
- * @since 0.1.0
- * @category constructors
  */
 export const make = (deps: UpdatesEngineDeps): Effect.Effect<UpdatesEngine, never, Scope.Scope> =>
   Effect.gen(function*() {

@@ -10,8 +10,6 @@
  * run stopped in the middle of a catch-up batch resumes before it.
  *
  * Plain mutable state with one owner (the engine).
- *
- * @since 0.1.0
  */
 import type { UpdateState } from "../../storage/index.ts"
 import type { Api } from "../../tl/index.ts"
@@ -19,9 +17,6 @@ import { ptsInfo, type SequenceKey } from "./sequence.ts"
 
 /**
  * Where the state stands once an item is taken: one sequence moved to `pts`, or the whole state.
- *
- * @since 0.1.0
- * @category models
  */
 export type Checkpoint =
   | { readonly _tag: "Advance"; readonly sequence: SequenceKey; readonly pts: number }
@@ -30,9 +25,6 @@ export type Checkpoint =
 /**
  * The checkpoints of one machine step's updates, one per update (`undefined`: the update moves
  * nothing by itself); `state` is the machine's state after the step, carried by the last one.
- *
- * @since 0.1.0
- * @category constructors
  */
 export const checkpointsOf = (
   updates: ReadonlyArray<Api.Update>,
@@ -54,9 +46,6 @@ export const checkpointsOf = (
 /**
  * The state the subscribers have reached, fed with numbered checkpoints and moved by
  * {@link advanceTo} as the slowest subscriber takes items.
- *
- * @since 0.1.0
- * @category models
  */
 export class ConsumedState {
   private pts = 0

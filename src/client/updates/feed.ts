@@ -4,8 +4,6 @@
  * messages never are), the `Updates` a call's result stands for (`updateShortSentMessage`
  * completed from its request), the pts a call's `messages.affected*` result moves, and the
  * channels a dropped push touched (so their differences can be fetched).
- *
- * @since 0.1.0
  */
 import type { Api, TlMethod } from "../../tl/index.ts"
 import { ptsInfo } from "./sequence.ts"
@@ -30,9 +28,6 @@ const AFFECTED_TAGS: ReadonlySet<string> = new Set([
 /**
  * Whether a server object is an `Updates` (the only thing that is an update; `msgs_state_info`,
  * `msg_resend_ans_req` and other service messages are not).
- *
- * @since 0.1.0
- * @category guards
  */
 export const isUpdates = (value: { readonly _tag: string }): value is Api.Updates => UPDATES_TAGS.has(value._tag)
 
@@ -45,9 +40,6 @@ const tagOf = (value: unknown): string | undefined =>
  * The `Updates` a call's result carries, for the update machine: the result itself when it is
  * one (`updateShortSentMessage` completed from a `messages.sendMessage`/`sendMedia` request when
  * `selfId` is known), the `updates` of a `messages.invitedUsers`; otherwise `undefined`.
- *
- * @since 0.1.0
- * @category getters
  */
 export const resultUpdates = (method: TlMethod, result: unknown, selfId: bigint | undefined): Api.Updates | undefined => {
   const tag = tagOf(result)
@@ -66,9 +58,6 @@ export const resultUpdates = (method: TlMethod, result: unknown, selfId: bigint 
  * The pts movement of a call's `messages.affectedMessages`/`affectedHistory`/
  * `affectedFoundMessages` result: in the common sequence, or in the channel the request names
  * (`channels.deleteMessages`, `channels.deleteParticipantHistory`, or a method on a channel peer).
- *
- * @since 0.1.0
- * @category getters
  */
 export const resultAffected = (
   method: TlMethod,
@@ -98,9 +87,6 @@ const requestChannel = (method: TlMethod): bigint | undefined => {
 /**
  * The channel pts a call's result reports (`messages.dialogs`/`dialogsSlice`/`peerDialogs`,
  * `messages.chatFull` of a channel): where the machine can start following those channels.
- *
- * @since 0.1.0
- * @category getters
  */
 export const resultChannelPts = (result: unknown): ReadonlyArray<readonly [bigint, number]> => {
   const tag = tagOf(result)
@@ -135,9 +121,6 @@ const innerUpdates = (updates: Api.Updates): ReadonlyArray<Api.Update> => {
  * The channels an `Updates` touches, each with the channel pts before its first update there
  * (`updateChannelTooLong` gives its pts when it has one): what a dropped push would have told
  * the machine, so it can fetch those channels' differences instead.
- *
- * @since 0.1.0
- * @category getters
  */
 export const channelsTouched = (updates: Api.Updates, into: Map<bigint, number | undefined>): void => {
   for (const update of innerUpdates(updates)) {

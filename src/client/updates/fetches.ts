@@ -5,8 +5,6 @@
  * FLOOD_WAIT longer than the retry policy sleeps through is slept here: an update fetch is
  * never given up for it. Failures are sorted into what the machine retries, channels it stops
  * following, and errors that end the stream.
- *
- * @since 0.1.0
  */
 import * as Cause from "effect/Cause"
 import * as Duration from "effect/Duration"
@@ -20,9 +18,6 @@ import { type ChannelFailure, channelDifferenceRequest, type Fetch } from "./Upd
 
 /**
  * A fetch's answer, for the machine.
- *
- * @since 0.1.0
- * @category models
  */
 export type FetchAnswer =
   | { readonly _tag: "State"; readonly state: Api.updates.State }
@@ -32,9 +27,6 @@ export type FetchAnswer =
 /**
  * What a failed fetch means: the machine tries again later (`Failed`, or a channel it stops
  * following), or the stream ends (`Fatal`: the session is gone); `undefined` when interrupted.
- *
- * @since 0.1.0
- * @category models
  */
 export type FetchFailure =
   | { readonly _tag: "Failed"; readonly channelId: bigint | undefined; readonly reason: ChannelFailure }
@@ -60,9 +52,6 @@ const patient = <A>(call: Effect.Effect<A, ClientError>): Effect.Effect<A, Clien
 
 /**
  * Makes one fetch.
- *
- * @since 0.1.0
- * @category constructors
  */
 export const runFetch = (
   fetch: Fetch,
@@ -95,9 +84,6 @@ export const runFetch = (
 
 /**
  * What the failure of `fetch` means (see {@link FetchFailure}).
- *
- * @since 0.1.0
- * @category getters
  */
 export const fetchFailure = (fetch: Fetch, cause: Cause.Cause<ClientError>): FetchFailure | undefined => {
   const failure = Cause.failureOption(cause)

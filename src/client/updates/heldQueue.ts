@@ -5,15 +5,10 @@
  * A sorted array read from a moving head: while a gap is open, later updates mostly arrive in
  * order, so an insert is an append and a removal moves the head, both O(1); an update that
  * arrives out of order costs a binary search and a splice.
- *
- * @since 0.1.0
  */
 
 /**
  * One held item: the state needed before it (`before`), the state after it (`after`) and the item.
- *
- * @since 0.1.0
- * @category models
  */
 export interface Held<T> {
   readonly before: number
@@ -24,9 +19,6 @@ export interface Held<T> {
 /**
  * A queue of held items ordered by `before`, in arrival order among equal ones. Plain mutable
  * state with one owner (the update machine).
- *
- * @since 0.1.0
- * @category models
  */
 export class HeldQueue<T> {
   private items: Array<Held<T>> = []

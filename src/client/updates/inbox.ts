@@ -2,8 +2,6 @@
  * The two hand-offs between the updates engine's fibers, as small mutable structures with one
  * taker: the engine's {@link Inbox} (what the Sender's reader, the Client's calls and the
  * fetches give the engine fiber) and a {@link Signal} (a wake-up for the saver).
- *
- * @since 0.1.0
  */
 import * as Effect from "effect/Effect"
 
@@ -11,9 +9,6 @@ import * as Effect from "effect/Effect"
  * Inputs waiting for one fiber. Counted offers (pushes, call results) are refused past
  * `capacity`, so a stalled taker costs bounded memory; plain offers (the engine's own inputs:
  * fetch answers, ticks) are few and always taken.
- *
- * @since 0.1.0
- * @category models
  */
 export class Inbox<A> {
   private items: Array<A> = []
@@ -61,9 +56,6 @@ export class Inbox<A> {
 
 /**
  * A wake-up that is not lost when nobody waits yet: the next {@link wait} then returns at once.
- *
- * @since 0.1.0
- * @category models
  */
 export class Signal {
   private waiter: (() => void) | undefined

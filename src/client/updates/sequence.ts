@@ -3,25 +3,17 @@
  * the common message box (pts: private chats and basic groups), the secondary sequence (qts:
  * secret chats and certain bot updates, always one event each), or one channel's message box
  * (pts per channel). Updates with none of these are not ordered and pass straight through.
- *
- * @since 0.1.0
  */
 import type { Api } from "../../tl/index.ts"
 
 /**
  * A sequence of ordered events: `"common"`, `"secondary"` (qts), or a channel id.
- *
- * @since 0.1.0
- * @category models
  */
 export type SequenceKey = "common" | "secondary" | bigint
 
 /**
  * Where an update sits in its sequence: `pts` is the remote state after it, `count` the number
  * of events it holds, so the state before it is `pts - count`.
- *
- * @since 0.1.0
- * @category models
  */
 export interface PtsInfo {
   readonly sequence: SequenceKey
@@ -36,9 +28,6 @@ const info = (sequence: SequenceKey, pts: number, count: number): PtsInfo | unde
 
 /**
  * The channel a message lives in (`undefined` outside channels, or for `messageEmpty` without a peer).
- *
- * @since 0.1.0
- * @category getters
  */
 export const messageChannelId = (message: Api.Message): bigint | undefined => {
   const peer = message.peer_id
@@ -50,9 +39,6 @@ export const messageChannelId = (message: Api.Message): bigint | undefined => {
  * (typing, user status, ...) and for `updateChannelTooLong`, which is a request to fetch, not
  * an event. A channel message without a channel peer (`messageEmpty`) has no position either:
  * there is no way to tell which channel its pts belongs to.
- *
- * @since 0.1.0
- * @category getters
  */
 export const ptsInfo = (update: Api.Update): PtsInfo | undefined => {
   switch (update._tag) {

@@ -12,8 +12,6 @@
  *
  * The messages built here carry every key a decoded `message` has (absent flags `undefined`,
  * unset `true` flags `false`), so they look exactly like decoded ones.
- *
- * @since 0.1.0
  */
 import type { Api } from "../../tl/index.ts"
 
@@ -125,9 +123,6 @@ const fromShort = (
  * `updateShortMessage` (a private-chat message) as the `updateNewMessage` it stands for. The
  * sender is the other user for incoming messages and `selfId` for outgoing ones (left absent
  * when `selfId` is not given).
- *
- * @since 0.1.0
- * @category conversions
  */
 export const expandShortMessage = (short: Api.updateShortMessage, selfId?: bigint): Api.updateNewMessage =>
   fromShort(
@@ -138,18 +133,12 @@ export const expandShortMessage = (short: Api.updateShortMessage, selfId?: bigin
 
 /**
  * `updateShortChatMessage` (a basic-group message) as the `updateNewMessage` it stands for.
- *
- * @since 0.1.0
- * @category conversions
  */
 export const expandShortChatMessage = (short: Api.updateShortChatMessage): Api.updateNewMessage =>
   fromShort(short, peerUser(short.from_id), { _tag: "peerChat", chat_id: short.chat_id })
 
 /**
  * The `Peer` an `InputPeer` names (`inputPeerSelf` is `selfId`); `undefined` for `inputPeerEmpty`.
- *
- * @since 0.1.0
- * @category conversions
  */
 export const peerOfInputPeer = (peer: Api.InputPeer, selfId: bigint): Api.Peer | undefined => {
   switch (peer._tag) {
@@ -197,9 +186,6 @@ const replyHeader = (reply: Api.InputReplyTo | undefined, selfId: bigint): Api.M
 
 /**
  * The requests whose result can be `updateShortSentMessage`.
- *
- * @since 0.1.0
- * @category models
  */
 export type SentMessageRequest = Api.messages.sendMessage | Api.messages.sendMedia
 
@@ -209,9 +195,6 @@ export type SentMessageRequest = Api.messages.sendMessage | Api.messages.sendMed
  * the short form. The text, peer, reply and markup come from the request; id, date, media,
  * entities and TTL from the server. `undefined` only for a request to `inputPeerEmpty`, which
  * the server never answers this way.
- *
- * @since 0.1.0
- * @category conversions
  */
 export const expandShortSentMessage = (
   short: Api.updateShortSentMessage,

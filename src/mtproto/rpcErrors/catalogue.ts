@@ -4,16 +4,11 @@
  *
  * Names with a numeric parameter keep mtcute's `%d` placeholder (`FLOOD_WAIT_%d`), which
  * `describe.ts` matches and fills in.
- *
- * @since 0.1.0
  */
 
 /**
  * Error name (or pattern) → [code, description, parameter names (comma-separated, for patterns)].
  * An empty description means Telegram documents none.
- *
- * @since 0.1.0
- * @category catalogue
  */
 export const ERRORS: { readonly [name: string]: readonly [code: number, description: string, params?: string] } = {
   "2FA_CONFIRM_WAIT_%d": [420, "The account is 2FA protected so it will be deleted in a week. Otherwise it can be reset in %d", "seconds"],
@@ -572,9 +567,6 @@ export const ERRORS: { readonly [name: string]: readonly [code: number, descript
 
 /**
  * Method → the error names it is documented to throw.
- *
- * @since 0.1.0
- * @category catalogue
  */
 export const THROWS: { readonly [method: string]: ReadonlyArray<string> } = {
   "-130635115": ["USER_NOT_PARTICIPANT"],
@@ -952,9 +944,6 @@ export const THROWS: { readonly [method: string]: ReadonlyArray<string> } = {
 
 /**
  * Methods only user accounts may call.
- *
- * @since 0.1.0
- * @category catalogue
  */
 export const USER_ONLY: ReadonlyArray<string> = [
   "account.acceptAuthorization",
@@ -1340,9 +1329,6 @@ export const USER_ONLY: ReadonlyArray<string> = [
 
 /**
  * Methods only bots may call.
- *
- * @since 0.1.0
- * @category catalogue
  */
 export const BOT_ONLY: ReadonlyArray<string> = [
   "bots.answerWebhookJSONQuery",
@@ -1362,9 +1348,6 @@ export const BOT_ONLY: ReadonlyArray<string> = [
 
 /**
  * The generic name of each error code.
- *
- * @since 0.1.0
- * @category catalogue
  */
 export const BASE_CODES: { readonly [code: string]: string } = {
   "303": "SEE_OTHER",

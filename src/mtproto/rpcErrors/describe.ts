@@ -2,16 +2,11 @@
  * Human-readable descriptions of RPC errors, from the generated catalogue (`catalogue.ts`),
  * and which errors a method is documented to throw. For messages and logs only: code never
  * branches on descriptions (it matches the tagged errors of `fromRpcError`).
- *
- * @since 0.1.0
  */
 import { BOT_ONLY, ERRORS, THROWS, USER_ONLY } from "./catalogue.ts"
 
 /**
  * What the catalogue knows about one error message.
- *
- * @since 0.1.0
- * @category models
  */
 export interface RpcErrorInfo {
   /** The catalogue entry that matched: the name itself, or a pattern like `FLOOD_WAIT_%d`. */
@@ -46,9 +41,6 @@ const hasOwn = (record: object, key: string) => Object.prototype.hasOwnProperty.
 /**
  * The catalogue entry for an error message: an exact name, or a parameterised one
  * (`FLOOD_WAIT_42` matches `FLOOD_WAIT_%d`). `undefined` for names Telegram does not document.
- *
- * @since 0.1.0
- * @category lookups
  */
 export const rpcErrorInfo = (message: string): RpcErrorInfo | undefined => {
   if (hasOwn(ERRORS, message)) {
@@ -73,9 +65,6 @@ export const rpcErrorInfo = (message: string): RpcErrorInfo | undefined => {
 /**
  * What each error code means in general (core.telegram.org/api/errors), for names the
  * catalogue does not know.
- *
- * @since 0.1.0
- * @category lookups
  */
 export const GENERIC_DESCRIPTIONS: { readonly [code: number]: string } = {
   303: "See other: the request must be repeated on another data centre",
@@ -93,9 +82,6 @@ export const GENERIC_DESCRIPTIONS: { readonly [code: number]: string } = {
 /**
  * A one-line description of an RPC error for messages and logs: the catalogue's text for a
  * known (or parameterised) name, otherwise the generic meaning of `code`, followed by the name.
- *
- * @since 0.1.0
- * @category lookups
  */
 export const describeRpcError = (code: number, message: string): string => {
   const info = rpcErrorInfo(message)
@@ -106,9 +92,6 @@ export const describeRpcError = (code: number, message: string): string => {
 
 /**
  * The error names a method is documented to throw (patterns keep `%d`); empty when unknown.
- *
- * @since 0.1.0
- * @category lookups
  */
 export const errorsOfMethod = (method: string): ReadonlyArray<string> => hasOwn(THROWS, method) ? THROWS[method]! : []
 
@@ -117,16 +100,10 @@ let botOnly: ReadonlySet<string> | undefined
 
 /**
  * Whether only user accounts (not bots) may call `method`.
- *
- * @since 0.1.0
- * @category lookups
  */
 export const isUserOnly = (method: string): boolean => (userOnly ??= new Set(USER_ONLY)).has(method)
 
 /**
  * Whether only bots may call `method`.
- *
- * @since 0.1.0
- * @category lookups
  */
 export const isBotOnly = (method: string): boolean => (botOnly ??= new Set(BOT_ONLY)).has(method)

@@ -1,7 +1,5 @@
 /**
  * `account.checkUsername` and `account.updateUsername`: one namespace with channels' usernames.
- *
- * @since 0.1.0
  */
 import { setUsername } from "../world/actions/account.ts"
 import { renderUser } from "../world/render.ts"
@@ -9,10 +7,7 @@ import { usernameAvailable } from "../world/usernames.ts"
 import { asUser } from "./acting.ts"
 import type { Handlers } from "./core.ts"
 
-/**
- * @since 0.1.0
- * @category handlers
- */
+/** TestDc's `account.*` methods. */
 export const accountHandlers: Handlers = {
   "account.checkUsername": (request, ctx) => asUser(ctx, ({ me, store }) => usernameAvailable(store, me, request.username)),
 

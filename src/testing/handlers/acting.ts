@@ -2,8 +2,6 @@
  * The glue between a handler and the World's actions: the calling user (401 when the key is
  * not logged in), the call's origin (its auth key: that session gets the change in its answer,
  * not as a push), and World refusals as `RpcFailure`s.
- *
- * @since 0.1.0
  */
 import * as Effect from "effect/Effect"
 import type { WorldUser } from "../World.ts"

@@ -4,8 +4,6 @@
  * `auth.checkPassword`), bots (`auth.importBotAuthorization`), moving an authorization to
  * another DC (`auth.exportAuthorization` → `auth.importAuthorization`), `auth.logOut`, and
  * Errors are Telegram's, with its codes.
- *
- * @since 0.1.0
  */
 import * as Effect from "effect/Effect"
 import { randomLong, srpServerB, srpServerVerify, toHex } from "../../crypto/index.ts"
@@ -20,9 +18,6 @@ const fail = (code: number, message: string) => Effect.fail(new RpcFailure({ cod
  * The logged-in user of the calling key, or the 401 Telegram answers (AUTH_KEY_UNREGISTERED,
  * or SESSION_PASSWORD_NEEDED while the 2FA password is pending). For custom handlers that
  * should behave like Telegram's authorized-only methods.
- *
- * @since 0.1.0
- * @category combinators
  */
 export const requireUser = (ctx: HandlerContext): Effect.Effect<WorldUser, RpcFailure> =>
   Effect.suspend(() => {
@@ -78,9 +73,6 @@ const newAlgo = (ctx: HandlerContext): Api.passwordKdfAlgoSHA256SHA256PBKDF2HMAC
 
 /**
  * The auth handlers every TestDc has.
- *
- * @since 0.1.0
- * @category handlers
  */
 export const authHandlers: Handlers = {
   "auth.sendCode": (request, ctx) =>

@@ -5,8 +5,6 @@
  * for clients that press buttons or ask inline queries themselves
  * (`messages.getBotCallbackAnswer`, `messages.getInlineBotResults`, which wait for the bot's
  * answer up to `world.botResponseTimeoutSeconds`, beside the connection's other requests).
- *
- * @since 0.1.0
  */
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
@@ -38,10 +36,7 @@ const timeout = (ctx: HandlerContext) => Duration.seconds(ctx.world.botResponseT
  */
 export const ANSWERED_LATER: ReadonlySet<string> = new Set(["messages.getBotCallbackAnswer", "messages.getInlineBotResults"])
 
-/**
- * @since 0.1.0
- * @category handlers
- */
+/** TestDc's bot methods: commands, callback and inline queries and their answers. */
 export const botsHandlers: Handlers = {
   "bots.setBotCommands": (request, ctx) =>
     asUser(ctx, ({ me, store }) => {

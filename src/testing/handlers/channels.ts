@@ -1,8 +1,6 @@
 /**
  * `channels.*`: supergroups and broadcast channels (create, join, leave, invite, admins,
  * usernames), their messages (get, delete, read) and their descriptions.
- *
- * @since 0.1.0
  */
 import type { Api } from "../../tl/index.ts"
 import {
@@ -25,10 +23,7 @@ import { usernameAvailable } from "../world/usernames.ts"
 import { asUser } from "./acting.ts"
 import type { Handlers } from "./core.ts"
 
-/**
- * @since 0.1.0
- * @category handlers
- */
+/** TestDc's `channels.*` methods. */
 export const channelsHandlers: Handlers = {
   "channels.createChannel": (request, ctx) =>
     asUser(ctx, ({ me, store, origin, now }) =>

@@ -1,7 +1,5 @@
 /**
  * `contacts.*`: resolving usernames and phone numbers to peers, and the address book.
- *
- * @since 0.1.0
  */
 import type { Api } from "../../tl/index.ts"
 import { normalizePhone, type WorldUser } from "../World.ts"
@@ -20,10 +18,7 @@ const resolvedUser = (store: MessageStore, me: WorldUser, user: WorldUser): Api.
   users: [renderUser(store, me.id, user)]
 })
 
-/**
- * @since 0.1.0
- * @category handlers
- */
+/** TestDc's `contacts.*` methods. */
 export const contactsHandlers: Handlers = {
   "contacts.resolveUsername": (request, ctx) =>
     asUser(ctx, ({ me, store }) => {

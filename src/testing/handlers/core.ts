@@ -2,8 +2,6 @@
  * The handler-table model shared by the built-in tables and the dispatcher: the error type
  * handlers fail with, the call context, tables, interceptors, and the lookup that combines
  * them. Apart from `handlers.ts` so that the built-in tables can import it without a cycle.
- *
- * @since 0.1.0
  */
 import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
@@ -13,9 +11,6 @@ import type { World } from "../World.ts"
 /**
  * An RPC error the emulated server answers with (`rpc_error{error_code, error_message}`),
  * e.g. `new RpcFailure({ code: 420, message: "FLOOD_WAIT_3" })`.
- *
- * @since 0.1.0
- * @category errors
  */
 export class RpcFailure extends Data.TaggedError("RpcFailure")<{
   readonly code: number
@@ -24,9 +19,6 @@ export class RpcFailure extends Data.TaggedError("RpcFailure")<{
 
 /**
  * What a handler knows about the call besides the request.
- *
- * @since 0.1.0
- * @category models
  */
 export interface HandlerContext {
   readonly dcId: number
@@ -55,17 +47,11 @@ export type MethodTag = keyof Methods
 /**
  * What a handler may answer: the method's result; or raw serialized bytes for results the
  * typed form can't express.
- *
- * @since 0.1.0
- * @category models
  */
 export type HandlerResult<K extends MethodTag> = Methods[K]["result"] | Uint8Array
 
 /**
  * A handler for method `K`.
- *
- * @since 0.1.0
- * @category models
  */
 export type Handler<K extends MethodTag> = (
   request: Methods[K]["params"],
@@ -75,9 +61,6 @@ export type Handler<K extends MethodTag> = (
 /**
  * Runs around every call that reaches the handler tables (not around service messages such
  * as pings): it may answer by itself (an injected error) or run `next`, the method's handler.
- *
- * @since 0.1.0
- * @category models
  */
 export type Interceptor = (
   request: TlMethod,
@@ -89,9 +72,6 @@ export type Interceptor = (
  * A handler table: method tag → handler, and optionally under `"*"` an {@link Interceptor}.
  * Missing methods are answered with `rpc_error 400 METHOD_INVALID` (401
  * AUTH_KEY_UNREGISTERED first for a key that is not logged in, outside `auth.*`/`help.*`).
- *
- * @since 0.1.0
- * @category models
  */
 export type Handlers = { readonly [K in MethodTag]?: Handler<K> } & { readonly "*"?: Interceptor | undefined }
 
@@ -106,9 +86,6 @@ export const isPublicMethod = (tag: string): boolean => PUBLIC_PREFIXES.some((p)
 
 /**
  * The 401 a call from a key that is not (fully) logged in gets, or `undefined` when it is.
- *
- * @since 0.1.0
- * @category combinators
  */
 export const authorizationProblem = (ctx: HandlerContext): RpcFailure | undefined => {
   const a = ctx.world.authorizations.get(ctx.authKeyId)

@@ -1,8 +1,6 @@
 /**
  * Per-method error injection: a DC answers the next calls of a method with a given
  * `rpc_error` before the handler runs (FLOOD_WAIT, 500s, forced FILE/USER_MIGRATE ...).
- *
- * @since 0.1.0
  */
 import * as Effect from "effect/Effect"
 import { type Handlers, RpcFailure } from "./core.ts"
@@ -10,9 +8,6 @@ import { type Handlers, RpcFailure } from "./core.ts"
 /**
  * An error to answer a method with. `times`: how many calls get it (default: every call,
  * until cleared).
- *
- * @since 0.1.0
- * @category models
  */
 export interface InjectedError {
   readonly code: number

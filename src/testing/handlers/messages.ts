@@ -2,8 +2,6 @@
  * The `messages.*` methods (and `folders.editPeerFolders`) over the World's message store:
  * sending, editing, deleting, forwarding, reading and pinning messages; history, search and
  * dialogs; basic groups. Answers are shaped as Telegram's, with `users`/`chats` filled.
- *
- * @since 0.1.0
  */
 import type { Api } from "../../tl/index.ts"
 import { deleteMessages } from "../world/actions/delete.ts"
@@ -56,9 +54,6 @@ const mediaOf = (store: MessageStore, media: Api.InputMedia, random: (n: number)
 
 /**
  * The `messages.*` handlers every TestDc has.
- *
- * @since 0.1.0
- * @category handlers
  */
 export const messagesHandlers: Handlers = {
   "messages.sendMessage": (request, ctx) =>

@@ -5,8 +5,6 @@
  * `auth.loginTokenMigrateTo` the user's home DC), `auth.importLoginToken` on that DC, and
  * `auth.acceptLoginToken` from a logged-in client (the World's `acceptLoginToken` does the
  * same from a test). Errors are Telegram's, with its codes.
- *
- * @since 0.1.0
  */
 import * as Effect from "effect/Effect"
 import { randomLong, toHex } from "../../crypto/index.ts"
@@ -33,9 +31,6 @@ const finishLogin = (ctx: HandlerContext, user: WorldUser): Effect.Effect<Api.au
 
 /**
  * The QR login handlers every TestDc has.
- *
- * @since 0.1.0
- * @category handlers
  */
 export const qrHandlers: Handlers = {
   "auth.exportLoginToken": (request, ctx) =>

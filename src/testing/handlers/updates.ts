@@ -2,8 +2,6 @@
  * `updates.*` (core.telegram.org/api/updates): `getState` (the calling user's common pts, qts and
  * seq), `getDifference` and `getChannelDifference` answered from the pts logs
  * (`world/difference.ts`).
- *
- * @since 0.1.0
  */
 import type { Api } from "../../tl/index.ts"
 import { totalUnread } from "../world/dialogs.ts"
@@ -19,10 +17,7 @@ export const updatesState = (store: MessageStore, userId: bigint, now: number): 
   return { _tag: "updates.state", pts: box.log.pts, qts: box.qts, date: now, seq: box.seq, unread_count: totalUnread(store, userId) }
 }
 
-/**
- * @since 0.1.0
- * @category handlers
- */
+/** TestDc's `updates.*` methods: the state and the differences, from the World's history. */
 export const updatesHandlers: Handlers = {
   "updates.getState": (_request, ctx) => asUser(ctx, ({ me, store, now }) => updatesState(store, me.id, now)),
   "updates.getDifference": (request, ctx) => asUser(ctx, ({ me, store, now }) => difference(store, me.id, request, now)),

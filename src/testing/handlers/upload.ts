@@ -3,17 +3,12 @@
  * (`upload.saveFilePart`, `upload.saveBigFilePart`), and `upload.getFile` with Telegram's
  * alignment rules, FILE_MIGRATE_X for a file that lives on another DC, and file references
  * that expire (`world.expireFileReference`).
- *
- * @since 0.1.0
  */
 import type { Handlers } from "./core.ts"
 import { asUser } from "./acting.ts"
 
 /**
  * The `upload.*` handlers every TestDc has.
- *
- * @since 0.1.0
- * @category handlers
  */
 export const uploadHandlers: Handlers = {
   "upload.saveFilePart": (request, ctx) =>

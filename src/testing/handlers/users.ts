@@ -1,8 +1,6 @@
 /**
  * `users.getUsers` and `users.getFullUser`. Users whose access hash is wrong (or a min one) are
  * left out of getUsers, as Telegram does.
- *
- * @since 0.1.0
  */
 import type { Api } from "../../tl/index.ts"
 import { botCommands, defaultCommandsKey } from "../world/actions/bots.ts"
@@ -11,10 +9,7 @@ import { renderUser } from "../world/render.ts"
 import { asUser } from "./acting.ts"
 import { type Handlers, RpcFailure } from "./core.ts"
 
-/**
- * @since 0.1.0
- * @category handlers
- */
+/** TestDc's `users.*` methods. */
 export const usersHandlers: Handlers = {
   "users.getUsers": (request, ctx) =>
     asUser(ctx, ({ me, store }) =>

@@ -49,9 +49,6 @@ export const ANSWER_MEMORY = 2048
 
 /**
  * What a test can see of an auth key the DC holds.
- *
- * @since 0.1.0
- * @category models
  */
 export interface AuthKeyInfo {
   /** auth_key_id as 16 hex digits (wire order). */
@@ -114,9 +111,6 @@ export interface ServerState {
 
 /**
  * A decoded client message as the fault-injection hook sees it.
- *
- * @since 0.1.0
- * @category models
  */
 export interface ClientMessage {
   readonly authKeyId: string
@@ -134,9 +128,6 @@ export interface ClientMessage {
 /**
  * A message the server packed for a client, as the observation hook sees it. Messages of a
  * container are reported one by one, then the container itself.
- *
- * @since 0.1.0
- * @category models
  */
 export interface ServerMessage {
   readonly authKeyId: string
@@ -158,9 +149,6 @@ export interface ServerMessage {
  * "Content message" below means a client message that is a query: content-related and not
  * one of the purely service ones (msgs_ack, http_wait, msgs_state_info, msgs_all_info,
  * msg_resend_req, msg_resend_ans_req). `ping` and `ping_delay_disconnect` are queries.
- *
- * @since 0.1.0
- * @category models
  */
 export interface FaultKnobs {
   /** Close the connection when a frame arrives after this many more client frames (that frame is not processed). */

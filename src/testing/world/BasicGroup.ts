@@ -1,14 +1,9 @@
 /**
  * A basic group (`chat`): a title, a creator and up to 200 participants. Its messages live in
  * the participants' boxes, one copy each.
- *
- * @since 0.1.0
  */
 
-/**
- * @since 0.1.0
- * @category models
- */
+/** A member of a basic group, with who added them and when. */
 export interface ChatParticipant {
   readonly userId: bigint
   readonly inviterId: bigint
@@ -17,10 +12,7 @@ export interface ChatParticipant {
   admin: boolean
 }
 
-/**
- * @since 0.1.0
- * @category models
- */
+/** A basic group of the World. */
 export interface WorldChat {
   readonly kind: "chat"
   readonly id: bigint

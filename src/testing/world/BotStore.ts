@@ -4,8 +4,6 @@
  * waits for its answer in a `Deferred` the asking side awaits (with a timeout).
  *
  * Plain mutable data with one owner, like the rest of the World.
- *
- * @since 0.1.0
  */
 import * as Deferred from "effect/Deferred"
 import * as FiberId from "effect/FiberId"
@@ -14,9 +12,6 @@ import type { WorldPeer } from "./peers.ts"
 
 /**
  * A callback button press sent to a bot as `updateBotCallbackQuery`.
- *
- * @since 0.1.0
- * @category models
  */
 export interface CallbackQueryRecord {
   readonly _tag: "CallbackQuery"
@@ -35,9 +30,6 @@ export interface CallbackQueryRecord {
 
 /**
  * An inline query sent to a bot as `updateBotInlineQuery`.
- *
- * @since 0.1.0
- * @category models
  */
 export interface InlineQueryRecord {
   readonly _tag: "InlineQuery"
@@ -51,16 +43,10 @@ export interface InlineQueryRecord {
   readonly answered: Deferred.Deferred<Api.messages.botResults>
 }
 
-/**
- * @since 0.1.0
- * @category models
- */
+/** A bot query the World keeps until the bot answers it. */
 export type QueryRecord = CallbackQueryRecord | InlineQueryRecord
 
-/**
- * @since 0.1.0
- * @category models
- */
+/** The World's bots: their command lists and the queries waiting for their answers. */
 export interface BotStore {
   /** Command lists by bot id, then by {@link commandsKey}. */
   readonly commands: Map<bigint, Map<string, ReadonlyArray<Api.BotCommand>>>
@@ -73,9 +59,6 @@ export const QUERY_MEMORY = 10_000
 
 /**
  * An empty store.
- *
- * @since 0.1.0
- * @category constructors
  */
 export const makeBotStore = (): BotStore => ({ commands: new Map(), queries: new Map() })
 

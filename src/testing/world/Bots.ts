@@ -12,8 +12,6 @@
  * const answer = yield* world.pressButton(ada.id, menu, "inc") // { message: "Count: 1", ... }
  * const results = yield* world.inlineQuery(ada.id, bot.id, "kittens")
  * ```
- *
- * @since 0.1.0
  */
 import * as Deferred from "effect/Deferred"
 import * as Duration from "effect/Duration"
@@ -30,9 +28,6 @@ import { boxOf, fail, type MessageStore, userOrFail } from "./Store.ts"
 
 /**
  * Options of {@link WorldBots.pressButton}.
- *
- * @since 0.1.0
- * @category models
  */
 export interface PressOptions {
   /** How long to wait for the bot's answer (default: `world.botResponseTimeoutSeconds`). */
@@ -41,9 +36,6 @@ export interface PressOptions {
 
 /**
  * Options of {@link WorldBots.inlineQuery}.
- *
- * @since 0.1.0
- * @category models
  */
 export interface InlineQueryOptions extends PressOptions {
   /** The page asked for (default `""`: the first). */
@@ -52,10 +44,7 @@ export interface InlineQueryOptions extends PressOptions {
   readonly chat?: PeerRef | undefined
 }
 
-/**
- * @since 0.1.0
- * @category models
- */
+/** What the World does for bots: commands, callback and inline queries. */
 export interface WorldBots {
   /** Command lists and queries with their answers. */
   readonly bots: BotStore
@@ -109,9 +98,6 @@ const pressed = (store: MessageStore, user: WorldUser, message: number | Api.Mes
 
 /**
  * The bot functions over `store`; `timeoutSeconds` is read at each call.
- *
- * @since 0.1.0
- * @category constructors
  */
 export const makeBots = (store: MessageStore, random: RandomBytes, timeoutSeconds: () => number): WorldBots => {
   const bots = makeBotStore()

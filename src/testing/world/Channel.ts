@@ -1,17 +1,12 @@
 /**
  * A channel: a supergroup (`megagroup`) or a broadcast channel, with its members and their
  * admin rights, an optional public username, and its own message ids and pts.
- *
- * @since 0.1.0
  */
 import type { Api } from "../../tl/index.ts"
 import type { PtsLog } from "./PtsLog.ts"
 import type { StoredMessage } from "./StoredMessage.ts"
 
-/**
- * @since 0.1.0
- * @category models
- */
+/** A member of a channel or supergroup, with their admin rights. */
 export interface ChannelMember {
   readonly userId: bigint
   readonly inviterId: bigint
@@ -22,10 +17,7 @@ export interface ChannelMember {
   rank: string | undefined
 }
 
-/**
- * @since 0.1.0
- * @category models
- */
+/** A channel or supergroup of the World, with its own message ids and pts. */
 export interface WorldChannel {
   readonly kind: "channel"
   readonly id: bigint

@@ -13,8 +13,6 @@
  * world.files.placeOn = 3                                         // new files live on DC 3
  * world.files.expireReference(photo.id)                           // next getFile: FILE_REFERENCE_EXPIRED
  * ```
- *
- * @since 0.1.0
  */
 import { md5Hex, type RandomBytes, randomLong, toHex } from "../../crypto/index.ts"
 import { BIG_FILE_THRESHOLD, getFileProblem, MAX_PART_SIZE, MAX_PARTS, partSizeProblem } from "../../mtproto/fileRules.ts"
@@ -24,9 +22,6 @@ import { fail } from "./Store.ts"
 
 /**
  * A stored photo or document.
- *
- * @since 0.1.0
- * @category models
  */
 export interface WorldFile {
   readonly id: bigint
@@ -49,9 +44,6 @@ export interface WorldFile {
 
 /**
  * Where a new file goes and what it is.
- *
- * @since 0.1.0
- * @category models
  */
 export interface NewFile {
   readonly dcId: number
@@ -61,9 +53,6 @@ export interface NewFile {
 
 /**
  * The file store.
- *
- * @since 0.1.0
- * @category models
  */
 export interface WorldFiles {
   /** Stored photos and documents by id. */
@@ -137,9 +126,6 @@ const STORAGE_TYPES: Readonly<Record<string, Api.storage.FileType>> = {
 
 /**
  * An empty file store drawing ids, access hashes and references from `random`.
- *
- * @since 0.1.0
- * @category constructors
  */
 export const makeFiles = (random: RandomBytes): WorldFiles => {
   const stored = new Map<bigint, WorldFile>()

@@ -8,8 +8,6 @@
  * Plain synchronous state, like the rest of the World; the handlers in `handlers/qr.ts` turn
  * it into RPC answers, and each DC pushes `updateLoginToken` to the exporting key when a
  * token is accepted (it listens with {@link WorldLoginTokens.onLoginTokenAccepted}).
- *
- * @since 0.1.0
  */
 import { Buffer } from "node:buffer"
 import { type RandomBytes, toHex } from "../../crypto/index.ts"
@@ -18,9 +16,6 @@ import type { WorldUser } from "../World.ts"
 /**
  * The app that exported a token, as its `initConnection` described it: what the accepting
  * user sees in the `authorization` answer.
- *
- * @since 0.1.0
- * @category models
  */
 export interface LoginTokenDevice {
   readonly deviceModel: string
@@ -31,9 +26,6 @@ export interface LoginTokenDevice {
 /**
  * A token exported by `auth.exportLoginToken`: shown as a QR code by the app that wants to
  * log in, scanned by an app that is logged in.
- *
- * @since 0.1.0
- * @category models
  */
 export interface LoginToken {
   readonly token: Uint8Array
@@ -54,9 +46,6 @@ export interface LoginToken {
 
 /**
  * A token of `auth.loginTokenMigrateTo`: the accepted login, to be imported on `dcId`.
- *
- * @since 0.1.0
- * @category models
  */
 export interface MigrationToken {
   readonly token: Uint8Array
@@ -68,9 +57,6 @@ export interface MigrationToken {
 /**
  * Why a token was refused (Telegram's error messages, all with code 400). `AUTH_TOKEN_EXCEPTION`:
  * the accepting user is among the exporter's `except_ids` (TestDc's choice for that case).
- *
- * @since 0.1.0
- * @category models
  */
 export type LoginTokenRejection =
   | "AUTH_TOKEN_INVALID"
@@ -80,9 +66,6 @@ export type LoginTokenRejection =
 
 /**
  * What accepting a token did.
- *
- * @since 0.1.0
- * @category models
  */
 export type LoginTokenAcceptance =
   | { readonly _tag: "Accepted"; readonly token: LoginToken }
@@ -90,9 +73,6 @@ export type LoginTokenAcceptance =
 
 /**
  * What exporting a token needs to know about the caller.
- *
- * @since 0.1.0
- * @category models
  */
 export interface LoginTokenRequest {
   readonly authKeyId: string
@@ -104,9 +84,6 @@ export interface LoginTokenRequest {
 
 /**
  * The QR-login part of the {@link World}.
- *
- * @since 0.1.0
- * @category models
  */
 export interface WorldLoginTokens {
   /** Seconds an exported token stays valid (default 30, as Telegram's); settable. */

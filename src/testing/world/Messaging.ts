@@ -13,8 +13,6 @@
  * yield* world.sendMessage(ada.id, news, "first post")
  * world.stateOf(ada.id)                                      // { pts, qts, seq, date }
  * ```
- *
- * @since 0.1.0
  */
 import * as Clock from "effect/Clock"
 import * as Effect from "effect/Effect"
@@ -40,9 +38,6 @@ import type { StoredMessage } from "./StoredMessage.ts"
 
 /**
  * A user's update state, as `updates.getState` reports it.
- *
- * @since 0.1.0
- * @category models
  */
 export interface UpdateState {
   readonly pts: number
@@ -52,9 +47,6 @@ export interface UpdateState {
 
 /**
  * The World's messaging half.
- *
- * @since 0.1.0
- * @category models
  */
 export interface WorldMessaging {
   /** Boxes, basic groups, channels and the push listeners. */
@@ -121,9 +113,6 @@ export const act = <A>(f: (date: number) => A): Effect.Effect<A, RpcFailure> =>
 
 /**
  * The messaging functions over `store`.
- *
- * @since 0.1.0
- * @category constructors
  */
 export const makeMessaging = (store: MessageStore, random: RandomBytes): WorldMessaging => {
   const user = (ref: PeerRef): WorldUser => {

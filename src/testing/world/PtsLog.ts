@@ -4,8 +4,6 @@
  * describes them (`pts = previous pts + pts_count`). `updates.getState` reads the current
  * value; `updates.getDifference` / `updates.getChannelDifference` can be answered from the
  * entries after a client's pts.
- *
- * @since 0.1.0
  */
 import type { Api } from "../../tl/index.ts"
 
@@ -13,9 +11,6 @@ import type { Api } from "../../tl/index.ts"
  * One pts-advancing event. `update` is the update as it was pushed (its own `pts` and
  * `pts_count` are this entry's). For a user's log it is that user's view; for a channel's log
  * the message is the neutral view (no `out` flag), which each reader's view derives from.
- *
- * @since 0.1.0
- * @category models
  */
 export interface PtsEvent {
   readonly pts: number
@@ -27,9 +22,6 @@ export interface PtsEvent {
 
 /**
  * A pts sequence: the current value and the events that led to it.
- *
- * @since 0.1.0
- * @category models
  */
 export interface PtsLog {
   readonly pts: number
@@ -45,9 +37,6 @@ export interface PtsLog {
 
 /**
  * A new log. pts starts at 1, as a fresh Telegram account's and channel's do.
- *
- * @since 0.1.0
- * @category constructors
  */
 export const makePtsLog = (start = 1): PtsLog => {
   let pts = start

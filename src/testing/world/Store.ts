@@ -5,8 +5,6 @@
  *
  * Plain mutable data with one owner: the World's actions change it synchronously, so no two
  * changes interleave.
- *
- * @since 0.1.0
  */
 import * as Effect from "effect/Effect"
 import type { Api } from "../../tl/index.ts"
@@ -19,9 +17,6 @@ import { makeUserBox, type UserBox } from "./UserBox.ts"
 /**
  * An `Updates` for one user's sessions. The session whose call caused it gets the change in
  * the call's answer, so every session of that auth key is skipped.
- *
- * @since 0.1.0
- * @category models
  */
 export interface Delivery {
   readonly userId: bigint
@@ -32,9 +27,6 @@ export interface Delivery {
 
 /**
  * Who caused a change: the calling auth key (from a handler), or nobody (the World acting).
- *
- * @since 0.1.0
- * @category models
  */
 export interface Origin {
   readonly authKeyId: string | undefined
@@ -43,10 +35,7 @@ export interface Origin {
 /** No session caused it: every session gets the push. */
 export const fromWorld: Origin = { authKeyId: undefined }
 
-/**
- * @since 0.1.0
- * @category models
- */
+/** The World's messages, by sequence (a user's private/basic-group box, or a channel). */
 export interface MessageStore {
   /** The World's users (the same map as `world.users`). */
   readonly users: Map<bigint, WorldUser>
@@ -70,9 +59,6 @@ export interface MessageStore {
 
 /**
  * An empty store over the World's users.
- *
- * @since 0.1.0
- * @category constructors
  */
 export const makeStore = (users: Map<bigint, WorldUser>): MessageStore => ({
   users,

@@ -2,16 +2,11 @@
  * A message as the World stores it. Private chats and basic groups keep one copy per
  * participant (each in that user's box, under that user's own message id; `globalId` ties the
  * copies together); a channel keeps one copy for everyone.
- *
- * @since 0.1.0
  */
 import type { Api } from "../../tl/index.ts"
 import type { WorldPeer } from "./peers.ts"
 
-/**
- * @since 0.1.0
- * @category models
- */
+/** A message as the World keeps it, before it is rendered for a viewer. */
 export interface StoredMessage {
   /** The id in its box (the owner's sequence) or in its channel. */
   readonly id: number

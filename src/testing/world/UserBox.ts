@@ -4,8 +4,6 @@
  * messages the user holds; per-dialog read state and folder; pinned dialogs; the answers of
  * sent messages by random_id (de-duplication); contacts; and which users and channels the user
  * has been shown in full (min constructors go out for the others).
- *
- * @since 0.1.0
  */
 import type { Api } from "../../tl/index.ts"
 import type { PeerKey, WorldPeer } from "./peers.ts"
@@ -14,9 +12,6 @@ import type { StoredMessage } from "./StoredMessage.ts"
 
 /**
  * A user's state of one dialog.
- *
- * @since 0.1.0
- * @category models
  */
 export interface DialogState {
   readInboxMaxId: number
@@ -27,9 +22,6 @@ export interface DialogState {
 
 /**
  * A contact in a user's address book.
- *
- * @since 0.1.0
- * @category models
  */
 export interface Contact {
   readonly firstName: string
@@ -39,9 +31,6 @@ export interface Contact {
 /**
  * What a send with a random_id did, so that the same random_id again gets the same answer
  * (and no second message).
- *
- * @since 0.1.0
- * @category models
  */
 export interface SentRecord {
   readonly answer: Api.Updates
@@ -50,10 +39,7 @@ export interface SentRecord {
   readonly ids: ReadonlyArray<number>
 }
 
-/**
- * @since 0.1.0
- * @category models
- */
+/** One user's message box: their message ids, pts and read state. */
 export interface UserBox {
   readonly userId: bigint
   /** The common pts and its events. */
@@ -84,9 +70,6 @@ export const SENT_MEMORY = 100_000
 
 /**
  * An empty box for `userId`.
- *
- * @since 0.1.0
- * @category constructors
  */
 export const makeUserBox = (userId: bigint): UserBox => ({
   userId,

@@ -3,8 +3,6 @@
  * order), then the others by their last message, newest first. Ties at the same date are
  * broken by message id and then by peer, so the order is total and paging by
  * (offset_date, offset_id, offset_peer) never repeats or skips a dialog.
- *
- * @since 0.1.0
  */
 import type { Api } from "../../tl/index.ts"
 import type { WorldChannel } from "./Channel.ts"
@@ -16,9 +14,6 @@ import type { UserBox } from "./UserBox.ts"
 
 /**
  * One dialog of a user.
- *
- * @since 0.1.0
- * @category models
  */
 export interface DialogEntry {
   readonly peer: WorldPeer
@@ -59,9 +54,6 @@ export const dialogEntry = (store: MessageStore, box: UserBox, peer: WorldPeer):
 
 /**
  * Every dialog of `userId` in folder `folderId` (0: main list, 1: archive), in list order.
- *
- * @since 0.1.0
- * @category queries
  */
 export const dialogList = (store: MessageStore, userId: bigint, folderId: number): ReadonlyArray<DialogEntry> => {
   const box = boxOf(store, userId)
@@ -126,9 +118,6 @@ export const totalUnread = (store: MessageStore, userId: bigint): number =>
 
 /**
  * The paging parameters of getDialogs.
- *
- * @since 0.1.0
- * @category models
  */
 export interface DialogsQuery {
   readonly folderId: number
@@ -161,9 +150,6 @@ export const dialogsAnswerParts = (store: MessageStore, userId: bigint, entries:
  * `messages.getDialogs` for `userId`. The page continues right after the dialog that
  * `offset_peer` names when its last message is still (offset_date, offset_id); otherwise after
  * the position (offset_date, offset_id, offset_peer) in the date order.
- *
- * @since 0.1.0
- * @category queries
  */
 export const getDialogs = (store: MessageStore, userId: bigint, query: DialogsQuery): Api.messages.Dialogs => {
   const list = dialogList(store, userId, query.folderId).filter((d) => !(query.excludePinned && d.pinIndex !== undefined))

@@ -16,8 +16,6 @@
  *
  * Events are the ones that were pushed (the log keeps them as they were), so a difference
  * shows what the pushes would have shown.
- *
- * @since 0.1.0
  */
 import type { Api } from "../../tl/index.ts"
 import type { WorldUser } from "../World.ts"
@@ -33,9 +31,6 @@ const TOO_LONG_MESSAGES = 100
 
 /**
  * `updates.getDifference` for `userId` at `now` (unix seconds).
- *
- * @since 0.1.0
- * @category queries
  */
 export const difference = (store: MessageStore, userId: bigint, request: Api.updates.getDifference, now: number): Api.updates.Difference => {
   const box = boxOf(store, userId)
@@ -104,9 +99,6 @@ const eventView = (channel: WorldChannel, e: PtsEvent, viewer: bigint): Api.Upda
 
 /**
  * `updates.getChannelDifference` for `viewer` (CHANNEL_PRIVATE when it may not read the channel).
- *
- * @since 0.1.0
- * @category queries
  */
 export const channelDifference = (
   store: MessageStore,

@@ -4,8 +4,6 @@
  * exclusive); the page starts at the first message older than `offset_id` (or sent before
  * `offset_date`), moved by `add_offset` (negative: newer messages), and holds up to `limit`
  * (at most 100) messages.
- *
- * @since 0.1.0
  */
 import type { Api } from "../../tl/index.ts"
 import { canRead } from "./inputs.ts"
@@ -16,9 +14,6 @@ import type { StoredMessage } from "./StoredMessage.ts"
 
 /**
  * The paging parameters of getHistory and search.
- *
- * @since 0.1.0
- * @category models
  */
 export interface PageQuery {
   readonly offsetId: number
@@ -95,9 +90,6 @@ export const messagesAnswer = (
 
 /**
  * `messages.getHistory` of chat `peer` for `viewer`.
- *
- * @since 0.1.0
- * @category queries
  */
 export const getHistory = (store: MessageStore, viewer: bigint, peer: WorldPeer, query: PageQuery): Api.messages.Messages => {
   const result = page(messagesOf(store, viewer, peer), query)
@@ -106,9 +98,6 @@ export const getHistory = (store: MessageStore, viewer: bigint, peer: WorldPeer,
 
 /**
  * What `messages.search` filters by besides paging.
- *
- * @since 0.1.0
- * @category models
  */
 export interface SearchFilter {
   /** Case-insensitive substring of the text ("" matches every message with text). */
@@ -124,9 +113,6 @@ export interface SearchFilter {
 /**
  * `messages.search` in chat `peer` for `viewer` (text messages only: the text filter), or with
  * `peer` undefined in every private chat and basic group of the viewer.
- *
- * @since 0.1.0
- * @category queries
  */
 export const search = (
   store: MessageStore,

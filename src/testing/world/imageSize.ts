@@ -2,15 +2,10 @@
  * The pixel size of an image from its header (pure): PNG (IHDR), JPEG (the first SOF
  * marker), GIF (logical screen) and WebP (VP8, VP8L, VP8X). What the emulated server needs to
  * accept an uploaded photo and describe its size, without decoding pixels.
- *
- * @since 0.1.0
  */
 
 /**
  * An image's width and height in pixels, and its kind.
- *
- * @since 0.1.0
- * @category models
  */
 export interface ImageSize {
   readonly kind: "png" | "jpeg" | "gif" | "webp"
@@ -74,8 +69,5 @@ const webp = (b: Uint8Array): ImageSize | undefined => {
 /**
  * The size of the image in `bytes`, or `undefined` when it is none of the known formats (or
  * its header is cut short).
- *
- * @since 0.1.0
- * @category constructors
  */
 export const imageSize = (bytes: Uint8Array): ImageSize | undefined => png(bytes) ?? jpeg(bytes) ?? gif(bytes) ?? webp(bytes)

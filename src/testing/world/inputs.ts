@@ -4,8 +4,6 @@
  * refused), a `…FromMessage` form must name a message the viewer can see that mentions the
  * peer, and private channels are readable by their members only. Failures throw the
  * `RpcFailure` Telegram answers with.
- *
- * @since 0.1.0
  */
 import type { Api } from "../../tl/index.ts"
 import type { WorldUser } from "../World.ts"
@@ -63,9 +61,6 @@ const channelFromMessage = (
 
 /**
  * The chat an `InputPeer` names for `viewer`.
- *
- * @since 0.1.0
- * @category combinators
  */
 export const resolveInputPeer = (store: MessageStore, viewer: WorldUser, input: Api.InputPeer): WorldPeer => {
   switch (input._tag) {
@@ -94,9 +89,6 @@ export const resolveInputPeer = (store: MessageStore, viewer: WorldUser, input: 
 
 /**
  * The user an `InputUser` names for `viewer`.
- *
- * @since 0.1.0
- * @category combinators
  */
 export const resolveInputUser = (store: MessageStore, viewer: WorldUser, input: Api.InputUser): WorldUser => {
   switch (input._tag) {
@@ -115,9 +107,6 @@ export const resolveInputUser = (store: MessageStore, viewer: WorldUser, input: 
 
 /**
  * The channel an `InputChannel` names for `viewer`.
- *
- * @since 0.1.0
- * @category combinators
  */
 export const resolveInputChannel = (store: MessageStore, viewer: WorldUser, input: Api.InputChannel): WorldChannel => {
   switch (input._tag) {

@@ -3,8 +3,6 @@
  * user's is dropped), callback data is 1–64 bytes (BUTTON_DATA_INVALID), button texts are not
  * empty (BUTTON_TEXT_INVALID), URL buttons carry a URL (BUTTON_URL_INVALID), and a keyboard
  * has at most 100 buttons (REPLY_MARKUP_TOO_LONG).
- *
- * @since 0.1.0
  */
 import { type Api, serialize } from "../../tl/index.ts"
 import type { WorldUser } from "../World.ts"

@@ -2,24 +2,16 @@
  * How the World names a chat: a user (private chat), a basic group or a channel (supergroup
  * or broadcast), and the keys its maps use. User, chat and channel ids are separate number
  * spaces, so a key carries the kind.
- *
- * @since 0.1.0
  */
 import type { Api } from "../../tl/index.ts"
 
-/**
- * @since 0.1.0
- * @category models
- */
+/** What a World peer is: a user, a basic group or a channel. */
 export type WorldPeerKind = "user" | "chat" | "channel"
 
 /**
  * A peer of the World: `{ kind: "user", id }` for a private chat with that user, `"chat"` for a
  * basic group, `"channel"` for a supergroup or broadcast channel. `WorldChat` and
  * `WorldChannel` objects are themselves WorldPeers.
- *
- * @since 0.1.0
- * @category models
  */
 export interface WorldPeer {
   readonly kind: WorldPeerKind
@@ -29,17 +21,11 @@ export interface WorldPeer {
 /**
  * What the World's acting functions take for a peer: a user id, a user (anything with an
  * `id` and no `kind`), or a {@link WorldPeer} (a chat or channel object works as is).
- *
- * @since 0.1.0
- * @category models
  */
 export type PeerRef = bigint | { readonly id: bigint; readonly kind?: WorldPeerKind | undefined }
 
 /**
  * The {@link WorldPeer} a {@link PeerRef} names.
- *
- * @since 0.1.0
- * @category constructors
  */
 export const toWorldPeer = (ref: PeerRef): WorldPeer =>
   typeof ref === "bigint" ? { kind: "user", id: ref } : { kind: ref.kind ?? "user", id: ref.id }

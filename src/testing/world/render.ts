@@ -6,8 +6,6 @@
  * forwards channels, it was never sent in full; those go out with `min: true` and an access
  * hash the DC refuses outside `inputPeerUserFromMessage`/`inputPeerChannelFromMessage`.
  * Everything sent in full is remembered in the viewer's box.
- *
- * @since 0.1.0
  */
 import type { Api } from "../../tl/index.ts"
 import type { WorldUser } from "../World.ts"
@@ -20,9 +18,6 @@ import type { StoredMessage } from "./StoredMessage.ts"
 /**
  * The `user` object for `user`, as Telegram sends it to the account itself (`self`, with the
  * phone) or to others.
- *
- * @since 0.1.0
- * @category constructors
  */
 export const apiUser = (user: WorldUser, self = false): Api.user => ({
   _tag: "user",

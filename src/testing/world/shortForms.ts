@@ -2,8 +2,6 @@
  * The short `Updates` constructors Telegram uses for plain text messages in private chats and
  * basic groups (`updateShortMessage`, `updateShortChatMessage`), when the receiver already
  * knows everyone the message mentions; otherwise a full `updates` with the users and chats.
- *
- * @since 0.1.0
  */
 import type { Api } from "../../tl/index.ts"
 import { Refs, updatesFor } from "./render.ts"

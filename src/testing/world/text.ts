@@ -2,8 +2,6 @@
  * The checks Telegram applies to a message's text and entities: at most 4096 UTF-16 code
  * units, not blank (unless media carries the message), entities inside the text, and mentions
  * by `InputUser` turned into `messageEntityMentionName`.
- *
- * @since 0.1.0
  */
 import type { Api } from "../../tl/index.ts"
 import type { WorldUser } from "../World.ts"

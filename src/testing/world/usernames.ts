@@ -2,8 +2,6 @@
  * Public usernames: one namespace for users and channels, compared without case, in
  * Telegram's format (4–32 characters of `a–z`, `0–9`, `_`, starting with a letter, not ending
  * with `_`; 4 is the length of collectible usernames, 5 of ordinary ones).
- *
- * @since 0.1.0
  */
 import type { WorldUser } from "../World.ts"
 import type { WorldChannel } from "./Channel.ts"

@@ -8,8 +8,6 @@
  * HMAC-SHA256(key, client random ‖ reply with its random zeroed) as the server random. After
  * that the client sends one ChangeCipherSpec record, and both directions carry the obfuscated2
  * stream inside TLS application-data records (`17 03 03 len`).
- *
- * @since 0.1.0
  */
 import { constantTimeEqual, hmacSha256 } from "../../crypto/index.ts"
 import { type ProxyEndpoint, proxyError } from "./ProxyError.ts"
@@ -17,29 +15,20 @@ import { type HandshakeStep, ReplyBuffer, type StreamLayer } from "./StreamLayer
 
 /**
  * The client's ChangeCipherSpec record, sent once after the server hello checks out.
- *
- * @since 0.1.0
- * @category constants
  */
 export const CHANGE_CIPHER_SPEC: Uint8Array = Uint8Array.of(0x14, 0x03, 0x03, 0x00, 0x01, 0x01)
 
 /**
  * The size of the ClientHello we send (a 512-byte record), the size every MTProxy accepts.
- *
- * @since 0.1.0
- * @category constants
  */
 export const CLIENT_HELLO_LENGTH = 517
 
 /**
  * Largest payload of an application-data record we send as a client (what browsers and
- * Telegram's apps use), and as a server (the TLS maximum).
- *
- * @since 0.1.0
- * @category constants
+ * Telegram's apps use).
  */
 export const CLIENT_RECORD_PAYLOAD = 2878
-/** @since 0.1.0 @category constants */
+/** The largest payload of one TLS record the server side sends (the TLS maximum). */
 export const SERVER_RECORD_PAYLOAD = 16384
 
 /** Largest record payload accepted (TLSCiphertext: 2^14 + 2048). */
@@ -96,9 +85,6 @@ const utf8 = new TextEncoder()
 
 /**
  * Options of {@link makeClientHello}.
- *
- * @since 0.1.0
- * @category models
  */
 export interface ClientHelloOptions {
   /** The 16-byte key of the secret. */
@@ -113,9 +99,6 @@ export interface ClientHelloOptions {
 /**
  * The ClientHello record, signed: {@link CLIENT_HELLO_LENGTH} bytes (longer only for domains
  * above ~180 bytes, which leave no room for the padding extension).
- *
- * @since 0.1.0
- * @category constructors
  */
 export const makeClientHello = (options: ClientHelloOptions): Uint8Array => {
   const random = options.randomBytes
@@ -205,9 +188,6 @@ const serverDigest = (key: Uint8Array, clientRandom: Uint8Array, reply: Uint8Arr
 
 /**
  * Wraps stream bytes into application-data records of at most `maxPayload` bytes each.
- *
- * @since 0.1.0
- * @category constructors
  */
 export const wrapRecords = (data: Uint8Array, maxPayload: number): Uint8Array => {
   if (data.length === 0) return data
@@ -231,9 +211,6 @@ export const wrapRecords = (data: Uint8Array, maxPayload: number): Uint8Array =>
  * A streaming reader of TLS records: hands out application-data payloads as their bytes
  * arrive (no record is buffered whole), skips ChangeCipherSpec records, and throws
  * `ProxyError("BadReply")` for anything else. Once it has thrown it throws again.
- *
- * @since 0.1.0
- * @category models
  */
 export class RecordReader {
   private readonly head = new Uint8Array(5)
@@ -298,9 +275,6 @@ export class RecordReader {
 
 /**
  * Options of {@link makeFakeTlsClient}.
- *
- * @since 0.1.0
- * @category models
  */
 export interface FakeTlsClientOptions extends ClientHelloOptions {
   readonly endpoint: ProxyEndpoint
@@ -310,9 +284,6 @@ export interface FakeTlsClientOptions extends ClientHelloOptions {
  * The client end: sends the hello, checks the server hello (`BadReply` if it is not one,
  * `BadServerHello` if its digest is wrong), sends ChangeCipherSpec, then wraps and unwraps
  * application-data records.
- *
- * @since 0.1.0
- * @category constructors
  */
 export const makeFakeTlsClient = (options: FakeTlsClientOptions): StreamLayer => {
   const { endpoint, key } = options
@@ -365,9 +336,6 @@ export const makeFakeTlsClient = (options: FakeTlsClientOptions): StreamLayer =>
 
 /**
  * The verdict on the first bytes of a connection to a fake-TLS MTProxy.
- *
- * @since 0.1.0
- * @category models
  */
 export type ClientHelloCheck =
   | { readonly _tag: "NeedMore" }
@@ -383,9 +351,6 @@ export type ClientHelloCheck =
 
 /**
  * Options of {@link checkClientHello}.
- *
- * @since 0.1.0
- * @category models
  */
 export interface ClientHelloCheckOptions {
   readonly key: Uint8Array
@@ -437,9 +402,6 @@ const sniOf = (record: Uint8Array): string | { readonly error: string } => {
  * Checks the first bytes of a connection as a fake-TLS ClientHello signed with `key` for
  * `domain`. `Rejected` means the connection is not (or not for us) an MTProxy client: an
  * MTProxy then treats it as plain traffic.
- *
- * @since 0.1.0
- * @category constructors
  */
 export const checkClientHello = (bytes: Uint8Array, options: ClientHelloCheckOptions): ClientHelloCheck => {
   if (bytes.length === 0) return { _tag: "NeedMore" }
@@ -474,9 +436,6 @@ export const checkClientHello = (bytes: Uint8Array, options: ClientHelloCheckOpt
 
 /**
  * Options of {@link makeServerHello}.
- *
- * @since 0.1.0
- * @category models
  */
 export interface ServerHelloOptions {
   readonly key: Uint8Array
@@ -490,9 +449,6 @@ export interface ServerHelloOptions {
  * The proxy's answer to an accepted hello: ServerHello, ChangeCipherSpec, and one
  * application-data record of random bytes (standing for the encrypted certificate), signed
  * with the server digest.
- *
- * @since 0.1.0
- * @category constructors
  */
 export const makeServerHello = (options: ServerHelloOptions): Uint8Array => {
   const random = options.randomBytes

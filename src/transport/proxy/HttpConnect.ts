@@ -1,8 +1,6 @@
 /**
  * The client side of an HTTP CONNECT tunnel (RFC 9110 §9.3.6), with Basic proxy
  * authentication: one request, one response head; a 2xx status opens the tunnel.
- *
- * @since 0.1.0
  */
 import * as Encoding from "effect/Encoding"
 import { isPort } from "./address.ts"
@@ -11,9 +9,6 @@ import { type HandshakeStep, passThrough, ReplyBuffer, type StreamLayer } from "
 
 /**
  * Options of {@link makeHttpConnectHandshake}.
- *
- * @since 0.1.0
- * @category models
  */
 export interface HttpConnectHandshakeOptions {
   readonly endpoint: ProxyEndpoint
@@ -39,9 +34,6 @@ const headEnd = (bytes: Uint8Array): number => {
  * The handshake for one connection. Throws `ProxyError("InvalidConfig")` for a target that
  * can't be written into a request line, or credentials with a colon in the username (Basic
  * auth can't carry one) or a line break.
- *
- * @since 0.1.0
- * @category constructors
  */
 export const makeHttpConnectHandshake = (options: HttpConnectHandshakeOptions): StreamLayer => {
   const { endpoint, target, credentials } = options

@@ -2,17 +2,12 @@
  * MTProxy secrets as links and configs carry them: hex or base64url text (or raw bytes) of
  * 16 bytes (plain obfuscated2), `dd` + 16 bytes (padded intermediate), or `ee` + 16 bytes +
  * the domain name fake-TLS presents as its SNI.
- *
- * @since 0.1.0
  */
 import * as Either from "effect/Either"
 import * as Encoding from "effect/Encoding"
 
 /**
  * A parsed secret. `key` is the 16 bytes that key obfuscated2 (and sign fake-TLS).
- *
- * @since 0.1.0
- * @category models
  */
 export type MtProxySecret =
   | { readonly _tag: "Plain"; readonly key: Uint8Array }
@@ -24,9 +19,6 @@ const MAX_DOMAIN = 182
 
 /**
  * The bytes of a secret given as text: hex (any case) or base64url / base64 (padding optional).
- *
- * @since 0.1.0
- * @category constructors
  */
 export const decodeSecretText = (text: string): Either.Either<Uint8Array, string> => {
   const clean = text.trim()
@@ -42,9 +34,6 @@ export const decodeSecretText = (text: string): Either.Either<Uint8Array, string
 
 /**
  * Reads a secret. Fails with a readable reason for a wrong length, an unknown prefix or a bad domain.
- *
- * @since 0.1.0
- * @category constructors
  */
 export const parseMtProxySecret = (secret: string | Uint8Array): Either.Either<MtProxySecret, string> =>
   Either.flatMap(typeof secret === "string" ? decodeSecretText(secret) : Either.right(secret), (bytes): Either.Either<MtProxySecret, string> => {
@@ -65,9 +54,6 @@ export const parseMtProxySecret = (secret: string | Uint8Array): Either.Either<M
 
 /**
  * The hex text of a secret, as `tg://proxy` links carry it (`ee` secrets: key, then the domain's bytes).
- *
- * @since 0.1.0
- * @category constructors
  */
 export const formatMtProxySecret = (secret: MtProxySecret): string => {
   const key = Encoding.encodeHex(secret.key)

@@ -9,8 +9,6 @@
  * ```ts
  * const transport = Proxy.layer({ _tag: "Socks5", host: "10.0.0.1", port: 1080 })
  * ```
- *
- * @since 0.1.0
  */
 import * as NodeSocket from "@effect/platform-node/NodeSocket"
 import * as Clock from "effect/Clock"
@@ -30,9 +28,6 @@ import { makeSocks5Handshake } from "./Socks5.ts"
 
 /**
  * A SOCKS5 proxy (RFC 1928), with username/password authentication (RFC 1929) when both are set.
- *
- * @since 0.1.0
- * @category models
  */
 export interface Socks5Proxy {
   readonly _tag: "Socks5"
@@ -44,9 +39,6 @@ export interface Socks5Proxy {
 
 /**
  * An HTTP proxy that tunnels with `CONNECT`, with Basic authentication when both credentials are set.
- *
- * @since 0.1.0
- * @category models
  */
 export interface HttpConnectProxy {
   readonly _tag: "HttpConnect"
@@ -59,9 +51,6 @@ export interface HttpConnectProxy {
 /**
  * An MTProxy. `secret` as its link gives it: hex or base64url text (or the raw bytes) of a
  * 16-byte key, `dd` + key (padded intermediate), or `ee` + key + domain (fake TLS).
- *
- * @since 0.1.0
- * @category models
  */
 export interface MtProxy {
   readonly _tag: "MtProxy"
@@ -72,9 +61,6 @@ export interface MtProxy {
 
 /**
  * The proxy every DC connection goes through (`ClientConfig.proxy`).
- *
- * @since 0.1.0
- * @category models
  */
 export type ProxyConfig = Socks5Proxy | HttpConnectProxy | MtProxy
 
@@ -82,9 +68,6 @@ export type ProxyConfig = Socks5Proxy | HttpConnectProxy | MtProxy
  * Transport options for a proxied transport. For MTProxy, `codec`, `obfuscated` and `secret`
  * are set from the proxy's secret (`dd`/`ee`: padded intermediate; plain: `codec`, default
  * intermediate, obfuscated).
- *
- * @since 0.1.0
- * @category models
  */
 export interface ProxyTransportOptions extends TransportOptions {
   /** Opens the TCP connection to the proxy (default: NodeSocket). Tests and other runtimes swap it. */
@@ -103,9 +86,6 @@ const failing = (error: TransportError): TransportShape => Transport.of({ connec
 
 /**
  * A `Transport` that reaches every DC through `proxy`.
- *
- * @since 0.1.0
- * @category constructors
  */
 export const makeProxied = (proxy: ProxyConfig, options: ProxyTransportOptions = {}): TransportShape => {
   const { openSocket = nodeSocket, ...transportOptions } = options
@@ -165,9 +145,6 @@ const makeMtProxied = (
 
 /**
  * The `Transport` layer through `proxy`.
- *
- * @since 0.1.0
- * @category layers
  */
 export const layerProxied = (proxy: ProxyConfig, options: ProxyTransportOptions = {}): Layer.Layer<Transport> =>
   Layer.succeed(Transport, makeProxied(proxy, options))

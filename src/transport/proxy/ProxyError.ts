@@ -2,16 +2,11 @@
  * The error of a proxy: anything that goes wrong between opening the TCP connection to the
  * proxy and the first MTProto byte. It reaches callers as the `cause` of a
  * `TransportError` whose reason is `"Proxy"`, so it never looks like an MTProto failure.
- *
- * @since 0.1.0
  */
 import * as Data from "effect/Data"
 
 /**
  * The kinds of proxy.
- *
- * @since 0.1.0
- * @category models
  */
 export type ProxyKind = "Socks5" | "HttpConnect" | "MtProxy"
 
@@ -25,9 +20,6 @@ export type ProxyKind = "Socks5" | "HttpConnect" | "MtProxy"
  * - `Closed`: the proxy closed the connection during the handshake (for MTProxy: often a wrong secret).
  * - `BadServerHello`: a fake-TLS server hello whose digest does not match the secret (not the proxy we meant).
  * - `InvalidConfig`: the configuration can't work (a malformed secret, an unusable host or credentials).
- *
- * @since 0.1.0
- * @category models
  */
 export type ProxyErrorReason =
   | "Unreachable"
@@ -43,9 +35,6 @@ const kindName: Record<ProxyKind, string> = { Socks5: "SOCKS5 proxy", HttpConnec
 /**
  * A proxy failure. `message` reads like "SOCKS5 proxy 10.0.0.1:1080: the proxy rejected the
  * username or password".
- *
- * @since 0.1.0
- * @category errors
  */
 export class ProxyError extends Data.TaggedError("ProxyError")<{
   readonly reason: ProxyErrorReason
@@ -70,9 +59,6 @@ export class ProxyError extends Data.TaggedError("ProxyError")<{
  * (`ConnectFailed` with SOCKS5 reply 2 "not allowed by ruleset", 7 "command not supported",
  * 8 "address type not supported", or an HTTP 4xx other than 408/429). Everything else (the
  * proxy unreachable or closing, the DC refusing or unreachable through it, 5xx) may pass.
- *
- * @since 0.1.0
- * @category predicates
  */
 export const isPermanentProxyError = (e: ProxyError): boolean => {
   switch (e.reason) {
@@ -92,9 +78,6 @@ export const isPermanentProxyError = (e: ProxyError): boolean => {
 
 /**
  * What a handshake knows about its proxy, to name it in errors.
- *
- * @since 0.1.0
- * @category models
  */
 export interface ProxyEndpoint {
   readonly proxy: ProxyKind
@@ -103,17 +86,11 @@ export interface ProxyEndpoint {
 
 /**
  * `host:port`, with brackets around an IPv6 host.
- *
- * @since 0.1.0
- * @category constructors
  */
 export const formatAddress = (host: string, port: number): string => host.includes(":") ? `[${host}]:${port}` : `${host}:${port}`
 
 /**
  * A {@link ProxyError} for `endpoint`.
- *
- * @since 0.1.0
- * @category constructors
  */
 export const proxyError = (
   endpoint: ProxyEndpoint,

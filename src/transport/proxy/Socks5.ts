@@ -2,8 +2,6 @@
  * The client side of a SOCKS5 handshake (RFC 1928), with username/password authentication
  * (RFC 1929): method selection, optional authentication, then a CONNECT to the DC by IPv4,
  * IPv6 or domain name. After the proxy's success reply the connection is a plain byte pipe.
- *
- * @since 0.1.0
  */
 import { type HostAddress, isPort, parseHost } from "./address.ts"
 import { type ProxyEndpoint, proxyError } from "./ProxyError.ts"
@@ -11,9 +9,6 @@ import { type HandshakeStep, passThrough, ReplyBuffer, type StreamLayer } from "
 
 /**
  * Options of {@link makeSocks5Handshake}.
- *
- * @since 0.1.0
- * @category models
  */
 export interface Socks5HandshakeOptions {
   /** The proxy, for error messages. */
@@ -26,9 +21,6 @@ export interface Socks5HandshakeOptions {
 
 /**
  * The SOCKS5 reply codes (RFC 1928 §6) in words.
- *
- * @since 0.1.0
- * @category constants
  */
 export const socks5ReplyText: Readonly<Record<number, string>> = {
   1: "general SOCKS server failure",
@@ -63,9 +55,6 @@ const addressBytes = (address: HostAddress): Uint8Array => {
 /**
  * The handshake for one connection. Throws `ProxyError("InvalidConfig")` for a target or
  * credentials SOCKS5 can't carry (empty or longer than 255 bytes, a bad port).
- *
- * @since 0.1.0
- * @category constructors
  */
 export const makeSocks5Handshake = (options: Socks5HandshakeOptions): StreamLayer => {
   const { endpoint, target, credentials } = options

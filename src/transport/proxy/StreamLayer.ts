@@ -3,16 +3,11 @@
  * send, bytes that come back, until it is done), then a wrapping of the byte stream (identity
  * for SOCKS5 and HTTP CONNECT, TLS records for fake-TLS). `layeredSocket` runs one over a
  * `Socket`; everything here is synchronous and socket-free, so it is tested byte by byte.
- *
- * @since 0.1.0
  */
 import { type ProxyEndpoint, proxyError } from "./ProxyError.ts"
 
 /**
  * What to do after feeding received bytes to a handshake.
- *
- * @since 0.1.0
- * @category models
  */
 export interface HandshakeStep {
   /** Bytes to write to the peer now. */
@@ -24,9 +19,6 @@ export interface HandshakeStep {
 /**
  * One connection's layer, both phases. Stateful: one per connection, fed bytes in arrival order.
  * Methods throw `ProxyError` on a protocol violation.
- *
- * @since 0.1.0
- * @category models
  */
 export interface StreamLayer {
   /** Written as soon as the connection opens (may be empty: a server waits for the client). */
@@ -43,9 +35,6 @@ export interface StreamLayer {
 
 /**
  * The stream phase of layers that add nothing once connected (SOCKS5, HTTP CONNECT).
- *
- * @since 0.1.0
- * @category constructors
  */
 export const passThrough: Pick<StreamLayer, "wrap" | "unwrap"> = {
   wrap: (data) => data,
@@ -57,9 +46,6 @@ export const passThrough: Pick<StreamLayer, "wrap" | "unwrap"> = {
 /**
  * Collects the bytes of a handshake reply, bounded: more than `max` bytes buffered is a
  * `BadReply` (a hostile or confused peer can't make us buffer without end).
- *
- * @since 0.1.0
- * @category models
  */
 export class ReplyBuffer {
   private bytes = new Uint8Array(0)

@@ -1,14 +1,9 @@
 /**
  * Host names and IP literals as proxies carry them (SOCKS5 address types).
- *
- * @since 0.1.0
  */
 
 /**
  * A host as bytes: an IPv4 or IPv6 literal, or a domain name.
- *
- * @since 0.1.0
- * @category models
  */
 export type HostAddress =
   | { readonly _tag: "IPv4"; readonly bytes: Uint8Array }
@@ -73,9 +68,6 @@ const parseIPv6 = (text: string): Uint8Array | undefined => {
 /**
  * Classifies a host: `"1.2.3.4"` is IPv4, `"2001:db8::1"` (brackets allowed) IPv6, anything
  * else a domain name.
- *
- * @since 0.1.0
- * @category constructors
  */
 export const parseHost = (host: string): HostAddress => {
   const bare = host.startsWith("[") && host.endsWith("]") ? host.slice(1, -1) : host
@@ -90,8 +82,5 @@ export const parseHost = (host: string): HostAddress => {
 
 /**
  * Whether `port` is a TCP port number (1–65535).
- *
- * @since 0.1.0
- * @category predicates
  */
 export const isPort = (port: number): boolean => Number.isInteger(port) && port >= 1 && port <= 65535

@@ -3,8 +3,6 @@
  * inner socket, plays the layer's handshake, and only then reports itself open to its user,
  * with every later byte wrapped and unwrapped by the layer. A proxy is a socket like any other
  * to the transport above it.
- *
- * @since 0.1.0
  */
 import * as Socket from "@effect/platform/Socket"
 import * as Effect from "effect/Effect"
@@ -31,9 +29,6 @@ const describeCause = (cause: unknown): string => {
  * (per connection). Failures before the layer is done (the proxy unreachable, closing, or
  * answering wrong) fail the run with a `SocketGenericError("Open")` whose cause is a
  * {@link ProxyError}.
- *
- * @since 0.1.0
- * @category constructors
  */
 export const layeredSocket = (
   inner: Socket.Socket,

@@ -6,8 +6,6 @@
  * - proxy URLs: `socks5://user:pass@host:port` and `http://user:pass@host:port` (HTTP CONNECT).
  *
  * Spec: https://core.telegram.org/api/links#mtproxy-links and #socks5-proxy-links
- *
- * @since 0.1.0
  */
 import * as Data from "effect/Data"
 import * as Either from "effect/Either"
@@ -19,9 +17,6 @@ import type { HttpConnectProxy, MtProxy, ProxyConfig, Socks5Proxy } from "./Prox
 /**
  * A string that is not a usable proxy link. The message never repeats the link (it may hold a
  * secret or a password).
- *
- * @since 0.1.0
- * @category errors
  */
 export class ProxyLinkError extends Data.TaggedError("ProxyLinkError")<{
   readonly detail: string
@@ -94,9 +89,6 @@ const proxyUrl = (url: URL, kind: "Socks5" | "HttpConnect"): Either.Either<Socks
  * const proxy = parseProxyLink("tg://proxy?server=proxy.example&port=443&secret=dd00112233445566778899aabbccddeeff")
  * // Either.right({ _tag: "MtProxy", host: "proxy.example", port: 443, secret: <redacted> })
  * ```
- *
- * @since 0.1.0
- * @category constructors
  */
 export const parseProxyLink = (link: string): Either.Either<ProxyConfig, ProxyLinkError> => {
   const text = link.trim()

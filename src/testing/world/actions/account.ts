@@ -1,7 +1,5 @@
 /**
  * A user's own account: the public username, and the address book (contacts).
- *
- * @since 0.1.0
  */
 import type { Api } from "../../../tl/index.ts"
 import { normalizePhone, type WorldUser } from "../../World.ts"
@@ -12,9 +10,6 @@ import { checkNewUsername } from "../usernames.ts"
 /**
  * `user` sets or clears (`""`) their username; returns the changed user (its object is replaced
  * in the World's map). The user's other sessions get `updateUserName`.
- *
- * @since 0.1.0
- * @category actions
  */
 export const setUsername = (store: MessageStore, user: WorldUser, username: string, date: number, origin: Origin): WorldUser => {
   checkNewUsername(store, user, username)
@@ -37,9 +32,6 @@ export const setUsername = (store: MessageStore, user: WorldUser, username: stri
 
 /**
  * One contact to import.
- *
- * @since 0.1.0
- * @category models
  */
 export interface ContactInput {
   readonly phone: string
@@ -50,9 +42,6 @@ export interface ContactInput {
 
 /**
  * `owner` imports contacts by phone; numbers with no account are left out, as Telegram does.
- *
- * @since 0.1.0
- * @category actions
  */
 export const importContacts = (
   store: MessageStore,
@@ -75,9 +64,6 @@ export const importContacts = (
 
 /**
  * `owner`'s address book.
- *
- * @since 0.1.0
- * @category actions
  */
 export const getContacts = (store: MessageStore, owner: WorldUser): Api.contacts.contacts => {
   const box = boxOf(store, owner.id)

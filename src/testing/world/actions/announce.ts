@@ -2,8 +2,6 @@
  * Telling everyone concerned about a change that produced updates per user: the actor's call
  * is answered with its `updates`, and the same object goes to the actor's other sessions (so
  * they agree on seq); every other user gets an `updates` of their own.
- *
- * @since 0.1.0
  */
 import type { Api } from "../../../tl/index.ts"
 import { updatesFor } from "../render.ts"

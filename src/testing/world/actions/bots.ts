@@ -4,8 +4,6 @@
  * (`updateBotInlineQuery`, answered with `messages.setInlineBotResults`), and the bots' command
  * lists (`bots.setBotCommands` ...). Synchronous over the store, throwing Telegram's errors;
  * the waiting for an answer is the caller's (`world/Bots.ts`, `handlers/bots.ts`).
- *
- * @since 0.1.0
  */
 import * as Deferred from "effect/Deferred"
 import * as Exit from "effect/Exit"
@@ -58,9 +56,6 @@ const ask = <Q extends CallbackQueryRecord | InlineQueryRecord>(store: MessageSt
  * (ids as the presser sees them): the message's bot gets `updateBotCallbackQuery`. Fails
  * MESSAGE_ID_INVALID for a message the presser cannot see, DATA_INVALID when no callback
  * button of the message carries `data`.
- *
- * @since 0.1.0
- * @category actions
  */
 export const pressButton = (
   store: MessageStore,
@@ -104,9 +99,6 @@ export const pressButton = (
 
 /**
  * What kind of chat an inline query is typed in, as the bot is told.
- *
- * @since 0.1.0
- * @category getters
  */
 export const inlinePeerType = (store: MessageStore, user: WorldUser, bot: WorldUser, chat: WorldPeer): Api.InlineQueryPeerType => {
   if (chat.kind === "user") {
@@ -119,9 +111,6 @@ export const inlinePeerType = (store: MessageStore, user: WorldUser, bot: WorldU
 
 /**
  * `user` types `@bot query` (in a chat of `peerType`): the bot gets `updateBotInlineQuery`.
- *
- * @since 0.1.0
- * @category actions
  */
 export const askInline = (
   store: MessageStore,
@@ -166,9 +155,6 @@ const openQuery = <T extends "CallbackQuery" | "InlineQuery">(bots: BotStore, bo
 
 /**
  * `bot` answers a callback query (`messages.setBotCallbackAnswer`).
- *
- * @since 0.1.0
- * @category actions
  */
 export const answerCallbackQuery = (bots: BotStore, bot: WorldUser, request: Api.messages.setBotCallbackAnswer): void => {
   requireBot(bot)
@@ -236,9 +222,6 @@ const botResult = (store: MessageStore, bot: WorldUser, result: Api.InputBotInli
 
 /**
  * `bot` answers an inline query (`messages.setInlineBotResults`).
- *
- * @since 0.1.0
- * @category actions
  */
 export const answerInlineQuery = (store: MessageStore, bots: BotStore, bot: WorldUser, request: Api.messages.setInlineBotResults): void => {
   requireBot(bot)
@@ -289,9 +272,6 @@ export const scopeKey = (store: MessageStore, bot: WorldUser, scope: Api.BotComm
 
 /**
  * `bot` sets (an empty list: removes) its commands for `key` (a {@link scopeKey} and language).
- *
- * @since 0.1.0
- * @category actions
  */
 export const setBotCommands = (bots: BotStore, bot: WorldUser, key: string, commands: ReadonlyArray<Api.BotCommand>): void => {
   requireBot(bot)
@@ -308,9 +288,6 @@ export const setBotCommands = (bots: BotStore, bot: WorldUser, key: string, comm
 
 /**
  * The commands of `botId` for `key` (none set: empty).
- *
- * @since 0.1.0
- * @category getters
  */
 export const botCommands = (bots: BotStore, botId: bigint, key: string): ReadonlyArray<Api.BotCommand> =>
   bots.commands.get(botId)?.get(key) ?? []

@@ -2,8 +2,6 @@
  * Supergroups and broadcast channels: creating one (`messageActionChannelCreate`, message 1),
  * joining and leaving (a service message in supergroups; nothing in broadcasts), inviting,
  * admin rights, the public username. Members are told with `updateChannel`.
- *
- * @since 0.1.0
  */
 import type { Api } from "../../../tl/index.ts"
 import type { WorldUser } from "../../World.ts"
@@ -16,10 +14,7 @@ import { dialogState } from "../UserBox.ts"
 import { addUpdates, announce } from "./announce.ts"
 import { post } from "./post.ts"
 
-/**
- * @since 0.1.0
- * @category models
- */
+/** What a new channel or supergroup is made with. */
 export interface NewChannel {
   readonly title: string
   readonly about?: string | undefined
@@ -39,9 +34,6 @@ const startReadAtTop = (store: MessageStore, channel: WorldChannel, userId: bigi
 
 /**
  * `creator` creates a channel.
- *
- * @since 0.1.0
- * @category actions
  */
 export const createChannel = (
   store: MessageStore,
@@ -107,9 +99,6 @@ const admit = (
 
 /**
  * `user` joins a public channel (CHANNEL_PRIVATE for a private one: those need an invite).
- *
- * @since 0.1.0
- * @category actions
  */
 export const joinChannel = (store: MessageStore, user: WorldUser, channel: WorldChannel, date: number, origin: Origin): Api.Updates => {
   if (channel.members.has(user.id)) return fail(400, "USER_ALREADY_PARTICIPANT")
@@ -119,9 +108,6 @@ export const joinChannel = (store: MessageStore, user: WorldUser, channel: World
 
 /**
  * `actor` invites `users` (members may invite to supergroups; broadcasts need the invite right).
- *
- * @since 0.1.0
- * @category actions
  */
 export const inviteToChannel = (
   store: MessageStore,
@@ -140,9 +126,6 @@ export const inviteToChannel = (
 
 /**
  * `user` leaves `channel`.
- *
- * @since 0.1.0
- * @category actions
  */
 export const leaveChannel = (store: MessageStore, user: WorldUser, channel: WorldChannel, date: number, origin: Origin): Api.Updates => {
   if (!channel.members.has(user.id)) return fail(400, "USER_NOT_PARTICIPANT")
@@ -162,9 +145,6 @@ export const leaveChannel = (store: MessageStore, user: WorldUser, channel: Worl
 
 /**
  * `actor` gives `user` admin `rights` (none set: no longer an admin) with an optional `rank`.
- *
- * @since 0.1.0
- * @category actions
  */
 export const editAdmin = (
   store: MessageStore,
@@ -190,9 +170,6 @@ export const editAdmin = (
 
 /**
  * `actor` (the creator) sets or clears (`""`) the channel's public username.
- *
- * @since 0.1.0
- * @category actions
  */
 export const setChannelUsername = (store: MessageStore, actor: WorldUser, channel: WorldChannel, username: string): void => {
   if (!(channel.creatorId === actor.id && channel.members.has(actor.id))) fail(400, "CHAT_ADMIN_REQUIRED")

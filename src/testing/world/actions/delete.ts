@@ -4,8 +4,6 @@
  * group's creator or admin); each owner's pts advances by the number of their copies deleted
  * (`updateDeleteMessages`). In a channel the messages go for everyone and the channel's pts
  * advances by their number (`updateDeleteChannelMessages`).
- *
- * @since 0.1.0
  */
 import type { Api } from "../../../tl/index.ts"
 import type { WorldUser } from "../../World.ts"
@@ -26,9 +24,6 @@ const mayRevoke = (store: MessageStore, user: bigint, msg: StoredMessage): boole
 
 /**
  * `user` deletes messages `ids` of their box.
- *
- * @since 0.1.0
- * @category actions
  */
 export const deleteMessages = (
   store: MessageStore,
@@ -79,9 +74,6 @@ export const deleteMessages = (
 /**
  * `user` deletes messages `ids` of `channel` for everyone: their own, or any with the
  * delete_messages right (MESSAGE_DELETE_FORBIDDEN otherwise, and for the creation message).
- *
- * @since 0.1.0
- * @category actions
  */
 export const deleteChannelMessages = (
   store: MessageStore,

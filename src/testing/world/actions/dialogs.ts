@@ -2,8 +2,6 @@
  * Arranging a user's dialog list: pinning a dialog (at most 5, as Telegram allows without
  * Premium) and moving dialogs between the main list and the archive (folder 1), which advances
  * the user's pts by the number moved (`updateFolderPeers`).
- *
- * @since 0.1.0
  */
 import type { Api } from "../../../tl/index.ts"
 import { apiPeer, peerKey, type WorldPeer } from "../peers.ts"
@@ -16,9 +14,6 @@ export const PINNED_MAX = 5
 
 /**
  * `userId` pins or unpins the dialog with `peer`; the user's other sessions get `updateDialogPinned`.
- *
- * @since 0.1.0
- * @category actions
  */
 export const toggleDialogPin = (
   store: MessageStore,
@@ -45,9 +40,6 @@ export const toggleDialogPin = (
 
 /**
  * `userId` moves dialogs to folders (0: main list, 1: archive).
- *
- * @since 0.1.0
- * @category actions
  */
 export const editPeerFolders = (
   store: MessageStore,

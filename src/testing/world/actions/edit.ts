@@ -1,8 +1,6 @@
 /**
  * Editing a message's text: every copy changes (each owner's pts +1 with `updateEditMessage`),
  * or the channel's one message (channel pts +1 with `updateEditChannelMessage`).
- *
- * @since 0.1.0
  */
 import type { Api } from "../../../tl/index.ts"
 import type { WorldUser } from "../../World.ts"
@@ -18,9 +16,6 @@ import { addUpdates, announce } from "./announce.ts"
 
 /**
  * What an edit changes: a new text (its entities with it), or only the entities.
- *
- * @since 0.1.0
- * @category models
  */
 export interface EditParams {
   readonly text?: string | undefined
@@ -41,9 +36,6 @@ const editedMarkup = (editor: WorldUser, current: Api.ReplyMarkup | undefined, n
 
 /**
  * `editor` edits message `id` of `peer`. Returns the answer and the edited message as the editor sees it.
- *
- * @since 0.1.0
- * @category actions
  */
 export const editMessage = (
   store: MessageStore,

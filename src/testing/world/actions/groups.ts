@@ -2,8 +2,6 @@
  * Basic groups: creating one (`messageActionChatCreate`), adding a user
  * (`messageActionChatAddUser`) and removing one or leaving (`messageActionChatDeleteUser`).
  * Each is a service message posted to every participant's box.
- *
- * @since 0.1.0
  */
 import type { Api } from "../../../tl/index.ts"
 import type { WorldUser } from "../../World.ts"
@@ -17,9 +15,6 @@ const serviceMessage = (store: MessageStore, actor: WorldUser, chat: WorldChat, 
 
 /**
  * `creator` creates a basic group `title` with `members`.
- *
- * @since 0.1.0
- * @category actions
  */
 export const createChat = (
   store: MessageStore,
@@ -56,9 +51,6 @@ export const createChat = (
 
 /**
  * `actor` adds `user` to `chat`.
- *
- * @since 0.1.0
- * @category actions
  */
 export const addChatUser = (
   store: MessageStore,
@@ -79,9 +71,6 @@ export const addChatUser = (
 
 /**
  * `actor` removes `user` from `chat` (the creator or an admin may remove anyone; anyone may leave).
- *
- * @since 0.1.0
- * @category actions
  */
 export const deleteChatUser = (
   store: MessageStore,

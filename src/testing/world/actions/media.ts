@@ -2,8 +2,6 @@
  * The media of `messages.sendMedia` that carries a file: an uploaded photo or document
  * (assembled from its parts and stored on the DC files are placed on), or an existing one
  * sent again by its `InputPhoto` / `InputDocument`.
- *
- * @since 0.1.0
  */
 import type { Api } from "../../../tl/index.ts"
 import type { WorldUser } from "../../World.ts"
@@ -11,9 +9,6 @@ import type { WorldFile, WorldFiles } from "../Files.ts"
 
 /**
  * Where and when the media is sent.
- *
- * @since 0.1.0
- * @category models
  */
 export interface MediaContext {
   readonly files: WorldFiles
@@ -33,9 +28,6 @@ const withFileName = (attributes: ReadonlyArray<Api.DocumentAttribute>, file: Ap
 /**
  * The message media for `media`, or `undefined` when it carries no file (the caller handles
  * the other kinds). Refusals are Telegram's errors, thrown as `RpcFailure`.
- *
- * @since 0.1.0
- * @category actions
  */
 export const fileMedia = (ctx: MediaContext, media: Api.InputMedia): Api.MessageMedia | undefined => {
   const { files, sender } = ctx

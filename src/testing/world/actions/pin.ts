@@ -3,8 +3,6 @@
  * `updatePinnedMessages` with pts +1; in a channel, the channel's pts advances by 1
  * (`updatePinnedChannelMessages`). Pinning for everyone also posts the
  * `messageActionPinMessage` service message, as Telegram does.
- *
- * @since 0.1.0
  */
 import type { Api } from "../../../tl/index.ts"
 import type { WorldUser } from "../../World.ts"
@@ -15,10 +13,7 @@ import { boxOf, fail, type MessageStore, type Origin } from "../Store.ts"
 import { addUpdates, announce } from "./announce.ts"
 import { checkCanPost, post } from "./post.ts"
 
-/**
- * @since 0.1.0
- * @category models
- */
+/** How a message is pinned or unpinned (silently, for one side of a private chat). */
 export interface PinOptions {
   readonly unpin?: boolean | undefined
   readonly silent?: boolean | undefined
@@ -28,9 +23,6 @@ export interface PinOptions {
 
 /**
  * `user` pins (or unpins) message `id` of `peer`.
- *
- * @since 0.1.0
- * @category actions
  */
 export const pinMessage = (
   store: MessageStore,

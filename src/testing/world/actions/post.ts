@@ -3,8 +3,6 @@
  * group gets a copy in every participant's box, under that box's next id, each copy advancing
  * its owner's pts by 1; a channel gets one message under its next id, advancing the channel's
  * pts by 1. Used by sending, forwarding and every service message.
- *
- * @since 0.1.0
  */
 import type { Api } from "../../../tl/index.ts"
 import type { WorldUser } from "../../World.ts"
@@ -16,9 +14,6 @@ import type { StoredMessage } from "../StoredMessage.ts"
 
 /**
  * One message to post.
- *
- * @since 0.1.0
- * @category models
  */
 export interface Draft {
   readonly text: string
@@ -35,9 +30,6 @@ export interface Draft {
 
 /**
  * What posting did.
- *
- * @since 0.1.0
- * @category models
  */
 export interface Posted {
   /** The author's view of each new message, in order. */

@@ -3,8 +3,6 @@
  * (`updateReadHistoryInbox`), and so does the pts of each author whose messages became read
  * (`updateReadHistoryOutbox`). In a channel nothing advances pts: the reader's other sessions
  * get `updateReadChannelInbox`, the authors `updateReadChannelOutbox`.
- *
- * @since 0.1.0
  */
 import type { Api } from "../../../tl/index.ts"
 import type { WorldUser } from "../../World.ts"
@@ -21,9 +19,6 @@ const readUpTo = (maxId: number, top: number): number => (maxId <= 0 ? top : Mat
 
 /**
  * `reader` reads private chat or basic group `peer` up to `maxId` (0: all).
- *
- * @since 0.1.0
- * @category actions
  */
 export const readHistory = (
   store: MessageStore,
@@ -84,9 +79,6 @@ export const readHistory = (
 
 /**
  * `reader` reads `channel` up to `maxId` (0: all).
- *
- * @since 0.1.0
- * @category actions
  */
 export const readChannelHistory = (
   store: MessageStore,

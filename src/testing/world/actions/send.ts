@@ -7,8 +7,6 @@
  * participants get `updateShortMessage`/`updateShortChatMessage` (or `updates` when they need
  * users or chats); in a channel everyone gets `updates` with `updateNewChannelMessage`, the
  * sender's answer also holding `updateMessageID`. Forwards are answered with `updates`.
- *
- * @since 0.1.0
  */
 import type { Api } from "../../../tl/index.ts"
 import type { WorldUser } from "../../World.ts"
@@ -25,9 +23,6 @@ import { checkCanPost, type Draft, post, type Posted } from "./post.ts"
 
 /**
  * What a send takes besides the text.
- *
- * @since 0.1.0
- * @category models
  */
 export interface SendOptions {
   readonly entities?: ReadonlyArray<Api.MessageEntity> | undefined
@@ -44,9 +39,6 @@ export interface SendOptions {
 
 /**
  * What a send did: the answer the sender's call gets, and the new messages as the sender sees them.
- *
- * @since 0.1.0
- * @category models
  */
 export interface SendResult {
   readonly answer: Api.Updates
@@ -74,9 +66,6 @@ const tellOthers = (store: MessageStore, sender: bigint, posted: Posted, date: n
 
 /**
  * `sender` sends `text` to `dest`.
- *
- * @since 0.1.0
- * @category actions
  */
 export const sendMessage = (
   store: MessageStore,
@@ -129,9 +118,6 @@ export const sendMessage = (
 
 /**
  * What a forward takes.
- *
- * @since 0.1.0
- * @category models
  */
 export interface ForwardOptions {
   readonly silent?: boolean | undefined
@@ -150,9 +136,6 @@ const forwardHeader = (msg: StoredMessage): Api.MessageFwdHeader =>
 
 /**
  * `sender` forwards messages `ids` of `from` to `to`; `randomIds` pairs one random_id with each.
- *
- * @since 0.1.0
- * @category actions
  */
 export const forwardMessages = (
   store: MessageStore,
