@@ -9,7 +9,7 @@ import * as Effect from "effect/Effect"
 import * as Stream from "effect/Stream"
 import { Messages, Peers } from "../../src/client/index.ts"
 import type { Api } from "../../src/tl/index.ts"
-import { makeCluster } from "./support/harness.ts"
+import { makeCluster } from "../support/dc.ts"
 import { as, loginUser, textOf } from "./support/messaging.ts"
 
 const rpcError = <A, E extends { readonly _tag: string }>(effect: Effect.Effect<A, E>) =>

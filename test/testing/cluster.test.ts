@@ -12,7 +12,8 @@ import { layerMemory } from "../../src/storage/index.ts"
 import * as TestDc from "../../src/testing/index.ts"
 import type { Api, TlMethod } from "../../src/tl/index.ts"
 import { layerNode } from "../../src/transport/index.ts"
-import { apiCreds, clientOn, errorOf, sendCode } from "./support/rpc.ts"
+import { senderOn } from "../support/dc.ts"
+import { apiCreds, errorOf, sendCode } from "./support/rpc.ts"
 
 const getSelf: TlMethod = { _tag: "users.getUsers", id: [{ _tag: "inputUserSelf" }] }
 
@@ -28,7 +29,7 @@ describe("TestDc cluster", () => {
         assert.strictEqual(dc.fingerprint, cluster.fingerprint)
       }
       for (const id of [1, 3]) {
-        const { sender } = yield* clientOn(cluster.dc(id))
+        const { sender } = yield* senderOn(cluster.dc(id))
         const config = yield* sender.invoke({ _tag: "help.getConfig" })
         assert.strictEqual(config.this_dc, id)
         assert.deepStrictEqual(
@@ -44,14 +45,14 @@ describe("TestDc cluster", () => {
       const ada = cluster.world.addUser({ phone: "+15550001", firstName: "Ada", homeDc: 2 })
       cluster.world.addBot({ token: "777:bot-token", username: "far_bot", homeDc: 3 })
 
-      const on1 = yield* clientOn(cluster.dc(1))
+      const on1 = yield* senderOn(cluster.dc(1))
       assert.strictEqual(yield* errorOf(on1.sender.invokeUntyped(sendCode("+15550001"))), "303 PHONE_MIGRATE_2")
       assert.strictEqual(
         yield* errorOf(on1.sender.invokeUntyped({ _tag: "auth.importBotAuthorization", flags: 0, ...apiCreds, bot_auth_token: "777:bot-token" })),
         "303 USER_MIGRATE_3"
       )
 
-      const on2 = yield* clientOn(cluster.dc(2))
+      const on2 = yield* senderOn(cluster.dc(2))
       const sent = (yield* on2.sender.invokeUntyped(sendCode("+15550001"))) as Api.auth.sentCode
       const code = yield* cluster.codeFor("+15550001")
       yield* on2.sender.invokeUntyped({ _tag: "auth.signIn", phone_number: "+15550001", phone_code_hash: sent.phone_code_hash, phone_code: code })
@@ -65,7 +66,7 @@ describe("TestDc cluster", () => {
         yield* errorOf(on1.sender.invokeUntyped({ _tag: "auth.importAuthorization", id: exported.id, bytes: exported.bytes })),
         "400 AUTH_BYTES_INVALID"
       )
-      const on3 = yield* clientOn(cluster.dc(3))
+      const on3 = yield* senderOn(cluster.dc(3))
       assert.strictEqual(
         yield* errorOf(on3.sender.invokeUntyped({ _tag: "auth.importAuthorization", id: exported.id, bytes: new Uint8Array(128) })),
         "400 AUTH_BYTES_INVALID"
@@ -81,8 +82,8 @@ describe("TestDc cluster", () => {
   it.scopedLive("injected errors on one DC or on all", () =>
     Effect.gen(function*() {
       const cluster = yield* TestDc.makeCluster({ dcIds: [1, 2] })
-      const on1 = yield* clientOn(cluster.dc(1))
-      const on2 = yield* clientOn(cluster.dc(2))
+      const on1 = yield* senderOn(cluster.dc(1))
+      const on2 = yield* senderOn(cluster.dc(2))
       const nearest: TlMethod = { _tag: "help.getNearestDc" }
       yield* cluster.injectError("help.getNearestDc", { code: 420, message: "FLOOD_WAIT_1", times: 1 })
       yield* cluster.injectError("help.getNearestDc", { code: 303, message: "FILE_MIGRATE_1", times: 1 }, 2)

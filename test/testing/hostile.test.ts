@@ -16,8 +16,10 @@ import * as TestDc from "../../src/testing/index.ts"
 import { serialize } from "../../src/tl/index.ts"
 import { bomb25KB, nestedBomb } from "../tl/support/bombs.ts"
 import { captureLogs } from "../support/logs.ts"
-import { connect, handshake, isResultFor, session } from "./client.ts"
-import { closedByServer, intermediate, INTERMEDIATE_TAG, le32, raw, rawChannel } from "./support/rawSocket.ts"
+import { handshake, isResultFor, session } from "../support/bareClient.ts"
+import { le32 } from "../support/bytes.ts"
+import { openChannel } from "../support/dc.ts"
+import { closedByServer, intermediate, INTERMEDIATE_TAG, raw, rawChannel } from "./support/rawSocket.ts"
 
 const sleep = (ms: number) => Effect.sleep(Duration.millis(ms))
 
@@ -38,7 +40,7 @@ const plainFrame = (body: Uint8Array) =>
 /** A good client (padded intermediate: its random padding is accepted) pinging until interrupted. */
 const goodClient = (dc: TestDc.TestDcShape, pongs: { n: number }) =>
   Effect.scoped(Effect.gen(function*() {
-    const ch = yield* connect(dc, "padded")
+    const ch = yield* openChannel(dc, { codec: "padded" })
     const s = session(ch, yield* handshake(ch, dc))
     for (let i = 1n; ; i++) {
       yield* s.send(serialize({ _tag: "ping", ping_id: i }))
@@ -190,7 +192,7 @@ describe("TestDc against hostile clients", () => {
       )
       // A good client takes the freed place.
       yield* Effect.scoped(Effect.gen(function*() {
-        const ch = yield* connect(dc)
+        const ch = yield* openChannel(dc)
         const s = session(ch, yield* handshake(ch, dc))
         yield* s.send(serialize({ _tag: "ping", ping_id: 3n }))
         yield* s.until((m) => m.obj._tag === "pong")

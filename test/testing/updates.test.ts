@@ -12,7 +12,7 @@ import * as TestDc from "../../src/testing/index.ts"
 import { channelDifference, difference } from "../../src/testing/world/difference.ts"
 import { boxOf } from "../../src/testing/world/Store.ts"
 import type { AnyObject, Api } from "../../src/tl/index.ts"
-import { clientOn } from "./support/rpc.ts"
+import { senderOn } from "../support/dc.ts"
 
 const setup = () => {
   const world = TestDc.makeWorld()
@@ -221,7 +221,7 @@ describe("World: updates.getChannelDifference", () => {
 /** A raw Sender on `dc` whose key the World logged in as `userId`, with its pushes collected. */
 const listener = (dc: TestDc.TestDcShape, userId: bigint) =>
   Effect.gen(function*() {
-    const { sender, authKeyId } = yield* clientOn(dc)
+    const { sender, authKeyId } = yield* senderOn(dc)
     dc.world.authorize(authKeyId, dc.dcId, userId)
     const received: Array<AnyObject> = []
     const updates = yield* sender.updates

@@ -9,7 +9,7 @@ import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
 import * as Stream from "effect/Stream"
 import { type Client, Files, Messages } from "../../../src/client/index.ts"
-import { makeCluster } from "../support/harness.ts"
+import { makeCluster } from "../../support/dc.ts"
 import { as, loginUser } from "../support/messaging.ts"
 import { bytesOf, collectBytes, documentOf } from "./support.ts"
 

@@ -1,7 +1,7 @@
 /**
- * Shared pieces of the Client end-to-end tests: a TestDc cluster on 127.0.0.1 (one RSA key pair
- * for the whole file, so each test only pays for its handshakes), a Client built over TCP with
- * a given storage layer, login inputs that count how often they are asked, and session helpers.
+ * Shared pieces of the Client end-to-end tests: a Client built over TCP with a given storage
+ * layer for a cluster (`makeCluster` in test/support/dc.ts), login inputs that count how often
+ * they are asked, and session helpers.
  */
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
@@ -9,18 +9,10 @@ import * as Layer from "effect/Layer"
 import * as Redacted from "effect/Redacted"
 import type * as Scope from "effect/Scope"
 import { Client, type ClientConfig, type ClientShape } from "../../../src/client/index.ts"
-import { authKeyId, generateRsaKeyPair, type RsaKeyPair, toHex } from "../../../src/crypto/index.ts"
+import { authKeyId, toHex } from "../../../src/crypto/index.ts"
 import { makeMemory, SessionStorage, type SessionStorageShape } from "../../../src/storage/index.ts"
 import * as TestDc from "../../../src/testing/index.ts"
 import { layerNode } from "../../../src/transport/index.ts"
-
-let keyPair: RsaKeyPair | undefined
-/** One 2048-bit key pair per test file (generating one costs up to a second). */
-const sharedKeyPair = (): RsaKeyPair => (keyPair ??= generateRsaKeyPair())
-
-/** A cluster with a fresh World, in the current scope. */
-export const makeCluster = (dcIds: ReadonlyArray<number> = [1, 2, 3], options: Omit<TestDc.ClusterOptions, "dcIds" | "rsaKeyPair"> = {}) =>
-  TestDc.makeCluster({ ...options, dcIds, rsaKeyPair: sharedKeyPair() })
 
 export const API_HASH = "0123456789abcdef"
 

@@ -1,4 +1,7 @@
-// Shared test helpers: deterministic randomness and chunking.
+/**
+ * Bytes for the tests of the pure codecs and beyond: deterministic randomness, recognisable
+ * payloads, joining and splitting byte streams the way a socket delivers them.
+ */
 import type { FrameCallback } from "../../src/transport/index.ts"
 
 /** A seeded xorshift byte source, so padding and headers are reproducible. */
@@ -18,7 +21,8 @@ export const seededRandom = (seed: number) => {
   }
 }
 
-export const concatBytes = (parts: ReadonlyArray<Uint8Array>): Uint8Array => {
+/** The parts joined (an array: a download or a wire stream may have many). */
+export const concat = (parts: ReadonlyArray<Uint8Array>): Uint8Array => {
   const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0))
   let off = 0
   for (const p of parts) {
@@ -58,6 +62,7 @@ export const payloadOf = (words: number, fill: number): Uint8Array => {
   return p
 }
 
+/** Each value as 4 little-endian bytes, one after the other. */
 export const le32 = (...values: ReadonlyArray<number>): Uint8Array => {
   const out = new Uint8Array(values.length * 4)
   const view = new DataView(out.buffer)
