@@ -4,9 +4,8 @@
 import { assert, describe, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import { randomBytes, srpCheck } from "../../src/crypto/index.ts"
-import * as TestDc from "../../src/testing/index.ts"
 import type { Api, TlMethod } from "../../src/tl/index.ts"
-import { senderOn } from "../support/dc.ts"
+import { makeDc, senderOn } from "../support/dc.ts"
 import { apiCreds, errorOf, sendCode } from "./support/rpc.ts"
 
 const signIn = (phone: string, hash: string, code: string): TlMethod => ({
@@ -23,7 +22,7 @@ const getSelf: TlMethod = { _tag: "users.getUsers", id: [{ _tag: "inputUserSelf"
 describe("TestDc auth", () => {
   it.scopedLive("sendCode → signIn with the code from the World; then getUsers(self), getState, logOut", () =>
     Effect.gen(function*() {
-      const dc = yield* TestDc.make({ dcId: 2 })
+      const dc = yield* makeDc({ dcId: 2 })
       const ada = dc.world.addUser({ phone: "+1 555 0001", firstName: "Ada", lastName: "L", username: "ada" })
       const logged: Array<string> = []
       dc.world.onCode((phone, code) => logged.push(`${phone}:${code}`))
@@ -58,7 +57,7 @@ describe("TestDc auth", () => {
 
   it.scopedLive("wrong code, expired code (knob and lifetime), resendCode", () =>
     Effect.gen(function*() {
-      const dc = yield* TestDc.make({ dcId: 2 })
+      const dc = yield* makeDc({ dcId: 2 })
       dc.world.addUser({ phone: "15550002", firstName: "Bob" })
       const { sender } = yield* senderOn(dc)
       const sent = (yield* sender.invokeUntyped(sendCode("15550002"))) as Api.auth.sentCode
@@ -90,7 +89,7 @@ describe("TestDc auth", () => {
 
   it.scopedLive("an unknown number signs up after authorizationSignUpRequired", () =>
     Effect.gen(function*() {
-      const dc = yield* TestDc.make({ dcId: 4 })
+      const dc = yield* makeDc({ dcId: 4 })
       const { sender } = yield* senderOn(dc)
       const sent = (yield* sender.invokeUntyped(sendCode("+15550009"))) as Api.auth.sentCode
       const code = dc.world.lastCode("+15550009")!
@@ -111,7 +110,7 @@ describe("TestDc auth", () => {
 
   it.scopedLive("2FA: SESSION_PASSWORD_NEEDED, wrong password, right password (SRP)", () =>
     Effect.gen(function*() {
-      const dc = yield* TestDc.make({ dcId: 2 })
+      const dc = yield* makeDc({ dcId: 2 })
       const eve = dc.world.addUser({ phone: "15550005", firstName: "Eve", password: "correct horse", passwordHint: "horse" })
       assert.strictEqual(eve.password?.verifier.length, 256)
       assert.strictEqual(eve.password?.salt1.length, 40)
@@ -146,7 +145,7 @@ describe("TestDc auth", () => {
 
   it.scopedLive("bots: importBotAuthorization, bad token", () =>
     Effect.gen(function*() {
-      const dc = yield* TestDc.make({ dcId: 2 })
+      const dc = yield* makeDc({ dcId: 2 })
       const bot = dc.world.addBot({ token: "123456:ABCdef_ghi-XYZ", username: "ada_bot" })
       assert.strictEqual(bot.id, 123456n)
       const { sender } = yield* senderOn(dc)
@@ -163,7 +162,7 @@ describe("TestDc auth", () => {
 
   it.scopedLive("keys not logged in: 401 outside auth.*/help.*; injected FLOOD_WAIT and 500", () =>
     Effect.gen(function*() {
-      const dc = yield* TestDc.make({ dcId: 2 })
+      const dc = yield* makeDc({ dcId: 2 })
       const { sender } = yield* senderOn(dc)
       assert.strictEqual(yield* errorOf(sender.invokeUntyped({ _tag: "updates.getState" })), "401 AUTH_KEY_UNREGISTERED")
       // No handler either: still 401 first, as Telegram checks the key before the method.

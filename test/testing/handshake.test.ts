@@ -7,12 +7,12 @@ import { bytesToBigInt, randomBytes, toHex } from "../../src/crypto/index.ts"
 import * as TestDc from "../../src/testing/index.ts"
 import { type Api, serialize } from "../../src/tl/index.ts"
 import { handshake, isResultFor, resultOf, session } from "../support/bareClient.ts"
-import { firstCall, openChannel, senderOn } from "../support/dc.ts"
+import { firstCall, makeDc, openChannel, senderOn } from "../support/dc.ts"
 
 describe("TestDc handshake and session", () => {
   it.scopedLive("creates an auth key both sides agree on, then answers ping and RPCs", () =>
     Effect.gen(function*() {
-      const dc = yield* TestDc.make({ dcId: 2 })
+      const dc = yield* makeDc({ dcId: 2 })
       assert.isAbove(dc.port, 0)
       assert.match(dc.rsaPublicKeyPem, /^-----BEGIN RSA PUBLIC KEY-----/)
       const ch = yield* openChannel(dc)
@@ -65,7 +65,7 @@ describe("TestDc handshake and session", () => {
 
   it.scopedLive("bad_server_salt, future salts, destroy_session, handlers from options, dh_gen_retry", () =>
     Effect.gen(function*() {
-      const dc = yield* TestDc.make({
+      const dc = yield* makeDc({
         faults: { dhGenRetry: 1 },
         handlers: {
           "help.getAppConfig": () => Effect.succeed({ _tag: "help.appConfigNotModified" }),
@@ -112,7 +112,7 @@ describe("TestDc handshake and session", () => {
 
   it.scopedLive("temporary keys (p_q_inner_data_temp_dc) are stored as temporary", () =>
     Effect.gen(function*() {
-      const dc = yield* TestDc.make({ dcId: 4 })
+      const dc = yield* makeDc({ dcId: 4 })
       const ch = yield* openChannel(dc, { codec: "padded" })
       const key = yield* handshake(ch, dc, { temp: 600 })
       const stored = dc.authKeys.get(toHex(key.authKey.id))!
@@ -122,7 +122,7 @@ describe("TestDc handshake and session", () => {
 
   it.scopedLive("the library's own client: createAuthKey and a Sender", () =>
     Effect.gen(function*() {
-      const dc = yield* TestDc.make()
+      const dc = yield* makeDc()
       const { sender, authKeyId } = yield* senderOn(dc)
       assert.isTrue(dc.authKeys.has(authKeyId))
       const nearest = yield* sender.invoke({ _tag: "help.getNearestDc" })

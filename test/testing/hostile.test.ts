@@ -18,7 +18,7 @@ import { bomb25KB, nestedBomb } from "../tl/support/bombs.ts"
 import { captureLogs } from "../support/logs.ts"
 import { handshake, isResultFor, session } from "../support/bareClient.ts"
 import { le32 } from "../support/bytes.ts"
-import { openChannel } from "../support/dc.ts"
+import { makeDc, openChannel } from "../support/dc.ts"
 import { closedByServer, intermediate, INTERMEDIATE_TAG, raw, rawChannel } from "./support/rawSocket.ts"
 
 const sleep = (ms: number) => Effect.sleep(Duration.millis(ms))
@@ -65,7 +65,7 @@ describe("TestDc against hostile clients", () => {
   it.scopedLive("every hostile connection is closed or answered, and a good client is served throughout", () =>
     Effect.gen(function*() {
       yield* captureLogs // the test provokes these on purpose
-      const dc = yield* TestDc.make({ handshakeTimeout: "1 second", idleTimeout: "1500 millis" })
+      const dc = yield* makeDc({ handshakeTimeout: "1 second", idleTimeout: "1500 millis" })
       const pongs = { n: 0 }
       const good = yield* Effect.fork(goodClient(dc, pongs))
       yield* Effect.retry(Effect.filterOrFail(Effect.sync(() => pongs.n), (n) => n > 0), Schedule.spaced("20 millis").pipe(Schedule.upTo("10 seconds")))
@@ -173,7 +173,7 @@ describe("TestDc against hostile clients", () => {
   it.scopedLive("the connection cap refuses extra connections at once; freed places are usable again", () =>
     Effect.gen(function*() {
       yield* captureLogs // the test provokes these on purpose
-      const dc = yield* TestDc.make({ maxConnections: 4 })
+      const dc = yield* makeDc({ maxConnections: 4 })
       const held = yield* Effect.forEach(Array.from({ length: 4 }), () => raw(dc.port))
       yield* dc.connections.pipe(
         Effect.filterOrFail((n) => n === 4, (n) => new Error(`${n} connections`)),
@@ -205,7 +205,7 @@ describe("TestDc against hostile clients", () => {
       if (logLevel._tag === "Warning") warnings.push(message)
     })
     return Effect.gen(function*() {
-      const dc = yield* TestDc.make({ dcId: 7 })
+      const dc = yield* makeDc({ dcId: 7 })
       const metric = Metric.tagged(Metric.tagged(TestDc.rejectionsMetric, "kind", "transport"), "dc", "7")
       const before = (yield* Metric.value(metric)).count
       yield* Effect.forEach(Array.from({ length: 30 }), () =>

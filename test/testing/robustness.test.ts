@@ -11,7 +11,7 @@ import { serialize } from "../../src/tl/index.ts"
 import { captureLogs } from "../support/logs.ts"
 import { handshake, session } from "../support/bareClient.ts"
 import { le32 } from "../support/bytes.ts"
-import { openChannel } from "../support/dc.ts"
+import { makeDc, openChannel } from "../support/dc.ts"
 import { closedByServer, intermediate, INTERMEDIATE_TAG, raw } from "./support/rawSocket.ts"
 
 /** Waits (up to 5 s) until the server has no open connection left. */
@@ -35,7 +35,7 @@ describe("TestDc robustness", () => {
   it.scopedLive("garbage, HTTP, hostile lengths, half frames and half handshakes", () =>
     Effect.gen(function*() {
       yield* captureLogs // the test provokes these on purpose
-      const dc = yield* TestDc.make()
+      const dc = yield* makeDc()
       // Garbage that passes as nothing: an HTTP request.
       yield* Effect.scoped(Effect.gen(function*() {
         const s = yield* raw(dc.port)
@@ -87,7 +87,7 @@ describe("TestDc robustness", () => {
   it.scopedLive("handshake violations: wrong nonce, bad inner hash, while other connections keep working", () =>
     Effect.gen(function*() {
       yield* captureLogs // the test provokes these on purpose
-      const dc = yield* TestDc.make()
+      const dc = yield* makeDc()
       // A good session that stays open the whole time.
       const ch = yield* openChannel(dc, { codec: "abridged", obfuscated: true })
       const key = yield* handshake(ch, dc)
