@@ -16,10 +16,20 @@ import * as TestDc from "../../src/testing/index.ts"
 import { serialize } from "../../src/tl/index.ts"
 import { bomb25KB, nestedBomb } from "../tl/support/bombs.ts"
 import { captureLogs } from "../support/logs.ts"
-import { handshake, isResultFor, session } from "../support/bareClient.ts"
+import { type ClientKey, handshake, isResultFor, session } from "../support/bareClient.ts"
 import { le32 } from "../support/bytes.ts"
 import { makeDc, openChannel } from "../support/dc.ts"
 import { closedByServer, intermediate, INTERMEDIATE_TAG, raw, rawChannel } from "./support/rawSocket.ts"
+
+/** An encrypted ping (the first message of session `sessionId`) under `key`, unframed. */
+const encryptedPing = (key: ClientKey, sessionId: bigint, pingId: bigint) =>
+  packMessage(key.authKey, 0, {
+    salt: key.salt,
+    sessionId,
+    msgId: nextClientMsgId(Date.now(), 0n),
+    seqNo: 1,
+    body: serialize({ _tag: "ping", ping_id: pingId })
+  }, randomBytes)
 
 const sleep = (ms: number) => Effect.sleep(Duration.millis(ms))
 
@@ -94,13 +104,7 @@ describe("TestDc against hostile clients", () => {
         })),
         slowlorisAfterHandshake: Effect.scoped(Effect.gen(function*() {
           const { socket, key } = yield* rawSession(dc)
-          const ping = packMessage(key.authKey, 0, {
-            salt: key.salt,
-            sessionId: 1n,
-            msgId: nextClientMsgId(Date.now(), 0n),
-            seqNo: 1,
-            body: serialize({ _tag: "ping", ping_id: 1n })
-          }, randomBytes)
+          const ping = encryptedPing(key, 1n, 1n)
           // Bytes keep coming, but no complete frame: idle all the same.
           yield* Effect.fork(dribble(socket, intermediate(ping), 100))
           yield* closedByServer(socket, 15)
@@ -137,13 +141,7 @@ describe("TestDc against hostile clients", () => {
         bytesAfterTheMessage: Effect.scoped(Effect.gen(function*() {
           // Four stray bytes after a valid encrypted message on intermediate: refused, closed.
           const { socket, key } = yield* rawSession(dc)
-          const ping = packMessage(key.authKey, 0, {
-            salt: key.salt,
-            sessionId: 2n,
-            msgId: nextClientMsgId(Date.now(), 0n),
-            seqNo: 1,
-            body: serialize({ _tag: "ping", ping_id: 2n })
-          }, randomBytes)
+          const ping = encryptedPing(key, 2n, 2n)
           socket.write(intermediate(concatBytes(ping, Uint8Array.of(1, 2, 3, 4))))
           yield* closedByServer(socket)
         }))
