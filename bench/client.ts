@@ -16,7 +16,8 @@ import * as LogLevel from "effect/LogLevel"
 import { fileURLToPath } from "node:url"
 import * as TestDc from "../src/testing/index.ts"
 import { layerNode } from "../src/transport/index.ts"
-import { type Dc, startExternalDc } from "./support/externalDc.ts"
+import type { Dc } from "../test/support/dc.ts"
+import { startExternalDc } from "./support/externalDc.ts"
 
 const median = (xs: ReadonlyArray<number>) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!
 

@@ -33,7 +33,8 @@ import { createAuthKey, decodePlainMessage, type FrameChannel } from "../src/mtp
 import * as TestDc from "../src/testing/index.ts"
 import { deserialize, type Mt, serialize } from "../src/tl/index.ts"
 import { makeNode } from "../src/transport/index.ts"
-import { type Dc, startExternalDc } from "./support/externalDc.ts"
+import type { Dc } from "../test/support/dc.ts"
+import { startExternalDc } from "./support/externalDc.ts"
 
 const RUNS = 20
 const WARMUP = 3

@@ -17,7 +17,8 @@ import { Client, type ClientShape, Messages, Peers } from "../src/client/index.t
 import { randomLong } from "../src/crypto/index.ts"
 import { layerMemory } from "../src/storage/index.ts"
 import { layerNode } from "../src/transport/index.ts"
-import { type Dc, startExternalDc } from "./support/externalDc.ts"
+import type { Dc } from "../test/support/dc.ts"
+import { startExternalDc } from "./support/externalDc.ts"
 
 /** The bot the TestDc CLI seeds, and the user it writes to. */
 const BOT_TOKEN = "123456:TESTDC-demo-bot-token"

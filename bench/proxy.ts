@@ -20,10 +20,9 @@ import { type ChildProcess, spawn } from "node:child_process"
 import { createInterface } from "node:readline"
 import { fileURLToPath } from "node:url"
 import { parseRsaPublicKeyPem, randomBytes, type RsaPublicKey } from "../src/crypto/index.ts"
-import { fromConnection } from "../src/mtproto/channel.ts"
-import { createAuthKey } from "../src/mtproto/handshake.ts"
 import * as Sender from "../src/mtproto/Sender.ts"
 import { type ConnectOptions, makeNode, makeProxied, makeWebSocketWith, type TransportShape } from "../src/transport/index.ts"
+import { senderOn } from "../test/support/dc.ts"
 
 /** Starts `script` with `args` under tsx and reads the JSON object on its first stdout line. */
 const spawnJson = async <A>(script: string, args: ReadonlyArray<string>): Promise<{ value: A; child: ChildProcess }> => {
@@ -78,11 +77,7 @@ const ways = (t: Targets, r: Relays, webSocketConstructor: WebSocketConstructor)
 }
 
 const senderOver = (way: Way, publicKey: RsaPublicKey): Effect.Effect<Sender.Sender, unknown, Scope.Scope> =>
-  Effect.gen(function*() {
-    const open = Effect.flatMap(way.transport.connect(way.target), fromConnection)
-    const auth = yield* Effect.scoped(Effect.flatMap(open, (channel) => createAuthKey(channel, { dcId: 2, publicKeys: [publicKey] })))
-    return yield* Sender.make({ authKey: auth.authKey, salt: auth.serverSalt, timeOffset: auth.timeOffset, connect: open, rotateSalts: false })
-  })
+  Effect.map(senderOn({ ...way.target, dcId: 2, publicKey }, { via: way.transport, sender: { rotateSalts: false } }), (on) => on.sender)
 
 interface Row {
   readonly name: string

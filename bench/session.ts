@@ -21,13 +21,12 @@ import type * as Scope from "effect/Scope"
 import { fileURLToPath } from "node:url"
 import { authKeyId, randomBytes } from "../src/crypto/index.ts"
 import { type AuthKey, packMessage } from "../src/mtproto/encryptedMessage.ts"
-import { createAuthKey } from "../src/mtproto/handshake.ts"
 import { nextServerMsgId } from "../src/mtproto/msgId.ts"
 import * as Sender from "../src/mtproto/Sender.ts"
 import { SessionState } from "../src/mtproto/sessionState.ts"
 import * as TestDc from "../src/testing/index.ts"
-import { makeNode } from "../src/transport/index.ts"
-import { type Dc, startExternalDc } from "./support/externalDc.ts"
+import { type Dc, senderOn as senderOnDc } from "../test/support/dc.ts"
+import { startExternalDc } from "./support/externalDc.ts"
 
 const percentile = (sorted: ReadonlyArray<number>, p: number) => sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))]!
 const ms = (x: number) => `${x.toFixed(3)} ms`
@@ -41,17 +40,7 @@ const heap = () => {
 
 /** A handshake and a Sender on `dc` (intermediate framing over TCP). */
 const senderOn = (dc: Dc): Effect.Effect<Sender.Sender, unknown, Scope.Scope> =>
-  Effect.gen(function*() {
-    const open = makeNode({}).connect({ host: dc.host, port: dc.port, dcId: dc.dcId })
-    const auth = yield* Effect.scoped(Effect.flatMap(open, (channel) => createAuthKey(channel, { dcId: dc.dcId, publicKeys: [dc.publicKey] })))
-    return yield* Sender.make({
-      authKey: auth.authKey,
-      salt: auth.serverSalt,
-      timeOffset: auth.timeOffset,
-      connect: open,
-      rotateSalts: false
-    })
-  })
+  Effect.map(senderOnDc(dc, { sender: { rotateSalts: false } }), (on) => on.sender)
 
 interface Row {
   readonly name: string

@@ -29,11 +29,11 @@ import * as Stream from "effect/Stream"
 import { Client, type ClientShape } from "../src/client/index.ts"
 import { expandShortMessage } from "../src/client/updates/shortUpdates.ts"
 import { UpdateMachine } from "../src/client/updates/UpdateMachine.ts"
-import { createAuthKey, Sender } from "../src/mtproto/index.ts"
 import { layerMemory } from "../src/storage/index.ts"
 import * as TestDc from "../src/testing/index.ts"
 import { type Api, deserialize, LAYER, serialize } from "../src/tl/index.ts"
-import { layerNode, makeNode } from "../src/transport/index.ts"
+import { layerNode } from "../src/transport/index.ts"
+import { senderOn } from "../test/support/dc.ts"
 
 const N = 100_000
 const RUNS = 7
@@ -207,9 +207,7 @@ const pipeline = Effect.gen(function*() {
   const next = new Map([[engineDc, engineDc.world.stateOf(bob.id).pts], [rawDc, 0]])
 
   // A bare Sender on the other DC: decoded pushes, nothing else.
-  const open = makeNode({}).connect({ host: rawDc.host, port: rawDc.port, dcId: rawDc.dcId })
-  const auth = yield* Effect.scoped(Effect.flatMap(open, (ch) => createAuthKey(ch, { dcId: rawDc.dcId, publicKeys: [rawDc.publicKey] })))
-  const sender = yield* Sender.make({ authKey: auth.authKey, salt: auth.serverSalt, timeOffset: auth.timeOffset, connect: open })
+  const { sender } = yield* senderOn(rawDc)
   yield* sender.invoke({ _tag: "invokeWithLayer", layer: LAYER, query: { _tag: "help.getNearestDc" } } as never)
 
   const pushes = (dc: TestDc.TestDcShape) => {

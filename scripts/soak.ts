@@ -18,10 +18,11 @@ import * as LogLevel from "effect/LogLevel"
 import * as Redacted from "effect/Redacted"
 import * as Scope from "effect/Scope"
 import { fileURLToPath } from "node:url"
-import { type Dc, startExternalDc } from "../bench/support/externalDc.ts"
+import { startExternalDc } from "../bench/support/externalDc.ts"
 import { Client, type ClientShape } from "../src/client/index.ts"
 import { layerMemory, layerMemoryFrom, type SessionData, SessionStorage } from "../src/storage/index.ts"
 import { layerNode } from "../src/transport/index.ts"
+import type { Dc } from "../test/support/dc.ts"
 import { runLockRace } from "../test/storage/support/lockRace.ts"
 
 const CYCLES = Number(process.env.SOAK_CYCLES ?? 1000)

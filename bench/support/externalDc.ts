@@ -4,15 +4,9 @@
  */
 import { type ChildProcess, spawn } from "node:child_process"
 import { createInterface } from "node:readline"
-import { parseRsaPublicKeyPem, type RsaPublicKey } from "../../src/crypto/index.ts"
+import { parseRsaPublicKeyPem } from "../../src/crypto/index.ts"
+import type { Dc } from "../../test/support/dc.ts"
 import { isMtcuteFindable } from "../../test/interop/support/mtcuteKey.ts"
-
-export interface Dc {
-  readonly host: string
-  readonly port: number
-  readonly dcId: number
-  readonly publicKey: RsaPublicKey
-}
 
 /**
  * Starts the TestDc CLI in a child process and reads its JSON line. The peers measured against

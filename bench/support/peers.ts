@@ -21,7 +21,7 @@ import { StringSession as GramSession } from "telegram/sessions/index.js"
 import type { Client, ClientShape } from "../../src/client/index.ts"
 import type * as Storage from "../../src/storage/index.ts"
 import type { makeNode, Transport } from "../../src/transport/Transport.ts"
-import type { Dc } from "./externalDc.ts"
+import type { Dc } from "../../test/support/dc.ts"
 
 /** Where to connect (the DC itself, or a proxy in front of it) and the DC's key. */
 export interface Target extends Dc {

@@ -14,7 +14,7 @@ import * as LogLevel from "effect/LogLevel"
 import { parseArgs } from "node:util"
 import { generateRsaKeyPair } from "../../src/crypto/index.ts"
 import * as TestDc from "../../src/testing/index.ts"
-import { httpConnectServer, socks5Server } from "../../test/transport/support/proxyServers.ts"
+import { httpConnectServer, socks5Server } from "../../test/support/proxyServers.ts"
 
 const DD_SECRET = "dd00112233445566778899aabbccddeeff"
 const EE_SECRET = `ee00112233445566778899aabbccddeeff${Buffer.from("www.example.org").toString("hex")}`

@@ -14,7 +14,7 @@ import { Bot, Button, Keyboard } from "../../src/client/index.ts"
 import type { Api } from "../../src/tl/index.ts"
 import { captureLogs } from "../support/logs.ts"
 import { answers, eventually, failure, incoming, probe, startBot } from "./support/bots.ts"
-import { makeCluster } from "./support/harness.ts"
+import { makeCluster } from "../support/dc.ts"
 import { as, loginUser } from "./support/messaging.ts"
 
 /** The menu of the counter bot: its data carries the count a press leads to. */

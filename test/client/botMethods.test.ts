@@ -12,7 +12,8 @@ import * as Stream from "effect/Stream"
 import { Bot, Button, Keyboard, Messages, Peers } from "../../src/client/index.ts"
 import { type Api, serialize } from "../../src/tl/index.ts"
 import { eventually, failure, probe, startBot } from "./support/bots.ts"
-import { makeCluster, recordCalls } from "./support/harness.ts"
+import { makeCluster } from "../support/dc.ts"
+import { recordCalls } from "./support/harness.ts"
 import { as, loginBot, loginUser } from "./support/messaging.ts"
 
 const markupOf = (m: Api.Message | undefined) => (m?._tag === "message" ? m.reply_markup : undefined)

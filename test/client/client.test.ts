@@ -4,40 +4,21 @@
  * Schedule), session persistence across client restarts.
  */
 import { assert, describe, it } from "@effect/vitest"
-import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
-import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
-import * as Redacted from "effect/Redacted"
 import * as Schedule from "effect/Schedule"
 import * as Stream from "effect/Stream"
 import * as TestClock from "effect/TestClock"
 import { mkdtempSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import { Client, type ClientConfig, type ClientError } from "../../src/client/index.ts"
-import { layerFile, layerMemory, SessionStorage } from "../../src/storage/index.ts"
-import * as TestDc from "../../src/testing/index.ts"
+import type { ClientError } from "../../src/client/index.ts"
+import { layerFile, layerMemory } from "../../src/storage/index.ts"
 import { RpcFailure } from "../../src/testing/index.ts"
-import { layerNode } from "../../src/transport/index.ts"
-
-const configFor = (dc: TestDc.TestDcShape, extra: Partial<ClientConfig> = {}): ClientConfig => ({
-  apiId: 1,
-  apiHash: Redacted.make("0123456789abcdef"),
-  dcs: [{ id: dc.dcId, host: dc.host, port: dc.port }],
-  defaultDc: dc.dcId,
-  publicKeys: [dc.publicKey],
-  ...extra
-})
-
-/** A client over TCP with the given storage, built in the current scope. */
-const clientOn = (dc: TestDc.TestDcShape, storage: Layer.Layer<SessionStorage, unknown>, extra: Partial<ClientConfig> = {}) =>
-  Effect.map(
-    Layer.build(Client.layerWith(configFor(dc, extra)).pipe(Layer.provide(Layer.merge(layerNode(), storage)))),
-    (context) => Context.get(context, Client)
-  )
+import { makeDc } from "../support/dc.ts"
+import { buildClient, memoryClient } from "./support/harness.ts"
 
 /** Waits (in real time) until some fiber sleeps until `now + millis` on the TestClock. */
 const awaitSleep = (millis: number) =>
@@ -54,8 +35,8 @@ const awaitSleep = (millis: number) =>
 describe("Client", () => {
   it.scopedLive("invoke is typed, connects lazily and caches help.getConfig", () =>
     Effect.gen(function*() {
-      const dc = yield* TestDc.make({})
-      const client = yield* clientOn(dc, layerMemory)
+      const dc = yield* makeDc({})
+      const client = yield* buildClient(dc, layerMemory)
       assert.strictEqual(yield* dc.connections, 0)
       const nearest = yield* client.invoke({ _tag: "help.getNearestDc" })
       assert.strictEqual(nearest.this_dc, dc.dcId)
@@ -68,19 +49,19 @@ describe("Client", () => {
 
   it.scopedLive("a stored session survives a restart: same auth key, no new handshake", () =>
     Effect.gen(function*() {
-      const dc = yield* TestDc.make({})
+      const dc = yield* makeDc({})
       const path = join(mkdtempSync(join(tmpdir(), "effect-mtproto-")), "session.json")
-      yield* Effect.scoped(Effect.flatMap(clientOn(dc, layerFile(path)), (c) => c.invoke({ _tag: "help.getNearestDc" })))
+      yield* Effect.scoped(Effect.flatMap(buildClient(dc, layerFile(path)), (c) => c.invoke({ _tag: "help.getNearestDc" })))
       assert.strictEqual(dc.authKeys.size, 1)
       // A new client (new layer, new state) with the same file.
-      yield* Effect.scoped(Effect.flatMap(clientOn(dc, layerFile(path)), (c) => c.invoke({ _tag: "help.getNearestDc" })))
+      yield* Effect.scoped(Effect.flatMap(buildClient(dc, layerFile(path)), (c) => c.invoke({ _tag: "help.getNearestDc" })))
       assert.strictEqual(dc.authKeys.size, 1)
     }))
 
   it.scoped("FLOOD_WAIT below the threshold is slept through (TestClock) and retried", () =>
     Effect.gen(function*() {
       let calls = 0
-      const dc = yield* TestDc.make({
+      const dc = yield* makeDc({
         handlers: {
           "help.getNearestDc": (_req, ctx) =>
             ++calls === 1
@@ -88,7 +69,7 @@ describe("Client", () => {
               : Effect.succeed({ _tag: "nearestDc", country: "XX", this_dc: ctx.dcId, nearest_dc: ctx.dcId })
         }
       })
-      const client = yield* clientOn(dc, layerMemory)
+      const client = yield* buildClient(dc, layerMemory)
       const fiber = yield* Effect.fork(client.invoke({ _tag: "help.getNearestDc" }))
       yield* awaitSleep(3000)
       assert.strictEqual(calls, 1)
@@ -100,10 +81,10 @@ describe("Client", () => {
 
   it.scopedLive("FLOOD_WAIT above the threshold fails at once with FloodWait", () =>
     Effect.gen(function*() {
-      const dc = yield* TestDc.make({
+      const dc = yield* makeDc({
         handlers: { "help.getNearestDc": () => Effect.fail(new RpcFailure({ code: 420, message: "FLOOD_WAIT_3600" })) }
       })
-      const client = yield* clientOn(dc, layerMemory, { floodSleepThreshold: 60 })
+      const client = yield* buildClient(dc, layerMemory, { floodSleepThreshold: 60 })
       const error = yield* Effect.flip(client.invoke({ _tag: "help.getNearestDc" }))
       assert.strictEqual(error._tag, "FloodWait")
       if (error._tag === "FloodWait") assert.strictEqual(error.seconds, 3600)
@@ -112,12 +93,12 @@ describe("Client", () => {
   it.scoped("500 errors retry with a bounded backoff, then fail", () =>
     Effect.gen(function*() {
       let calls = 0
-      const dc = yield* TestDc.make({
+      const dc = yield* makeDc({
         handlers: {
           "help.getNearestDc": () => Effect.sync(() => calls++).pipe(Effect.zipRight(Effect.fail(new RpcFailure({ code: 500, message: "INTERNAL" }))))
         }
       })
-      const client = yield* clientOn(dc, layerMemory)
+      const client = yield* buildClient(dc, layerMemory)
       const fiber = yield* Effect.fork(client.invoke({ _tag: "help.getNearestDc" }))
       // Five retries; each backoff is at most 10 s (+20% jitter).
       for (let i = 0; i < 5; i++) {
@@ -132,7 +113,7 @@ describe("Client", () => {
   it.scopedLive("a custom retry Schedule replaces the policy", () =>
     Effect.gen(function*() {
       let calls = 0
-      const dc = yield* TestDc.make({
+      const dc = yield* makeDc({
         handlers: {
           "help.getNearestDc": (_req, ctx) =>
             ++calls <= 2
@@ -145,7 +126,7 @@ describe("Client", () => {
         Schedule.intersect(Schedule.spaced("10 millis")),
         Schedule.whileInput((e: ClientError) => e._tag === "RpcError")
       )
-      const client = yield* clientOn(dc, layerMemory, { retry })
+      const client = yield* buildClient(dc, layerMemory, { retry })
       const nearest = yield* client.invoke({ _tag: "help.getNearestDc" })
       assert.strictEqual(nearest._tag, "nearestDc")
       assert.strictEqual(calls, 3)
@@ -153,8 +134,8 @@ describe("Client", () => {
 
   it.scopedLive("updates pushed by the DC arrive on the client's update stream, unpacked; service messages never do", () =>
     Effect.gen(function*() {
-      const dc = yield* TestDc.make({})
-      const client = yield* clientOn(dc, layerMemory)
+      const dc = yield* makeDc({})
+      const client = yield* buildClient(dc, layerMemory)
       yield* client.invoke({ _tag: "help.getNearestDc" })
       const updates = yield* client.subscribeUpdates
       // Service messages and non-updates pushed as if they were updates are not updates.
@@ -174,14 +155,13 @@ describe("Client", () => {
 
   it.scopedLive("peer cache is filled from results", () =>
     Effect.gen(function*() {
-      const dc = yield* TestDc.make({
+      const dc = yield* makeDc({
         handlers: {
           "users.getUsers": () =>
             Effect.succeed([{ _tag: "user", id: 77n, access_hash: 1234n, first_name: "Ann", username: "ann" }] as never)
         }
       })
-      const storage = yield* Effect.map(Layer.build(layerMemory), (c) => Context.get(c, SessionStorage))
-      const client = yield* clientOn(dc, Layer.succeed(SessionStorage, storage))
+      const { client, storage } = yield* memoryClient(dc)
       yield* client.invoke({ _tag: "users.getUsers", id: [{ _tag: "inputUserSelf" }] })
       const peer = yield* storage.peerByUsername("@ann")
       assert.isTrue(Option.isSome(peer))

@@ -15,7 +15,8 @@ import * as Schedule from "effect/Schedule"
 import type { SenderError } from "../../src/client/index.ts"
 import { decodeStringSession, layerString, SessionStorage, StringSession } from "../../src/storage/index.ts"
 import { captureLogs } from "../support/logs.ts"
-import { buildClient, keyCount, makeCluster, memoryClient, rightCode, storedKeyId } from "./support/harness.ts"
+import { makeCluster } from "../support/dc.ts"
+import { buildClient, keyCount, memoryClient, rightCode, storedKeyId } from "./support/harness.ts"
 
 const PHONE = "+15550001"
 const nearest = { _tag: "help.getNearestDc" } as const

@@ -19,7 +19,6 @@ import {
   asker,
   buildClient,
   keyCount,
-  makeCluster,
   memoryClient,
   never,
   recordCalls,
@@ -28,6 +27,7 @@ import {
   storedKeyId,
   wrongCode
 } from "./support/harness.ts"
+import { makeCluster } from "../support/dc.ts"
 import { captureLogs } from "../support/logs.ts"
 
 const PHONE = "+15550001"

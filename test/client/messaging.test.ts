@@ -9,7 +9,7 @@ import * as Effect from "effect/Effect"
 import * as Stream from "effect/Stream"
 import { Messages, Peers } from "../../src/client/index.ts"
 import type { Api } from "../../src/tl/index.ts"
-import { makeCluster } from "./support/harness.ts"
+import { makeCluster } from "../support/dc.ts"
 import { as, loginBot, loginUser, newMessageIn, textOf, watch } from "./support/messaging.ts"
 
 const collect = <A, E, R>(stream: Stream.Stream<A, E, R>) => Effect.map(Stream.runCollect(stream), Chunk.toReadonlyArray)

@@ -12,7 +12,8 @@ import * as Redacted from "effect/Redacted"
 import { Client, type ClientConfig, type ClientError } from "../../src/client/index.ts"
 import { layerMemory, layerString } from "../../src/storage/index.ts"
 import type { TlMethod } from "../../src/tl/index.ts"
-import { API_HASH, configFor, makeCluster, memoryClient, recordCalls } from "./support/harness.ts"
+import { makeCluster } from "../support/dc.ts"
+import { API_HASH, configFor, memoryClient, recordCalls } from "./support/harness.ts"
 
 /** What a cast lets through: anything at all where a method goes. */
 const cast = (value: unknown) => value as TlMethod

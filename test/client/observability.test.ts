@@ -15,7 +15,8 @@ import * as Tracer from "effect/Tracer"
 import { Metrics } from "../../src/client/index.ts"
 import { RpcFailure } from "../../src/testing/index.ts"
 import type { Api } from "../../src/tl/index.ts"
-import { makeCluster, memoryClient, rightCode } from "./support/harness.ts"
+import { makeCluster } from "../support/dc.ts"
+import { memoryClient, rightCode } from "./support/harness.ts"
 
 const count = (metric: Metric.Metric.Counter<number>, ...labels: ReadonlyArray<readonly [string, string]>) =>
   Effect.map(

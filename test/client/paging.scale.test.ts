@@ -8,7 +8,8 @@ import * as Effect from "effect/Effect"
 import * as Stream from "effect/Stream"
 import { Messages } from "../../src/client/index.ts"
 import { count, scaled } from "../support/scale.ts"
-import { makeCluster, recordCalls } from "./support/harness.ts"
+import { makeCluster } from "../support/dc.ts"
+import { recordCalls } from "./support/harness.ts"
 import { as, collect, loginUser, textOf } from "./support/messaging.ts"
 
 const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => to - i) // descending

@@ -8,7 +8,7 @@ import * as TestClock from "effect/TestClock"
 import { Dialogs } from "../../src/client/index.ts"
 import type * as TestDc from "../../src/testing/index.ts"
 import type { Api } from "../../src/tl/index.ts"
-import { makeCluster } from "./support/harness.ts"
+import { makeCluster } from "../support/dc.ts"
 import { as, collect, loginUser } from "./support/messaging.ts"
 
 const inputOf = (u: TestDc.WorldUser): Api.InputPeer => ({ _tag: "inputPeerUser", user_id: u.id, access_hash: u.accessHash })

@@ -8,7 +8,8 @@ import * as Effect from "effect/Effect"
 import * as Stream from "effect/Stream"
 import { Messages, Peers } from "../../src/client/index.ts"
 import type { Api } from "../../src/tl/index.ts"
-import { makeCluster, recordCalls } from "./support/harness.ts"
+import { makeCluster } from "../support/dc.ts"
+import { recordCalls } from "./support/harness.ts"
 import { as, loginUser } from "./support/messaging.ts"
 
 const notFound = <A, E extends { readonly _tag: string }, R>(effect: Effect.Effect<A, E, R>) =>

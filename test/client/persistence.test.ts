@@ -23,7 +23,8 @@ import {
   StringSession
 } from "../../src/storage/index.ts"
 import { requireUser } from "../../src/testing/index.ts"
-import { buildClient, keyCount, makeCluster, never, recordCalls, rightCode } from "./support/harness.ts"
+import { makeCluster } from "../support/dc.ts"
+import { buildClient, keyCount, never, recordCalls, rightCode } from "./support/harness.ts"
 
 const PHONE = "+15550001"
 const noLogin = { phone: never("phone"), code: never("code"), password: never("password"), signUp: never("signUp") }

@@ -6,11 +6,8 @@
  */
 import { assert, describe, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
-import { toHex } from "../../src/crypto/index.ts"
-import { createAuthKey, Sender } from "../../src/mtproto/index.ts"
-import * as TestDc from "../../src/testing/index.ts"
-import { makeNode } from "../../src/transport/index.ts"
-import { makeCluster, memoryClient, rightCode, storedKeyId } from "./support/harness.ts"
+import { makeCluster, makeDc, senderOn } from "../support/dc.ts"
+import { memoryClient, rightCode, storedKeyId } from "./support/harness.ts"
 
 const PHONE = "+15550001"
 
@@ -54,12 +51,9 @@ describe("Client with pfs", () => {
 describe("TestDc and temporary keys", () => {
   it.scopedLive("an unbound temporary key may call help.getNearestDc but nothing else (401 AUTH_KEY_PERM_EMPTY)", () =>
     Effect.gen(function*() {
-      const dc = yield* TestDc.make({})
-      const open = makeNode({}).connect({ host: dc.host, port: dc.port })
-      const temp = yield* Effect.scoped(Effect.flatMap(open, (channel) =>
-        createAuthKey(channel, { dcId: dc.dcId, publicKeys: [dc.publicKey], tempKeyExpiresIn: 600 })))
-      assert.isTrue(dc.authKeys.get(toHex(temp.authKey.id))!.temp)
-      const sender = yield* Sender.make({ authKey: temp.authKey, salt: temp.serverSalt, timeOffset: temp.timeOffset, connect: open })
+      const dc = yield* makeDc()
+      const { sender, authKeyId } = yield* senderOn(dc, { handshake: { tempKeyExpiresIn: 600 } })
+      assert.isTrue(dc.authKeys.get(authKeyId)!.temp)
       assert.strictEqual((yield* sender.invoke({ _tag: "help.getNearestDc" }))._tag, "nearestDc")
       const error = yield* Effect.flip(sender.invoke({ _tag: "users.getUsers", id: [{ _tag: "inputUserSelf" }] }))
       assert.strictEqual(error._tag, "RpcError")

@@ -14,7 +14,8 @@ import type { QrToken } from "../../src/client/index.ts"
 import { toHex } from "../../src/crypto/index.ts"
 import type * as TestDc from "../../src/testing/index.ts"
 import { captureLogs } from "../support/logs.ts"
-import { asker, makeCluster, memoryClient, never, recordCalls, rightCode, secret, storedKeyId } from "./support/harness.ts"
+import { makeCluster } from "../support/dc.ts"
+import { asker, memoryClient, never, recordCalls, rightCode, secret, storedKeyId } from "./support/harness.ts"
 
 const URL_FORM = /^tg:\/\/login\?token=[A-Za-z0-9_-]+$/
 

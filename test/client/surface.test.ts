@@ -9,11 +9,11 @@ import * as Effect from "effect/Effect"
 import * as Stream from "effect/Stream"
 import { Messages, Peers } from "../../src/client/index.ts"
 import type { Api } from "../../src/tl/index.ts"
-import { makeCluster } from "./support/harness.ts"
+import { makeCluster } from "../support/dc.ts"
 import { as, loginUser, textOf } from "./support/messaging.ts"
 
 const rpcError = <A, E extends { readonly _tag: string }>(effect: Effect.Effect<A, E>) =>
-  Effect.match(effect, { onSuccess: () => "", onFailure: (e) => (e._tag === "RpcError" ? (e as unknown as { errorMessage: string }).errorMessage : e._tag) })
+  Effect.match(effect, { onSuccess: () => "", onFailure: (e) => (e._tag === "RpcError" ? (e as unknown as { message: string }).message : e._tag) })
 
 describe("TestDc messaging surface", () => {
   it.scopedLive("usernames, contacts, full descriptions, peer dialogs, media, pins, invites, admins", () =>

@@ -20,7 +20,7 @@ import {
   type Side
 } from "../../src/transport/index.ts"
 import { generated, loadSchemas, Rng, ValueGen } from "../tl/values.ts"
-import { seededRandom } from "../transport/helpers.ts"
+import { chunked, concat, seededRandom } from "../support/bytes.ts"
 import { type Mutation, mutateAll, mutationArb } from "./mutations.ts"
 import { outcomeOf, type Target } from "./runner.ts"
 
@@ -132,26 +132,6 @@ const streamArb: fc.Arbitrary<Stream> = fc.record({
   seed: fc.integer()
 })
 
-const chunk = (bytes: Uint8Array, sizes: ReadonlyArray<number>): Array<Uint8Array> => {
-  const out: Array<Uint8Array> = []
-  for (let off = 0, i = 0; off < bytes.length; i++) {
-    const size = sizes[i % sizes.length]!
-    out.push(bytes.subarray(off, off + size))
-    off += size
-  }
-  return out
-}
-
-const concat = (parts: ReadonlyArray<Uint8Array>): Uint8Array => {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0))
-  let off = 0
-  for (const p of parts) {
-    out.set(p, off)
-    off += p.length
-  }
-  return out
-}
-
 const feed = (decode: (chunk: Uint8Array, onFrame: (f: Uint8Array) => void) => void, chunks: ReadonlyArray<Uint8Array>) => {
   let frames = 0
   try {
@@ -170,7 +150,7 @@ export const transportTarget = (kind: CodecKind, side: Side): Target<Stream> => 
     const encoder = makeEncoder(kind, side === "server" ? "client" : "server", { randomBytes: seededRandom(seed) })
     const wire = mutateAll(concat(payloads.map((p) => encoder.encode(p))), mutations)
     const decoder = makeDecoder(kind, side)
-    const { frames, outcome } = feed(decoder.decode.bind(decoder), chunk(wire, chunks))
+    const { frames, outcome } = feed(decoder.decode.bind(decoder), chunked(wire, chunks))
     if (mutations.length === 0 && (outcome !== "ok" || frames !== payloads.length)) {
       // Server-side streams always decode; the client side may see a payload that reads as an error code.
       if (side === "server" || !outcome.startsWith("TransportError: ServerError")) throw new Error(`a valid stream failed: ${outcome}, ${frames} frames`)
@@ -194,7 +174,7 @@ export const serverFramingTarget: Target<Stream & { readonly codec: CodecKind; r
     })
     const wire = mutateAll(concat([client.init, ...payloads.map((p) => client.encode(p))]), mutations)
     const server = makeServerFraming()
-    const { frames, outcome } = feed(server.decode, chunk(wire, chunks))
+    const { frames, outcome } = feed(server.decode, chunked(wire, chunks))
     if (mutations.length === 0 && (outcome !== "ok" || frames !== payloads.length)) throw new Error(`a valid stream failed: ${outcome}`)
     return outcome
   }

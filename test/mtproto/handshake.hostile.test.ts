@@ -8,20 +8,21 @@ import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import { generatePrimeSync } from "node:crypto"
 import { bigIntToBytes, randomBytes } from "../../src/crypto/index.ts"
-import { createAuthKey, factorServerPq, type HandshakeOptions } from "../../src/mtproto/index.ts"
-import { openChannel } from "./support/client.ts"
+import { factorServerPq, type HandshakeOptions } from "../../src/mtproto/index.ts"
+import { authKeyOn, type Dc } from "../support/dc.ts"
 import * as Scripted from "./support/scriptedServer.ts"
 
 const prime = (bits: number) => generatePrimeSync(bits, { bigint: true })
+
+/** The handshake's exit against `dc` (connecting to the local server does not fail: a defect if it did). */
+const handshakeExit = (dc: Dc, extra: Partial<HandshakeOptions> = {}) =>
+  Effect.exit(Effect.catchTag(authKeyOn(dc, { handshake: { stepTimeout: "5 seconds", ...extra } }), "TransportError", Effect.die))
 
 /** One handshake against a scripted server; the exit and the server. */
 const run = (options: Scripted.ScriptOptions, extra: Partial<HandshakeOptions> = {}, fault: Scripted.Fault = "none") =>
   Effect.gen(function*() {
     const server = yield* Scripted.make(fault, options)
-    const [elapsed, exit] = yield* Effect.timed(Effect.exit(Effect.scoped(Effect.flatMap(
-      Effect.orDie(openChannel(server)),
-      (channel) => createAuthKey(channel, { dcId: 2, publicKeys: [server.publicKey], stepTimeout: "5 seconds", ...extra })
-    ))))
+    const [elapsed, exit] = yield* Effect.timed(handshakeExit(server, extra))
     return { server, exit, ms: Duration.toMillis(elapsed) }
   })
 
@@ -90,10 +91,7 @@ describe("every crypto step fails typed", () => {
     Effect.gen(function*() {
       const server = yield* Scripted.make("none")
       const small = { n: prime(512) * prime(512), e: 65537n, fingerprint: server.publicKey.fingerprint }
-      const exit = yield* Effect.exit(Effect.scoped(Effect.flatMap(
-        Effect.orDie(openChannel(server)),
-        (channel) => createAuthKey(channel, { dcId: 2, publicKeys: [small], stepTimeout: "5 seconds" })
-      )))
+      const exit = yield* handshakeExit({ ...server, publicKey: small })
       assertRefused({ exit, ms: 0 }, "Crypto")
     }))
 

@@ -6,30 +6,27 @@ import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Schedule from "effect/Schedule"
 import {
-  createAuthKey,
   createAuthKeyRetrying,
   type HandshakeError,
   type HandshakeFailure,
   type HandshakeOptions
 } from "../../src/mtproto/index.ts"
 import { TransportError } from "../../src/transport/index.ts"
-import { openChannel } from "./support/client.ts"
+import { authKeyOn, openChannel } from "../support/dc.ts"
 import * as Scripted from "./support/scriptedServer.ts"
 
-const optionsFor = (server: Scripted.ScriptedServer, extra: Partial<HandshakeOptions> = {}): HandshakeOptions => ({
-  dcId: 2,
-  publicKeys: [server.publicKey],
-  // Every answer of the scripted server is immediate: a hang shows up as Timeout, not as a stuck test.
-  stepTimeout: "3 seconds",
-  ...extra
-})
+// Every answer of the scripted server is immediate: a hang shows up as Timeout, not as a stuck test.
+const stepTimeout = "3 seconds"
+
+const optionsFor = (server: Scripted.ScriptedServer): HandshakeOptions => ({ dcId: server.dcId, publicKeys: [server.publicKey], stepTimeout })
 
 /** Runs one handshake against a server with `fault`; the server is returned for inspection. */
 const handshake = (fault: Scripted.Fault, extra: Partial<HandshakeOptions> = {}) =>
   Effect.gen(function*() {
     const server = yield* Scripted.make(fault)
+    // Connecting to the local server does not fail: if it did, the test itself would be broken.
     const result = yield* Effect.either(
-      Effect.scoped(Effect.flatMap(Effect.orDie(openChannel(server)), (channel) => createAuthKey(channel, optionsFor(server, extra))))
+      Effect.catchTag(authKeyOn(server, { handshake: { stepTimeout, ...extra } }), "TransportError", Effect.die)
     )
     return { server, result }
   })

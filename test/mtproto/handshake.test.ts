@@ -6,10 +6,10 @@ import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Redacted from "effect/Redacted"
 import { randomBytes, toHex } from "../../src/crypto/index.ts"
-import { type AuthKeyResult, createAuthKey, type HandshakeOptions } from "../../src/mtproto/index.ts"
+import type { AuthKeyResult, HandshakeOptions } from "../../src/mtproto/index.ts"
 import * as TestDc from "../../src/testing/index.ts"
 import type { CodecKind, TransportOptions } from "../../src/transport/index.ts"
-import { getConfig, openChannel } from "./support/client.ts"
+import { authKeyOn, firstCall, senderWith } from "../support/dc.ts"
 
 const transports: ReadonlyArray<TransportOptions & { readonly codec: CodecKind }> = [
   { codec: "abridged", obfuscated: false },
@@ -23,8 +23,7 @@ const transports: ReadonlyArray<TransportOptions & { readonly codec: CodecKind }
 ]
 
 const handshake = (dc: TestDc.TestDcShape, transport: TransportOptions, extra: Partial<HandshakeOptions> = {}) =>
-  Effect.scoped(Effect.flatMap(openChannel(dc, transport), (channel) =>
-    createAuthKey(channel, { dcId: dc.dcId, publicKeys: [dc.publicKey], ...extra })))
+  authKeyOn(dc, { via: transport, handshake: extra })
 
 /** The DC's record of the key the client computed: it must exist and hold the same bytes and salt. */
 const assertSameKey = (dc: TestDc.TestDcShape, auth: AuthKeyResult) => {
@@ -39,7 +38,8 @@ const assertSameKey = (dc: TestDc.TestDcShape, auth: AuthKeyResult) => {
 /** One encrypted round trip with the new key; checks the typed config describes this DC. */
 const assertConfig = (dc: TestDc.TestDcShape, auth: AuthKeyResult, transport: TransportOptions) =>
   Effect.gen(function*() {
-    const config = yield* getConfig(auth, openChannel(dc, transport))
+    const sender = yield* senderWith(dc, auth, { via: transport })
+    const config = yield* sender.invoke(firstCall({ _tag: "help.getConfig" }))
     assert.strictEqual(config._tag, "config")
     assert.strictEqual(config.this_dc, dc.dcId)
     assert.isTrue(

@@ -7,7 +7,7 @@ import * as Effect from "effect/Effect"
 import * as Stream from "effect/Stream"
 import { gzipSync } from "node:zlib"
 import { bomb25KB, thousandMembers } from "../tl/support/bombs.ts"
-import { harness } from "./support/session.ts"
+import { harness } from "../support/dc.ts"
 
 const getNearestDc = { _tag: "help.getNearestDc" } as const
 

@@ -17,13 +17,12 @@ import * as Schedule from "effect/Schedule"
 import * as Stream from "effect/Stream"
 import type { SenderError } from "../../src/mtproto/rpcError.ts"
 import type { ClientMessage, ServerMessage } from "../../src/testing/index.ts"
-import { LAYER, type TlMethod } from "../../src/tl/index.ts"
+import type { TlMethod } from "../../src/tl/index.ts"
 import { captureLogs } from "../support/logs.ts"
-import { harness as baseHarness } from "./support/session.ts"
+import { firstCall, harness } from "../support/dc.ts"
 
-// The salt keeper stays on: its get_future_salts rides behind the first call, so the faults
-// meant for the call under test reach that call.
-const harness = baseHarness
+// The salt keeper stays on (`rotateSalts`): its get_future_salts rides behind the first call,
+// so the faults meant for the call under test reach that call.
 
 const getNearestDc = { _tag: "help.getNearestDc" } as const
 const fast = { reconnect: Schedule.spaced("10 millis") }
@@ -374,21 +373,7 @@ describe("Sender faults: what the client sends", () => {
     Effect.gen(function*() {
       const rec = recorder()
       const { sender } = yield* harness({ dc: { faults: rec.faults } })
-      const wrapped = {
-        _tag: "invokeWithLayer",
-        layer: LAYER,
-        query: {
-          _tag: "initConnection",
-          api_id: 1,
-          device_model: "test device ".repeat(200),
-          system_version: "1",
-          app_version: "1",
-          system_lang_code: "en",
-          lang_pack: "",
-          lang_code: "en",
-          query: getNearestDc
-        }
-      } as const
+      const wrapped = firstCall(getNearestDc, { device_model: "test device ".repeat(200) })
       const nearest = yield* bounded(sender.invoke(wrapped))
       assert.strictEqual(nearest._tag, "nearestDc")
       yield* sender.invoke(getNearestDc)

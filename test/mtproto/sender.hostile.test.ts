@@ -9,9 +9,9 @@ import { assert, describe, it } from "@effect/vitest"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Schedule from "effect/Schedule"
-import { createAuthKey, Sender, type SenderError } from "../../src/mtproto/index.ts"
+import type { Sender, SenderError } from "../../src/mtproto/index.ts"
+import { senderOn as senderOnDc } from "../support/dc.ts"
 import { captureLogs } from "../support/logs.ts"
-import { openChannel } from "./support/client.ts"
 import * as Scripted from "./support/scriptedServer.ts"
 
 const getNearestDc = { _tag: "help.getNearestDc" } as const
@@ -20,17 +20,8 @@ const getNearestDc = { _tag: "help.getNearestDc" } as const
 const senderOn = (behaviour: Scripted.SessionBehaviour, options: Partial<Sender.SenderOptions> = {}) =>
   Effect.gen(function*() {
     const server = yield* Scripted.make("none", { session: behaviour })
-    const open = openChannel(server)
-    const auth = yield* Effect.scoped(Effect.flatMap(open, (channel) => createAuthKey(channel, { dcId: 2, publicKeys: [server.publicKey] })))
-    const sender = yield* Sender.make({
-      authKey: auth.authKey,
-      salt: auth.serverSalt,
-      timeOffset: auth.timeOffset,
-      connect: open,
-      rotateSalts: false,
-      requestTimeout: "1500 millis",
-      reconnect: Schedule.spaced("50 millis"),
-      ...options
+    const { sender } = yield* senderOnDc(server, {
+      sender: { rotateSalts: false, requestTimeout: "1500 millis", reconnect: Schedule.spaced("50 millis"), ...options }
     })
     return { server, sender }
   })

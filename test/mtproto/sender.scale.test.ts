@@ -8,7 +8,7 @@ import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
 import * as Schedule from "effect/Schedule"
 import { count, scaled } from "../support/scale.ts"
-import { harness } from "./support/session.ts"
+import { harness } from "../support/dc.ts"
 
 describe("Sender against TestDc, at scale", () => {
   const calls = scaled(1_000, 10_000)

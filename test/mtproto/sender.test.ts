@@ -8,7 +8,7 @@ import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
 import * as Scope from "effect/Scope"
-import { harness } from "./support/session.ts"
+import { harness } from "../support/dc.ts"
 
 const getNearestDc = { _tag: "help.getNearestDc" } as const
 
@@ -45,9 +45,9 @@ describe("Sender against TestDc", () => {
 
   it.scopedLive("bad_server_salt: the call is re-sent with the new salt, transparently", () =>
     Effect.gen(function*() {
-      const { authKeyHex, dc, sender } = yield* harness()
+      const { authKeyId, dc, sender } = yield* harness()
       yield* sender.invoke(getNearestDc)
-      const [fresh] = yield* dc.rotateSalt(authKeyHex)
+      const [fresh] = yield* dc.rotateSalt(authKeyId)
       const nearest = yield* sender.invoke(getNearestDc)
       assert.strictEqual(nearest._tag, "nearestDc")
       assert.strictEqual((yield* sender.state).salt, fresh)

@@ -4,9 +4,9 @@
 import { assert, describe, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import { randomBytes, srpCheck } from "../../src/crypto/index.ts"
-import * as TestDc from "../../src/testing/index.ts"
 import type { Api, TlMethod } from "../../src/tl/index.ts"
-import { apiCreds, clientOn, errorOf, sendCode } from "./support/rpc.ts"
+import { makeDc, senderOn } from "../support/dc.ts"
+import { apiCreds, errorOf, sendCode } from "./support/rpc.ts"
 
 const signIn = (phone: string, hash: string, code: string): TlMethod => ({
   _tag: "auth.signIn", phone_number: phone, phone_code_hash: hash, phone_code: code
@@ -22,11 +22,11 @@ const getSelf: TlMethod = { _tag: "users.getUsers", id: [{ _tag: "inputUserSelf"
 describe("TestDc auth", () => {
   it.scopedLive("sendCode → signIn with the code from the World; then getUsers(self), getState, logOut", () =>
     Effect.gen(function*() {
-      const dc = yield* TestDc.make({ dcId: 2 })
+      const dc = yield* makeDc({ dcId: 2 })
       const ada = dc.world.addUser({ phone: "+1 555 0001", firstName: "Ada", lastName: "L", username: "ada" })
       const logged: Array<string> = []
       dc.world.onCode((phone, code) => logged.push(`${phone}:${code}`))
-      const { sender, authKeyId } = yield* clientOn(dc)
+      const { sender, authKeyId } = yield* senderOn(dc)
       assert.strictEqual(yield* errorOf(sender.invokeUntyped(getSelf)), "401 AUTH_KEY_UNREGISTERED")
 
       const sent = (yield* sender.invokeUntyped(sendCode("+15550001"))) as Api.auth.sentCode
@@ -57,9 +57,9 @@ describe("TestDc auth", () => {
 
   it.scopedLive("wrong code, expired code (knob and lifetime), resendCode", () =>
     Effect.gen(function*() {
-      const dc = yield* TestDc.make({ dcId: 2 })
+      const dc = yield* makeDc({ dcId: 2 })
       dc.world.addUser({ phone: "15550002", firstName: "Bob" })
-      const { sender } = yield* clientOn(dc)
+      const { sender } = yield* senderOn(dc)
       const sent = (yield* sender.invokeUntyped(sendCode("15550002"))) as Api.auth.sentCode
       const code = dc.world.lastCode("15550002")!
       const wrong = code === "00000" ? "11111" : "00000"
@@ -79,7 +79,7 @@ describe("TestDc auth", () => {
       // A lifetime of 0 s: every code is expired as soon as it is sent.
       dc.world.codeLifetimeSeconds = 0
       dc.world.addUser({ phone: "15550003", firstName: "Cy" })
-      const other = yield* clientOn(dc)
+      const other = yield* senderOn(dc)
       const sent3 = (yield* other.sender.invokeUntyped(sendCode("15550003"))) as Api.auth.sentCode
       assert.strictEqual(
         yield* errorOf(other.sender.invokeUntyped(signIn("15550003", sent3.phone_code_hash, dc.world.lastCode("15550003")!))),
@@ -89,8 +89,8 @@ describe("TestDc auth", () => {
 
   it.scopedLive("an unknown number signs up after authorizationSignUpRequired", () =>
     Effect.gen(function*() {
-      const dc = yield* TestDc.make({ dcId: 4 })
-      const { sender } = yield* clientOn(dc)
+      const dc = yield* makeDc({ dcId: 4 })
+      const { sender } = yield* senderOn(dc)
       const sent = (yield* sender.invokeUntyped(sendCode("+15550009"))) as Api.auth.sentCode
       const code = dc.world.lastCode("+15550009")!
       const answer = yield* sender.invokeUntyped(signIn("+15550009", sent.phone_code_hash, code))
@@ -110,11 +110,11 @@ describe("TestDc auth", () => {
 
   it.scopedLive("2FA: SESSION_PASSWORD_NEEDED, wrong password, right password (SRP)", () =>
     Effect.gen(function*() {
-      const dc = yield* TestDc.make({ dcId: 2 })
+      const dc = yield* makeDc({ dcId: 2 })
       const eve = dc.world.addUser({ phone: "15550005", firstName: "Eve", password: "correct horse", passwordHint: "horse" })
       assert.strictEqual(eve.password?.verifier.length, 256)
       assert.strictEqual(eve.password?.salt1.length, 40)
-      const { sender, authKeyId } = yield* clientOn(dc)
+      const { sender, authKeyId } = yield* senderOn(dc)
       const sent = (yield* sender.invokeUntyped(sendCode("15550005"))) as Api.auth.sentCode
       const code = dc.world.lastCode("15550005")!
       assert.strictEqual(yield* errorOf(sender.invokeUntyped(signIn("15550005", sent.phone_code_hash, code))), "401 SESSION_PASSWORD_NEEDED")
@@ -145,10 +145,10 @@ describe("TestDc auth", () => {
 
   it.scopedLive("bots: importBotAuthorization, bad token", () =>
     Effect.gen(function*() {
-      const dc = yield* TestDc.make({ dcId: 2 })
+      const dc = yield* makeDc({ dcId: 2 })
       const bot = dc.world.addBot({ token: "123456:ABCdef_ghi-XYZ", username: "ada_bot" })
       assert.strictEqual(bot.id, 123456n)
-      const { sender } = yield* clientOn(dc)
+      const { sender } = yield* senderOn(dc)
       const login = (token: string): TlMethod => ({ _tag: "auth.importBotAuthorization", flags: 0, ...apiCreds, bot_auth_token: token })
       assert.strictEqual(yield* errorOf(sender.invokeUntyped(login("123456:wrong"))), "400 ACCESS_TOKEN_INVALID")
       assert.strictEqual(yield* errorOf(sender.invokeUntyped(login("garbage"))), "400 ACCESS_TOKEN_INVALID")
@@ -162,8 +162,8 @@ describe("TestDc auth", () => {
 
   it.scopedLive("keys not logged in: 401 outside auth.*/help.*; injected FLOOD_WAIT and 500", () =>
     Effect.gen(function*() {
-      const dc = yield* TestDc.make({ dcId: 2 })
-      const { sender } = yield* clientOn(dc)
+      const dc = yield* makeDc({ dcId: 2 })
+      const { sender } = yield* senderOn(dc)
       assert.strictEqual(yield* errorOf(sender.invokeUntyped({ _tag: "updates.getState" })), "401 AUTH_KEY_UNREGISTERED")
       // No handler either: still 401 first, as Telegram checks the key before the method.
       assert.strictEqual(

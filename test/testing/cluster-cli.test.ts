@@ -3,23 +3,16 @@
 import { assert, describe, it } from "@effect/vitest"
 import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
-import { spawn } from "node:child_process"
-import { createRequire } from "node:module"
 import { parseRsaPublicKeyPem } from "../../src/crypto/index.ts"
-import { createAuthKey, Sender } from "../../src/mtproto/index.ts"
 import type { Api } from "../../src/tl/index.ts"
-import { makeNode } from "../../src/transport/index.ts"
-
-// Node running tsx's CLI, not npx: npm would not pass SIGTERM on (see cli.test.ts).
-const tsxCli = createRequire(import.meta.url).resolve("tsx/cli")
+import { senderOn } from "../support/dc.ts"
+import { start, stop, tsxCli } from "../support/processes.ts"
+import { sendCode } from "./support/rpc.ts"
 
 describe("TestDc CLI --cluster", () => {
-  it.live("prints every DC and the seed, serves a login, prints its code", () =>
+  it.scopedLive("prints every DC and the seed, serves a login, prints its code", () =>
     Effect.gen(function*() {
-      const child = yield* Effect.acquireRelease(
-        Effect.sync(() => spawn(process.execPath, [tsxCli, "src/testing/cli.ts", "--cluster"], { stdio: ["ignore", "pipe", "ignore"] })),
-        (c) => Effect.sync(() => c.exitCode === null && c.kill("SIGKILL"))
-      )
+      const child = yield* start(process.execPath, [tsxCli, "src/testing/cli.ts", "--cluster"])
       // Every stdout line, and a Deferred per line we wait for.
       const lines: Array<string> = []
       const firstLine = yield* Deferred.make<string>()
@@ -50,23 +43,14 @@ describe("TestDc CLI --cluster", () => {
       assert.strictEqual(info.dcs.find((d) => d.id === 2)?.port, info.port)
 
       // The demo user lives on DC 2 and has a password: code, then SESSION_PASSWORD_NEEDED.
-      const publicKey = parseRsaPublicKeyPem(info.rsaPublicKeyPem)
-      const open = makeNode({}).connect({ host: info.host, port: info.port, dcId: 2 })
-      const auth = yield* Effect.scoped(Effect.flatMap(open, (ch) => createAuthKey(ch, { dcId: 2, publicKeys: [publicKey] })))
-      const sender = yield* Sender.make({ authKey: auth.authKey, salt: auth.serverSalt, timeOffset: auth.timeOffset, connect: open, reconnect: undefined })
-      const sent = (yield* sender.invoke({
-        _tag: "auth.sendCode", phone_number: "+15550001", api_id: 1, api_hash: "0123456789abcdef", settings: { _tag: "codeSettings" }
-      })) as Api.auth.sentCode
+      const { sender } = yield* senderOn({ host: info.host, port: info.port, dcId: 2, publicKey: parseRsaPublicKeyPem(info.rsaPublicKeyPem) })
+      const sent = (yield* sender.invoke(sendCode("+15550001"))) as Api.auth.sentCode
       const code = yield* Deferred.await(codeLine).pipe(Effect.timeout("10 seconds"))
       const signIn = yield* Effect.flip(sender.invoke({ _tag: "auth.signIn", phone_number: "+15550001", phone_code_hash: sent.phone_code_hash, phone_code: code }))
       assert.strictEqual("message" in signIn && signIn.message, "SESSION_PASSWORD_NEEDED")
       assert.isTrue(lines.some((l) => l.startsWith("seed user +15550001") && l.includes("home DC 2")))
       assert.isTrue(lines.some((l) => l.startsWith("seed bot @demo_bot token 123456:")))
 
-      const exit = yield* Effect.async<number | null>((resume) => {
-        child.once("exit", (c) => resume(Effect.succeed(c)))
-        child.kill("SIGTERM")
-      }).pipe(Effect.timeout("10 seconds"))
-      assert.strictEqual(exit, 0)
-    }).pipe(Effect.scoped))
+      assert.strictEqual(yield* stop(child), 0)
+    }))
 })

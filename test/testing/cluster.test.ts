@@ -3,16 +3,13 @@
 // export/import, errors are injected on one DC or all; and the project's Client logs in
 // across the cluster.
 import { assert, describe, it } from "@effect/vitest"
-import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
-import * as Layer from "effect/Layer"
 import * as Redacted from "effect/Redacted"
-import { Client } from "../../src/client/index.ts"
-import { layerMemory } from "../../src/storage/index.ts"
 import * as TestDc from "../../src/testing/index.ts"
 import type { Api, TlMethod } from "../../src/tl/index.ts"
-import { layerNode } from "../../src/transport/index.ts"
-import { apiCreds, clientOn, errorOf, sendCode } from "./support/rpc.ts"
+import { memoryClient } from "../client/support/harness.ts"
+import { makeCluster, senderOn } from "../support/dc.ts"
+import { apiCreds, errorOf, sendCode } from "./support/rpc.ts"
 
 const getSelf: TlMethod = { _tag: "users.getUsers", id: [{ _tag: "inputUserSelf" }] }
 
@@ -28,7 +25,7 @@ describe("TestDc cluster", () => {
         assert.strictEqual(dc.fingerprint, cluster.fingerprint)
       }
       for (const id of [1, 3]) {
-        const { sender } = yield* clientOn(cluster.dc(id))
+        const { sender } = yield* senderOn(cluster.dc(id))
         const config = yield* sender.invoke({ _tag: "help.getConfig" })
         assert.strictEqual(config.this_dc, id)
         assert.deepStrictEqual(
@@ -40,18 +37,18 @@ describe("TestDc cluster", () => {
 
   it.scopedLive("PHONE_MIGRATE and USER_MIGRATE to the home DC; export on DC 2, import on DC 3", () =>
     Effect.gen(function*() {
-      const cluster = yield* TestDc.makeCluster({ dcIds: [1, 2, 3] })
+      const cluster = yield* makeCluster([1, 2, 3])
       const ada = cluster.world.addUser({ phone: "+15550001", firstName: "Ada", homeDc: 2 })
       cluster.world.addBot({ token: "777:bot-token", username: "far_bot", homeDc: 3 })
 
-      const on1 = yield* clientOn(cluster.dc(1))
+      const on1 = yield* senderOn(cluster.dc(1))
       assert.strictEqual(yield* errorOf(on1.sender.invokeUntyped(sendCode("+15550001"))), "303 PHONE_MIGRATE_2")
       assert.strictEqual(
         yield* errorOf(on1.sender.invokeUntyped({ _tag: "auth.importBotAuthorization", flags: 0, ...apiCreds, bot_auth_token: "777:bot-token" })),
         "303 USER_MIGRATE_3"
       )
 
-      const on2 = yield* clientOn(cluster.dc(2))
+      const on2 = yield* senderOn(cluster.dc(2))
       const sent = (yield* on2.sender.invokeUntyped(sendCode("+15550001"))) as Api.auth.sentCode
       const code = yield* cluster.codeFor("+15550001")
       yield* on2.sender.invokeUntyped({ _tag: "auth.signIn", phone_number: "+15550001", phone_code_hash: sent.phone_code_hash, phone_code: code })
@@ -65,7 +62,7 @@ describe("TestDc cluster", () => {
         yield* errorOf(on1.sender.invokeUntyped({ _tag: "auth.importAuthorization", id: exported.id, bytes: exported.bytes })),
         "400 AUTH_BYTES_INVALID"
       )
-      const on3 = yield* clientOn(cluster.dc(3))
+      const on3 = yield* senderOn(cluster.dc(3))
       assert.strictEqual(
         yield* errorOf(on3.sender.invokeUntyped({ _tag: "auth.importAuthorization", id: exported.id, bytes: new Uint8Array(128) })),
         "400 AUTH_BYTES_INVALID"
@@ -80,9 +77,9 @@ describe("TestDc cluster", () => {
 
   it.scopedLive("injected errors on one DC or on all", () =>
     Effect.gen(function*() {
-      const cluster = yield* TestDc.makeCluster({ dcIds: [1, 2] })
-      const on1 = yield* clientOn(cluster.dc(1))
-      const on2 = yield* clientOn(cluster.dc(2))
+      const cluster = yield* makeCluster([1, 2])
+      const on1 = yield* senderOn(cluster.dc(1))
+      const on2 = yield* senderOn(cluster.dc(2))
       const nearest: TlMethod = { _tag: "help.getNearestDc" }
       yield* cluster.injectError("help.getNearestDc", { code: 420, message: "FLOOD_WAIT_1", times: 1 })
       yield* cluster.injectError("help.getNearestDc", { code: 303, message: "FILE_MIGRATE_1", times: 1 }, 2)
@@ -102,18 +99,9 @@ describe("TestDc cluster", () => {
 
   it.scopedLive("the Client logs in with 2FA through PHONE_MIGRATE, then follows FILE_MIGRATE with export/import", () =>
     Effect.gen(function*() {
-      const cluster = yield* TestDc.makeCluster({ dcIds: [1, 2, 3] })
+      const cluster = yield* makeCluster([1, 2, 3])
       const ada = cluster.world.addUser({ phone: "+15550001", firstName: "Ada", homeDc: 2, password: "s3cret" })
-      const context = yield* Layer.build(
-        Client.layerWith({
-          apiId: 1,
-          apiHash: Redacted.make("0123456789abcdef"),
-          dcs: cluster.dcOptions,
-          defaultDc: 1,
-          publicKeys: [cluster.publicKey]
-        }).pipe(Layer.provide(Layer.merge(layerNode(), layerMemory)))
-      )
-      const client = Context.get(context, Client)
+      const { client } = yield* memoryClient(cluster)
       const user = yield* client.start({
         phone: Effect.succeed("+15550001"),
         code: Effect.map(cluster.codeFor("+15550001"), Redacted.make),

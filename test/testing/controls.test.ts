@@ -8,7 +8,8 @@ import { generateRsaKeyPair, toHex } from "../../src/crypto/index.ts"
 import * as TestDc from "../../src/testing/index.ts"
 import { type Api, serialize } from "../../src/tl/index.ts"
 import { logCapture } from "../support/logs.ts"
-import { connect, handshake, isResultFor, resultOf, session } from "./client.ts"
+import { handshake, isResultFor, resultOf, session } from "../support/bareClient.ts"
+import { openChannel } from "../support/dc.ts"
 
 // The DC's WARN about the key dropped on purpose (below) is kept, not printed.
 const dcLogs = logCapture()
@@ -19,7 +20,7 @@ layer(TestDc.layer({ dcId: 5 }).pipe(Layer.provide(dcLogs.layer)), { excludeTest
     Effect.gen(function*() {
       const dc = yield* TestDc.TestDc
       assert.strictEqual(dc.dcId, 5)
-      const ch = yield* connect(dc)
+      const ch = yield* openChannel(dc)
       yield* handshake(ch, dc)
       assert.isAtLeast(dc.authKeys.size, 1)
     }))
@@ -41,7 +42,7 @@ layer(TestDc.layer({ dcId: 5 }).pipe(Layer.provide(dcLogs.layer)), { excludeTest
             } satisfies Api.contacts.resolvedPeer)
           })
       })
-      const ch = yield* connect(dc)
+      const ch = yield* openChannel(dc)
       const s = session(ch, yield* handshake(ch, dc))
       const id = yield* s.send(serialize({ _tag: "contacts.resolveUsername", username: "ada" }))
       const resolved = resultOf(yield* s.until(isResultFor(id)), id) as Api.contacts.resolvedPeer
@@ -56,7 +57,7 @@ layer(TestDc.layer({ dcId: 5 }).pipe(Layer.provide(dcLogs.layer)), { excludeTest
     Effect.gen(function*() {
       const dc = yield* TestDc.TestDc
       // ping_delay_disconnect: pong now, hang up after the delay without another ping.
-      const ch = yield* connect(dc)
+      const ch = yield* openChannel(dc)
       const key = yield* handshake(ch, dc)
       const s = session(ch, key)
       yield* s.send(serialize({ _tag: "ping_delay_disconnect", ping_id: 1n, disconnect_delay: 1 }))
@@ -65,7 +66,7 @@ layer(TestDc.layer({ dcId: 5 }).pipe(Layer.provide(dcLogs.layer)), { excludeTest
       assert.isTrue(Exit.isFailure(closed))
 
       // dropConnections: the server hangs up on everyone.
-      const ch2 = yield* connect(dc)
+      const ch2 = yield* openChannel(dc)
       const s2 = session(ch2, key)
       yield* s2.send(serialize({ _tag: "ping", ping_id: 2n }))
       yield* s2.until((m) => m.obj._tag === "pong")
@@ -74,7 +75,7 @@ layer(TestDc.layer({ dcId: 5 }).pipe(Layer.provide(dcLogs.layer)), { excludeTest
 
       // dropAuthKey: the key is unknown from then on (-404).
       assert.isTrue(yield* dc.dropAuthKey(toHex(key.authKey.id)))
-      const ch3 = yield* connect(dc)
+      const ch3 = yield* openChannel(dc)
       const s3 = session(ch3, key)
       yield* s3.send(serialize({ _tag: "ping", ping_id: 3n }))
       const gone = yield* Effect.exit(s3.receive)
@@ -93,7 +94,7 @@ describe("TestDc options", () => {
       assert.strictEqual(dc.fingerprint, pair.publicKey.fingerprint)
       assert.notStrictEqual(dc.fingerprint, first.fingerprint)
       assert.strictEqual(dc.rsaPublicKeyPem, pair.publicKeyPem)
-      const ch = yield* connect(dc)
+      const ch = yield* openChannel(dc)
       yield* handshake(ch, dc)
     }))
 })

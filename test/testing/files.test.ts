@@ -6,14 +6,13 @@ import { assert, describe, it } from "@effect/vitest"
 import { createHash } from "node:crypto"
 import * as Effect from "effect/Effect"
 import { RpcFailure } from "../../src/testing/handlers.ts"
-import * as TestDc from "../../src/testing/index.ts"
 import { makeWorld } from "../../src/testing/World.ts"
-import { generateRsaKeyPair, type RsaKeyPair } from "../../src/crypto/index.ts"
 import { serialize } from "../../src/tl/index.ts"
-import { connect, handshake, isResultFor, resultOf, session } from "./client.ts"
+import { handshake, isResultFor, resultOf, session } from "../support/bareClient.ts"
+import { makeCluster, makeDc, openChannel } from "../support/dc.ts"
 import { imageSize } from "../../src/testing/world/imageSize.ts"
 import type { Api } from "../../src/tl/index.ts"
-import { makeCluster, memoryClient } from "../client/support/harness.ts"
+import { memoryClient } from "../client/support/harness.ts"
 import { loginUser } from "../client/support/messaging.ts"
 
 const bytes = (n: number, seed = 1) => Uint8Array.from({ length: n }, (_, i) => (i * 31 + seed) & 0xff)
@@ -127,14 +126,14 @@ describe("World files: the budget of pending uploads", () => {
 describe("TestDc files over TCP", () => {
   it.scopedLive("a file read sent again with its msg_id is read again (its answer is not kept); other queries are answered from memory", () =>
     Effect.gen(function*() {
-      const dc = yield* TestDc.make({ rsaKeyPair: sharedKeys() })
+      const dc = yield* makeDc()
       let reads = 0
       let others = 0
       yield* dc.addHandlers({
         "upload.getFile": () => Effect.sync(() => ({ _tag: "upload.file", type: { _tag: "storage.filePartial" }, mtime: ++reads, bytes: bytes(4096) }) as const),
         "help.getNearestDc": () => Effect.sync(() => ({ _tag: "nearestDc", country: "XX", this_dc: 2, nearest_dc: ++others }) as const)
       })
-      const ch = yield* connect(dc)
+      const ch = yield* openChannel(dc)
       const s = session(ch, yield* handshake(ch, dc))
       const read = serialize({ _tag: "upload.getFile", location: { _tag: "inputDocumentFileLocation", id: 1n, access_hash: 1n, file_reference: new Uint8Array(0), thumb_size: "" }, offset: 0n, limit: 4096 })
       const id = yield* s.send(read)
@@ -191,6 +190,3 @@ describe("TestDc files over TCP", () => {
       assert.strictEqual(cluster.world.files.stored.size, 1)
     }))
 })
-
-let keys: RsaKeyPair | undefined
-const sharedKeys = () => (keys ??= generateRsaKeyPair())

@@ -1,21 +1,21 @@
-// TestDc: the server side of the DH handshake and the encrypted session, driven by a tiny
-// client made of the pure pieces (test/testing/client.ts) and by the library's own client.
+// TestDc: the server side of the DH handshake and the encrypted session, driven by a bare
+// client made of the pure pieces (test/support/bareClient.ts) and by the library's own client.
 import { assert, describe, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as Redacted from "effect/Redacted"
 import { bytesToBigInt, randomBytes, toHex } from "../../src/crypto/index.ts"
-import { createAuthKey, Sender } from "../../src/mtproto/index.ts"
 import * as TestDc from "../../src/testing/index.ts"
-import { type Api, LAYER, serialize } from "../../src/tl/index.ts"
-import { connect, handshake, isResultFor, resultOf, type ServerMessage, session } from "./client.ts"
+import { type Api, serialize } from "../../src/tl/index.ts"
+import { handshake, isResultFor, resultOf, type ServerMessage, session } from "../support/bareClient.ts"
+import { firstCall, makeDc, openChannel, senderOn } from "../support/dc.ts"
 
 describe("TestDc handshake and session", () => {
   it.scopedLive("creates an auth key both sides agree on, then answers ping and RPCs", () =>
     Effect.gen(function*() {
-      const dc = yield* TestDc.make({ dcId: 2 })
+      const dc = yield* makeDc({ dcId: 2 })
       assert.isAbove(dc.port, 0)
       assert.match(dc.rsaPublicKeyPem, /^-----BEGIN RSA PUBLIC KEY-----/)
-      const ch = yield* connect(dc)
+      const ch = yield* openChannel(dc)
       const key = yield* handshake(ch, dc)
       const stored = dc.authKeys.get(toHex(key.authKey.id))
       assert.isDefined(stored)
@@ -38,21 +38,7 @@ describe("TestDc handshake and session", () => {
       const ack = first.find((m) => m.obj._tag === "msgs_ack")
       assert.deepStrictEqual(ack?.obj, { _tag: "msgs_ack", msg_ids: [pingMsg] })
 
-      const getConfig = yield* s.send(serialize({
-        _tag: "invokeWithLayer",
-        layer: LAYER,
-        query: {
-          _tag: "initConnection",
-          api_id: 1,
-          device_model: "test",
-          system_version: "1",
-          app_version: "1",
-          system_lang_code: "en",
-          lang_pack: "",
-          lang_code: "en",
-          query: { _tag: "help.getConfig" }
-        }
-      }))
+      const getConfig = yield* s.send(serialize(firstCall({ _tag: "help.getConfig" })))
       const config = resultOf(yield* s.until(isResultFor(getConfig)), getConfig) as Api.config
       assert.strictEqual(config._tag, "config")
       assert.strictEqual(config.this_dc, 2)
@@ -79,14 +65,14 @@ describe("TestDc handshake and session", () => {
 
   it.scopedLive("bad_server_salt, future salts, destroy_session, handlers from options, dh_gen_retry", () =>
     Effect.gen(function*() {
-      const dc = yield* TestDc.make({
+      const dc = yield* makeDc({
         faults: { dhGenRetry: 1 },
         handlers: {
           "help.getAppConfig": () => Effect.succeed({ _tag: "help.appConfigNotModified" }),
           "help.getSupportName": () => Effect.fail(new TestDc.RpcFailure({ code: 420, message: "FLOOD_WAIT_3" }))
         }
       })
-      const ch = yield* connect(dc, "abridged")
+      const ch = yield* openChannel(dc, { codec: "abridged" })
       const key = yield* handshake(ch, dc) // goes through one dh_gen_retry
       assert.strictEqual(dc.authKeys.size, 1)
       const s = session(ch, key)
@@ -127,8 +113,8 @@ describe("TestDc handshake and session", () => {
 
   it.scopedLive("temporary keys (p_q_inner_data_temp_dc) are stored as temporary", () =>
     Effect.gen(function*() {
-      const dc = yield* TestDc.make({ dcId: 4 })
-      const ch = yield* connect(dc, "padded")
+      const dc = yield* makeDc({ dcId: 4 })
+      const ch = yield* openChannel(dc, { codec: "padded" })
       const key = yield* handshake(ch, dc, { temp: 600 })
       const stored = dc.authKeys.get(toHex(key.authKey.id))!
       assert.isTrue(stored.temp)
@@ -137,18 +123,12 @@ describe("TestDc handshake and session", () => {
 
   it.scopedLive("the library's own client: createAuthKey and a Sender", () =>
     Effect.gen(function*() {
-      const dc = yield* TestDc.make()
-      const open = connect(dc)
-      const auth = yield* Effect.scoped(Effect.flatMap(open, (ch) => createAuthKey(ch, { dcId: dc.dcId, publicKeys: [dc.publicKey] })))
-      assert.isTrue(dc.authKeys.has(toHex(auth.authKey.id)))
-      const sender = yield* Sender.make({ authKey: auth.authKey, salt: auth.serverSalt, timeOffset: auth.timeOffset, connect: open })
+      const dc = yield* makeDc()
+      const { sender, authKeyId } = yield* senderOn(dc)
+      assert.isTrue(dc.authKeys.has(authKeyId))
       const nearest = yield* sender.invoke({ _tag: "help.getNearestDc" })
       assert.strictEqual(nearest.this_dc, dc.dcId)
-      const config = yield* sender.invoke({
-        _tag: "invokeWithLayer",
-        layer: LAYER,
-        query: { _tag: "initConnection", api_id: 1, device_model: "t", system_version: "1", app_version: "1", system_lang_code: "en", lang_pack: "", lang_code: "en", query: { _tag: "help.getConfig" } }
-      })
+      const config = yield* sender.invoke(firstCall({ _tag: "help.getConfig" }))
       assert.strictEqual(config.dc_options[0]?.port, dc.port)
     }))
 })

@@ -16,8 +16,20 @@ import * as TestDc from "../../src/testing/index.ts"
 import { serialize } from "../../src/tl/index.ts"
 import { bomb25KB, nestedBomb } from "../tl/support/bombs.ts"
 import { captureLogs } from "../support/logs.ts"
-import { connect, handshake, isResultFor, session } from "./client.ts"
-import { closedByServer, intermediate, INTERMEDIATE_TAG, le32, raw, rawChannel } from "./support/rawSocket.ts"
+import { type ClientKey, handshake, isResultFor, session } from "../support/bareClient.ts"
+import { le32 } from "../support/bytes.ts"
+import { makeDc, openChannel } from "../support/dc.ts"
+import { closedByServer, intermediate, INTERMEDIATE_TAG, raw, rawChannel } from "./support/rawSocket.ts"
+
+/** An encrypted ping (the first message of session `sessionId`) under `key`, unframed. */
+const encryptedPing = (key: ClientKey, sessionId: bigint, pingId: bigint) =>
+  packMessage(key.authKey, 0, {
+    salt: key.salt,
+    sessionId,
+    msgId: nextClientMsgId(Date.now(), 0n),
+    seqNo: 1,
+    body: serialize({ _tag: "ping", ping_id: pingId })
+  }, randomBytes)
 
 const sleep = (ms: number) => Effect.sleep(Duration.millis(ms))
 
@@ -38,7 +50,7 @@ const plainFrame = (body: Uint8Array) =>
 /** A good client (padded intermediate: its random padding is accepted) pinging until interrupted. */
 const goodClient = (dc: TestDc.TestDcShape, pongs: { n: number }) =>
   Effect.scoped(Effect.gen(function*() {
-    const ch = yield* connect(dc, "padded")
+    const ch = yield* openChannel(dc, { codec: "padded" })
     const s = session(ch, yield* handshake(ch, dc))
     for (let i = 1n; ; i++) {
       yield* s.send(serialize({ _tag: "ping", ping_id: i }))
@@ -63,7 +75,7 @@ describe("TestDc against hostile clients", () => {
   it.scopedLive("every hostile connection is closed or answered, and a good client is served throughout", () =>
     Effect.gen(function*() {
       yield* captureLogs // the test provokes these on purpose
-      const dc = yield* TestDc.make({ handshakeTimeout: "1 second", idleTimeout: "1500 millis" })
+      const dc = yield* makeDc({ handshakeTimeout: "1 second", idleTimeout: "1500 millis" })
       const pongs = { n: 0 }
       const good = yield* Effect.fork(goodClient(dc, pongs))
       yield* Effect.retry(Effect.filterOrFail(Effect.sync(() => pongs.n), (n) => n > 0), Schedule.spaced("20 millis").pipe(Schedule.upTo("10 seconds")))
@@ -92,13 +104,7 @@ describe("TestDc against hostile clients", () => {
         })),
         slowlorisAfterHandshake: Effect.scoped(Effect.gen(function*() {
           const { socket, key } = yield* rawSession(dc)
-          const ping = packMessage(key.authKey, 0, {
-            salt: key.salt,
-            sessionId: 1n,
-            msgId: nextClientMsgId(Date.now(), 0n),
-            seqNo: 1,
-            body: serialize({ _tag: "ping", ping_id: 1n })
-          }, randomBytes)
+          const ping = encryptedPing(key, 1n, 1n)
           // Bytes keep coming, but no complete frame: idle all the same.
           yield* Effect.fork(dribble(socket, intermediate(ping), 100))
           yield* closedByServer(socket, 15)
@@ -135,13 +141,7 @@ describe("TestDc against hostile clients", () => {
         bytesAfterTheMessage: Effect.scoped(Effect.gen(function*() {
           // Four stray bytes after a valid encrypted message on intermediate: refused, closed.
           const { socket, key } = yield* rawSession(dc)
-          const ping = packMessage(key.authKey, 0, {
-            salt: key.salt,
-            sessionId: 2n,
-            msgId: nextClientMsgId(Date.now(), 0n),
-            seqNo: 1,
-            body: serialize({ _tag: "ping", ping_id: 2n })
-          }, randomBytes)
+          const ping = encryptedPing(key, 2n, 2n)
           socket.write(intermediate(concatBytes(ping, Uint8Array.of(1, 2, 3, 4))))
           yield* closedByServer(socket)
         }))
@@ -171,7 +171,7 @@ describe("TestDc against hostile clients", () => {
   it.scopedLive("the connection cap refuses extra connections at once; freed places are usable again", () =>
     Effect.gen(function*() {
       yield* captureLogs // the test provokes these on purpose
-      const dc = yield* TestDc.make({ maxConnections: 4 })
+      const dc = yield* makeDc({ maxConnections: 4 })
       const held = yield* Effect.forEach(Array.from({ length: 4 }), () => raw(dc.port))
       yield* dc.connections.pipe(
         Effect.filterOrFail((n) => n === 4, (n) => new Error(`${n} connections`)),
@@ -190,7 +190,7 @@ describe("TestDc against hostile clients", () => {
       )
       // A good client takes the freed place.
       yield* Effect.scoped(Effect.gen(function*() {
-        const ch = yield* connect(dc)
+        const ch = yield* openChannel(dc)
         const s = session(ch, yield* handshake(ch, dc))
         yield* s.send(serialize({ _tag: "ping", ping_id: 3n }))
         yield* s.until((m) => m.obj._tag === "pong")
@@ -203,7 +203,7 @@ describe("TestDc against hostile clients", () => {
       if (logLevel._tag === "Warning") warnings.push(message)
     })
     return Effect.gen(function*() {
-      const dc = yield* TestDc.make({ dcId: 7 })
+      const dc = yield* makeDc({ dcId: 7 })
       const metric = Metric.tagged(Metric.tagged(TestDc.rejectionsMetric, "kind", "transport"), "dc", "7")
       const before = (yield* Metric.value(metric)).count
       yield* Effect.forEach(Array.from({ length: 30 }), () =>

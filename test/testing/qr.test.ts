@@ -7,14 +7,13 @@ import * as Clock from "effect/Clock"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as Stream from "effect/Stream"
-import { generateRsaKeyPair, randomBytes, type RsaKeyPair, srpCheck } from "../../src/crypto/index.ts"
+import { randomBytes, srpCheck } from "../../src/crypto/index.ts"
 import type { Sender } from "../../src/mtproto/index.ts"
 import * as TestDc from "../../src/testing/index.ts"
 import type { Api } from "../../src/tl/index.ts"
-import { apiCreds, clientOn, errorOf } from "./support/rpc.ts"
+import { makeCluster, makeDc, senderOn } from "../support/dc.ts"
+import { apiCreds, errorOf } from "./support/rpc.ts"
 
-let pair: RsaKeyPair | undefined
-const rsaKeyPair = () => (pair ??= generateRsaKeyPair())
 
 const exportToken = (sender: Sender.Sender, exceptIds: ReadonlyArray<bigint> = []) =>
   sender.invoke({ _tag: "auth.exportLoginToken", ...apiCreds, except_ids: exceptIds })
@@ -28,7 +27,7 @@ const tokenOf = (answer: Api.auth.LoginToken): Api.auth.loginToken => {
 /** A Sender logged in as `phone` (no 2FA) on `dc`. */
 const loggedIn = (dc: TestDc.TestDcShape, phone: string) =>
   Effect.gen(function*() {
-    const client = yield* clientOn(dc)
+    const client = yield* senderOn(dc)
     const sent = (yield* client.sender.invokeUntyped({ _tag: "auth.sendCode", phone_number: phone, ...apiCreds, settings: { _tag: "codeSettings" } })) as Api.auth.sentCode
     yield* client.sender.invoke({ _tag: "auth.signIn", phone_number: phone, phone_code_hash: sent.phone_code_hash, phone_code: dc.world.lastCode(phone)! })
     return client
@@ -39,8 +38,8 @@ const accept = (sender: Sender.Sender, token: Uint8Array) => errorOf(sender.invo
 describe("TestDc QR login", () => {
   it.scopedLive("exportLoginToken: a 32-byte code valid 30 s, the same one while valid; API_ID_INVALID", () =>
     Effect.gen(function*() {
-      const dc = yield* TestDc.make({ rsaKeyPair: rsaKeyPair() })
-      const { sender, authKeyId } = yield* clientOn(dc)
+      const dc = yield* makeDc()
+      const { sender, authKeyId } = yield* senderOn(dc)
       const now = Math.floor((yield* Clock.currentTimeMillis) / 1000)
       const first = tokenOf(yield* exportToken(sender))
       assert.strictEqual(first.token.length, 32)
@@ -57,10 +56,10 @@ describe("TestDc QR login", () => {
 
   it.scopedLive("a scan pushes updateShort{updateLoginToken} to the exporting key only; the next export is the login", () =>
     Effect.gen(function*() {
-      const dc = yield* TestDc.make({ rsaKeyPair: rsaKeyPair() })
+      const dc = yield* makeDc()
       const ada = dc.world.addUser({ phone: "+15550001", firstName: "Ada" })
-      const a = yield* clientOn(dc)
-      const b = yield* clientOn(dc)
+      const a = yield* senderOn(dc)
+      const b = yield* senderOn(dc)
       const aUpdates = yield* a.sender.updates
       const bUpdates = yield* b.sender.updates
       const code = tokenOf(yield* exportToken(a.sender))
@@ -86,14 +85,14 @@ describe("TestDc QR login", () => {
 
   it.scopedLive("acceptLoginToken: logged-in users only (not bots); invalid, expired, accepted twice, excepted users", () =>
     Effect.gen(function*() {
-      const dc = yield* TestDc.make({ rsaKeyPair: rsaKeyPair() })
+      const dc = yield* makeDc()
       const ada = dc.world.addUser({ phone: "+15550001", firstName: "Ada" })
       dc.world.addBot({ token: "777:bot-token", username: "qr_bot" })
-      const exporter = yield* clientOn(dc)
+      const exporter = yield* senderOn(dc)
       const code = tokenOf(yield* exportToken(exporter.sender))
 
       assert.strictEqual(yield* accept(exporter.sender, code.token), "401 AUTH_KEY_UNREGISTERED")
-      const bot = yield* clientOn(dc)
+      const bot = yield* senderOn(dc)
       yield* bot.sender.invoke({ _tag: "auth.importBotAuthorization", flags: 0, ...apiCreds, bot_auth_token: "777:bot-token" })
       assert.strictEqual(yield* accept(bot.sender, code.token), "400 BOT_METHOD_INVALID")
 
@@ -102,10 +101,10 @@ describe("TestDc QR login", () => {
       assert.strictEqual(yield* accept(phone.sender, new Uint8Array(0)), "400 AUTH_TOKEN_INVALID")
       // Codes exported now expire at once.
       dc.world.loginTokenLifetimeSeconds = 0
-      const late = yield* clientOn(dc)
+      const late = yield* senderOn(dc)
       assert.strictEqual(yield* accept(phone.sender, tokenOf(yield* exportToken(late.sender)).token), "400 AUTH_TOKEN_EXPIRED")
       dc.world.loginTokenLifetimeSeconds = 30
-      const excepting = yield* clientOn(dc)
+      const excepting = yield* senderOn(dc)
       assert.strictEqual(yield* accept(phone.sender, tokenOf(yield* exportToken(excepting.sender, [ada.id])).token), "400 AUTH_TOKEN_EXCEPTION")
 
       const session = yield* phone.sender.invoke({ _tag: "auth.acceptLoginToken", token: code.token })
@@ -116,9 +115,9 @@ describe("TestDc QR login", () => {
 
   it.scopedLive("a user of another DC: loginTokenMigrateTo, importLoginToken accepted there only, once", () =>
     Effect.gen(function*() {
-      const cluster = yield* TestDc.makeCluster({ dcIds: [1, 2], rsaKeyPair: rsaKeyPair() })
+      const cluster = yield* makeCluster([1, 2])
       const cid = cluster.world.addUser({ phone: "+15550003", firstName: "Cid", homeDc: 2 })
-      const on1 = yield* clientOn(cluster.dc(1))
+      const on1 = yield* senderOn(cluster.dc(1))
       const code = tokenOf(yield* exportToken(on1.sender))
       assert.strictEqual(cluster.world.acceptLoginToken(cid.id, code.token)._tag, "Accepted")
       const answer = yield* exportToken(on1.sender)
@@ -127,7 +126,7 @@ describe("TestDc QR login", () => {
       assert.strictEqual(migrate.dc_id, 2)
       // DC 1 does not take it; DC 2 does, once.
       assert.strictEqual(yield* errorOf(on1.sender.invoke({ _tag: "auth.importLoginToken", token: migrate.token })), "400 AUTH_TOKEN_INVALID")
-      const on2 = yield* clientOn(cluster.dc(2))
+      const on2 = yield* senderOn(cluster.dc(2))
       const imported = yield* on2.sender.invoke({ _tag: "auth.importLoginToken", token: migrate.token })
       assert.strictEqual(imported._tag, "auth.loginTokenSuccess")
       assert.deepStrictEqual(cluster.world.authorizations.get(on2.authKeyId), { userId: cid.id, dcId: 2, passwordPending: false })
@@ -137,9 +136,9 @@ describe("TestDc QR login", () => {
 
   it.scopedLive("a 2FA account: SESSION_PASSWORD_NEEDED after the scan (and on every export until the password)", () =>
     Effect.gen(function*() {
-      const dc = yield* TestDc.make({ rsaKeyPair: rsaKeyPair() })
+      const dc = yield* makeDc()
       const eve = dc.world.addUser({ phone: "+15550005", firstName: "Eve", password: "pw" })
-      const { sender, authKeyId } = yield* clientOn(dc)
+      const { sender, authKeyId } = yield* senderOn(dc)
       const code = tokenOf(yield* exportToken(sender))
       dc.world.acceptLoginToken(eve.id, `tg://login?token=${Buffer.from(code.token).toString("base64url")}`)
       assert.strictEqual(yield* errorOf(exportToken(sender)), "401 SESSION_PASSWORD_NEEDED")

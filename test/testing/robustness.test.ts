@@ -9,8 +9,10 @@ import { encodePlainMessage, nextClientMsgId } from "../../src/mtproto/index.ts"
 import * as TestDc from "../../src/testing/index.ts"
 import { serialize } from "../../src/tl/index.ts"
 import { captureLogs } from "../support/logs.ts"
-import { connect, handshake, session } from "./client.ts"
-import { closedByServer, intermediate, INTERMEDIATE_TAG, le32, raw } from "./support/rawSocket.ts"
+import { handshake, session } from "../support/bareClient.ts"
+import { le32 } from "../support/bytes.ts"
+import { makeDc, openChannel } from "../support/dc.ts"
+import { closedByServer, intermediate, INTERMEDIATE_TAG, raw } from "./support/rawSocket.ts"
 
 /** Waits (up to 5 s) until the server has no open connection left. */
 const allCleanedUp = (dc: TestDc.TestDcShape) =>
@@ -22,7 +24,7 @@ const allCleanedUp = (dc: TestDc.TestDcShape) =>
 /** A fresh good client still gets a key and a pong. */
 const goodClient = (dc: TestDc.TestDcShape) =>
   Effect.scoped(Effect.gen(function*() {
-    const ch = yield* connect(dc)
+    const ch = yield* openChannel(dc)
     const key = yield* handshake(ch, dc)
     const s = session(ch, key)
     yield* s.send(serialize({ _tag: "ping", ping_id: 9n }))
@@ -33,7 +35,7 @@ describe("TestDc robustness", () => {
   it.scopedLive("garbage, HTTP, hostile lengths, half frames and half handshakes", () =>
     Effect.gen(function*() {
       yield* captureLogs // the test provokes these on purpose
-      const dc = yield* TestDc.make()
+      const dc = yield* makeDc()
       // Garbage that passes as nothing: an HTTP request.
       yield* Effect.scoped(Effect.gen(function*() {
         const s = yield* raw(dc.port)
@@ -85,14 +87,14 @@ describe("TestDc robustness", () => {
   it.scopedLive("handshake violations: wrong nonce, bad inner hash, while other connections keep working", () =>
     Effect.gen(function*() {
       yield* captureLogs // the test provokes these on purpose
-      const dc = yield* TestDc.make()
+      const dc = yield* makeDc()
       // A good session that stays open the whole time.
-      const ch = yield* connect(dc, "abridged", true)
+      const ch = yield* openChannel(dc, { codec: "abridged", obfuscated: true })
       const key = yield* handshake(ch, dc)
       const good = session(ch, key)
 
       for (const misbehave of [{ wrongNonceAt: "req_DH_params" }, { wrongNonceAt: "set_client_DH_params" }, { badInnerHash: true }] as const) {
-        const exit = yield* Effect.scoped(Effect.flatMap(connect(dc), (bad) => Effect.exit(handshake(bad, dc, misbehave))))
+        const exit = yield* Effect.scoped(Effect.flatMap(openChannel(dc), (bad) => Effect.exit(handshake(bad, dc, misbehave))))
         // The client transport turns the 4-byte error frame into TransportError("ServerError").
         const error = Exit.isFailure(exit) && exit.cause._tag === "Fail" ? exit.cause.error : undefined
         assert.strictEqual(error?._tag, "TransportError", JSON.stringify(misbehave))

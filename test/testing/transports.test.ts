@@ -1,10 +1,10 @@
 // TestDc detects every transport per connection and speaks MTProto over each.
 import { assert, describe, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
-import * as TestDc from "../../src/testing/index.ts"
 import { serialize } from "../../src/tl/index.ts"
 import type { CodecKind } from "../../src/transport/index.ts"
-import { connect, handshake, session } from "./client.ts"
+import { handshake, session } from "../support/bareClient.ts"
+import { makeDc, openChannel } from "../support/dc.ts"
 
 const cases: ReadonlyArray<readonly [CodecKind, boolean]> = [
   ["abridged", false],
@@ -19,10 +19,10 @@ const cases: ReadonlyArray<readonly [CodecKind, boolean]> = [
 describe("TestDc transports", () => {
   it.scopedLive("handshake and ping over every transport, on one server", () =>
     Effect.gen(function*() {
-      const dc = yield* TestDc.make({ dcId: 3 })
+      const dc = yield* makeDc({ dcId: 3 })
       yield* Effect.forEach(cases, ([codec, obfuscated]) =>
         Effect.scoped(Effect.gen(function*() {
-          const ch = yield* connect(dc, codec, obfuscated)
+          const ch = yield* openChannel(dc, { codec, obfuscated })
           const key = yield* handshake(ch, dc)
           const s = session(ch, key)
           const id = yield* s.send(serialize({ _tag: "ping", ping_id: 42n }))

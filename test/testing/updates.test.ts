@@ -12,7 +12,7 @@ import * as TestDc from "../../src/testing/index.ts"
 import { channelDifference, difference } from "../../src/testing/world/difference.ts"
 import { boxOf } from "../../src/testing/world/Store.ts"
 import type { AnyObject, Api } from "../../src/tl/index.ts"
-import { clientOn } from "./support/rpc.ts"
+import { makeDc, senderOn } from "../support/dc.ts"
 
 const setup = () => {
   const world = TestDc.makeWorld()
@@ -221,7 +221,7 @@ describe("World: updates.getChannelDifference", () => {
 /** A raw Sender on `dc` whose key the World logged in as `userId`, with its pushes collected. */
 const listener = (dc: TestDc.TestDcShape, userId: bigint) =>
   Effect.gen(function*() {
-    const { sender, authKeyId } = yield* clientOn(dc)
+    const { sender, authKeyId } = yield* senderOn(dc)
     dc.world.authorize(authKeyId, dc.dcId, userId)
     const received: Array<AnyObject> = []
     const updates = yield* sender.updates
@@ -250,7 +250,7 @@ const waitFor = (received: ReadonlyArray<AnyObject>, n: number) =>
 describe("TestDc push knobs on the wire", () => {
   it.scopedLive("drop, duplicate, reorder, delay, updatesTooLong; pushTo limits them to one key", () =>
     Effect.gen(function*() {
-      const dc = yield* TestDc.make()
+      const dc = yield* makeDc()
       const ada = dc.world.addUser({ firstName: "Ada", phone: "+15550001" })
       const bob = dc.world.addUser({ firstName: "Bob", phone: "+15550002" })
       const bobSide = yield* listener(dc, bob.id)
@@ -282,7 +282,7 @@ describe("TestDc push knobs on the wire", () => {
 
   it.scopedLive("updateChannelTooLong replaces a channel's push, with the channel's pts before it", () =>
     Effect.gen(function*() {
-      const dc = yield* TestDc.make()
+      const dc = yield* makeDc()
       const ada = dc.world.addUser({ firstName: "Ada", phone: "+15550001" })
       const bob = dc.world.addUser({ firstName: "Bob", phone: "+15550002" })
       const group = yield* dc.world.createChannel(ada.id, "Team", { broadcast: false, username: "team" })

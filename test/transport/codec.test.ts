@@ -8,7 +8,7 @@ import {
   TransportError
 } from "../../src/transport/index.ts"
 import { crc32 } from "../../src/transport/internal/crc32.ts"
-import { chunked, collect, concatBytes, le32, payloadOf, seededRandom } from "./helpers.ts"
+import { chunked, collect, concat, le32, payloadOf, seededRandom } from "../support/bytes.ts"
 
 const kinds: ReadonlyArray<CodecKind> = ["abridged", "intermediate", "padded", "full"]
 
@@ -57,7 +57,7 @@ describe("codecs", () => {
               for (const [from, to] of [["client", "server"], ["server", "client"]] as const) {
                 const enc = makeEncoder(kind, from, { randomBytes })
                 const dec = makeDecoder(kind, to)
-                const wire = concatBytes(payloads.map((p) => enc.encode(p)))
+                const wire = concat(payloads.map((p) => enc.encode(p)))
                 const frames = collect(dec.decode.bind(dec), chunked(wire, sizes))
                 assert.strictEqual(frames.length, payloads.length)
                 frames.forEach((f, i) => assertSamePayload(kind, f, payloads[i]))
@@ -72,7 +72,7 @@ describe("codecs", () => {
       it("decodes one byte at a time and many frames in one chunk", () => {
         const payloads = [payloadOf(1, 1), payloadOf(126, 2), payloadOf(127, 3), payloadOf(1000, 4), payloadOf(2, 5)]
         const enc = makeEncoder(kind, "server", { randomBytes: seededRandom(7) })
-        const wire = concatBytes(payloads.map((p) => enc.encode(p)))
+        const wire = concat(payloads.map((p) => enc.encode(p)))
         const oneByte = makeDecoder(kind, "client")
         const frames1 = collect(oneByte.decode.bind(oneByte), chunked(wire, [1]))
         const whole = makeDecoder(kind, "client")
@@ -90,7 +90,7 @@ describe("codecs", () => {
         const frame = enc.encode(payloadOf(50, 9))
         const second = enc.encode(payloadOf(50, 9))
         const dec = makeDecoder(kind, "client")
-        const frames = collect(dec.decode.bind(dec), [concatBytes([frame, second.subarray(0, second.length - 1)])])
+        const frames = collect(dec.decode.bind(dec), [concat([frame, second.subarray(0, second.length - 1)])])
         assert.strictEqual(frames.length, 1)
         assert.strictEqual(dec.buffered, second.length - 1)
       })
@@ -100,7 +100,7 @@ describe("codecs", () => {
           const enc = makeEncoder(kind, "server", { randomBytes: seededRandom(code) })
           const dec = makeDecoder(kind, "client")
           const frames: Array<Uint8Array> = []
-          const wire = concatBytes([enc.encode(payloadOf(3, 1)), enc.encode(le32(code))])
+          const wire = concat([enc.encode(payloadOf(3, 1)), enc.encode(le32(code))])
           const e = assertTransportError(thrown(() => dec.decode(wire, (f) => frames.push(f))), "ServerError")
           assert.strictEqual(e.code, code)
           assert.strictEqual(frames.length, 1, "the frame before the error is delivered")
@@ -121,7 +121,7 @@ describe("codecs", () => {
             fc.array(fc.integer({ min: 1, max: 64 }), { maxLength: 4 }),
             (payloads, flips, sizes) => {
               const enc = makeEncoder(kind, "server", { randomBytes: seededRandom(3) })
-              const wire = concatBytes(payloads.map((p) => enc.encode(p)))
+              const wire = concat(payloads.map((p) => enc.encode(p)))
               for (const [at, value] of flips) wire[at % wire.length] = value
               const dec = makeDecoder(kind, "client", { maxFrameLength: 4096 })
               try {
@@ -213,7 +213,7 @@ describe("codecs", () => {
           server.decoder.decode(client.encoder.encode(payloadOf(words, 1)), (_f, q) => flags.push(q))
         }
         assert.deepStrictEqual(flags, [true, false, true, false])
-        const wire = concatBytes([
+        const wire = concat([
           server.encodeQuickAck(0x12345678),
           server.encoder.encode(payloadOf(2, 0)),
           server.encodeQuickAck(0x7abcdef0)
@@ -258,9 +258,9 @@ describe("codecs", () => {
       const f1 = enc.encode(payloadOf(2, 1))
       const f2 = enc.encode(payloadOf(2, 2))
       const skip = makeDecoder("full", "client")
-      assertTransportError(thrown(() => skip.decode(concatBytes([f0, f2]), () => {})), "BadFrame")
+      assertTransportError(thrown(() => skip.decode(concat([f0, f2]), () => {})), "BadFrame")
       const repeat = makeDecoder("full", "client")
-      assertTransportError(thrown(() => repeat.decode(concatBytes([f0, f1, f1]), () => {})), "BadFrame")
+      assertTransportError(thrown(() => repeat.decode(concat([f0, f1, f1]), () => {})), "BadFrame")
       const first = makeDecoder("full", "client")
       assertTransportError(thrown(() => first.decode(f1, () => {})), "BadFrame")
     })

@@ -2,7 +2,7 @@
 // bytes arrive, on both sides and for every codec.
 import { assert, describe, it } from "@effect/vitest"
 import { type CodecKind, DEFAULT_MAX_FRAME_LENGTH, makeDecoder, makeEncoder, makeServerFraming, type Side } from "../../src/transport/index.ts"
-import { chunked, collect, payloadOf, seededRandom } from "./helpers.ts"
+import { chunked, collect, payloadOf, seededRandom } from "../support/bytes.ts"
 
 const kinds: ReadonlyArray<CodecKind> = ["abridged", "intermediate", "padded", "full"]
 const MAX = DEFAULT_MAX_FRAME_LENGTH

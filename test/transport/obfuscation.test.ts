@@ -12,7 +12,7 @@ import {
   makeServerFraming,
   TransportError
 } from "../../src/transport/index.ts"
-import { chunked, collect, concatBytes, le32, payloadOf, seededRandom } from "./helpers.ts"
+import { chunked, collect, concat, le32, payloadOf, seededRandom } from "../support/bytes.ts"
 
 const thrown = (f: () => unknown): unknown => {
   try {
@@ -59,13 +59,13 @@ describe("obfuscation", () => {
               assert.strictEqual(client.init.length, 64)
               const server = makeServerFraming({ secret: withSecret ? secret : undefined, randomBytes: seededRandom(~seed) })
               const up = sizes.map((w, i) => messageOf(w, i))
-              const wire = concatBytes([client.init, ...up.map((p) => client.encode(p))])
+              const wire = concat([client.init, ...up.map((p) => client.encode(p))])
               const received = collect(server.decode, chunked(wire, chunks))
               assert.deepStrictEqual(server.info, { codec, obfuscated: true, dcId })
               assert.strictEqual(received.length, up.length)
               received.forEach((f, i) => assertPayload(codec, f, up[i]))
               const down = sizes.map((w, i) => messageOf(w, 100 + i))
-              const back = collect(client.decode, chunked(concatBytes(down.map((p) => server.encode(p))), chunks))
+              const back = collect(client.decode, chunked(concat(down.map((p) => server.encode(p))), chunks))
               assert.strictEqual(back.length, down.length)
               back.forEach((f, i) => assertPayload(codec, f, down[i]))
             }
@@ -84,7 +84,7 @@ describe("obfuscation", () => {
     const plain = ctr(h.slice(8, 40), h.slice(40, 56), h)
     assert.deepStrictEqual(plain.subarray(56, 62), Uint8Array.of(0xee, 0xee, 0xee, 0xee, 0xfe, 0xff))
     // The encryptor continues the same keystream after the 64 header bytes.
-    const next = ctr(h.slice(8, 40), h.slice(40, 56), concatBytes([new Uint8Array(64), Uint8Array.of(1, 2, 3, 4)]))
+    const next = ctr(h.slice(8, 40), h.slice(40, 56), concat([new Uint8Array(64), Uint8Array.of(1, 2, 3, 4)]))
     assert.deepStrictEqual(obf.encrypt(Uint8Array.of(1, 2, 3, 4)), next.subarray(64))
     // Server → client: key and iv from header[8..56] reversed.
     const rev = h.slice(8, 56).reverse()
@@ -101,7 +101,7 @@ describe("obfuscation", () => {
   })
 
   it("accepts a 0xdd-prefixed secret as the same 16 bytes", () => {
-    const obf = makeClientObfuscation({ codec: "padded", dcId: 1, secret: concatBytes([Uint8Array.of(0xdd), secret]), randomBytes: seededRandom(1) })
+    const obf = makeClientObfuscation({ codec: "padded", dcId: 1, secret: concat([Uint8Array.of(0xdd), secret]), randomBytes: seededRandom(1) })
     const server = acceptObfuscation(obf.header, { secret })
     assert.strictEqual(server.codec, "padded")
     assertTransportError(thrown(() => makeClientObfuscation({ codec: "padded", dcId: 1, secret: new Uint8Array(15) })), "Open")
@@ -123,8 +123,8 @@ describe("obfuscation", () => {
         h[0] = 0xef
         return h
       })(),
-      ...forbiddenFirstInts.map((v) => concatBytes([le32(v), good.subarray(4)])),
-      concatBytes([good.subarray(0, 4), le32(0), good.subarray(8)])
+      ...forbiddenFirstInts.map((v) => concat([le32(v), good.subarray(4)])),
+      concat([good.subarray(0, 4), le32(0), good.subarray(8)])
     ]
     for (const h of forbidden) assert.isTrue(isForbiddenHeader(h))
     assert.isFalse(isForbiddenHeader(good))
@@ -163,7 +163,7 @@ describe("detectTransport", () => {
           randomBytes: seededRandom(3),
           ...(obfuscated ? { obfuscation: { dcId: 4 } } : {})
         })
-        const wire = concatBytes([client.init, client.encode(messageOf(1, 1)), client.encode(messageOf(74, 2))])
+        const wire = concat([client.init, client.encode(messageOf(1, 1)), client.encode(messageOf(74, 2))])
         // Pure detection on growing prefixes: never needs more than 64 bytes.
         let n = 0
         for (;;) {
@@ -184,7 +184,7 @@ describe("detectTransport", () => {
         assertPayload(codec, frames[1], messageOf(74, 2))
         assert.deepStrictEqual(server.info, { codec, obfuscated, dcId: obfuscated ? 4 : undefined })
         // Server → client, including a server error code at the end.
-        const down = concatBytes([server.encode(messageOf(0, 3)), server.encode(le32(-404))])
+        const down = concat([server.encode(messageOf(0, 3)), server.encode(le32(-404))])
         const got: Array<Uint8Array> = []
         const err = thrown(() => client.decode(down, (f) => got.push(f)))
         assert.strictEqual(got.length, 1)
@@ -215,10 +215,10 @@ describe("detectTransport", () => {
     })
     const server = makeServerFraming()
     const flags: Array<boolean> = []
-    server.decode(concatBytes([client.init, client.encode(payloadOf(5, 0), true)]), (_f, q) => flags.push(q))
+    server.decode(concat([client.init, client.encode(payloadOf(5, 0), true)]), (_f, q) => flags.push(q))
     assert.deepStrictEqual(flags, [true])
     const server2 = makeServerFraming()
-    server2.decode(concatBytes([client2.init, client2.encode(payloadOf(5, 0), true)]), () => {})
+    server2.decode(concat([client2.init, client2.encode(payloadOf(5, 0), true)]), () => {})
     client2.decode(server2.encodeQuickAck(0x1234), () => assert.fail("a quick ACK is not a frame"))
     assert.deepStrictEqual(acks, [0x80001234])
   })
@@ -238,10 +238,10 @@ describe("padded intermediate: the connection framing removes the padding", () =
           const client = makeClientFraming({ codec: "padded", randomBytes: seededRandom(seed), ...(obfuscated ? { obfuscation: { dcId: 2 } } : {}) })
           const server = makeServerFraming({ randomBytes: seededRandom(~seed) })
           const up = [plain(words), messageOf(blocks, 1)]
-          const got = collect(server.decode, [concatBytes([client.init, ...up.map((p) => client.encode(p))])])
+          const got = collect(server.decode, [concat([client.init, ...up.map((p) => client.encode(p))])])
           assert.deepStrictEqual(got, up)
           const down = [messageOf(blocks, 2), plain(words)]
-          assert.deepStrictEqual(collect(client.decode, [concatBytes(down.map((p) => server.encode(p)))]), down)
+          assert.deepStrictEqual(collect(client.decode, [concat(down.map((p) => server.encode(p)))]), down)
         }),
         { numRuns: 50 }
       )
@@ -254,7 +254,7 @@ describe("padded intermediate: the connection framing removes the padding", () =
     new DataView(lying.buffer).setInt32(16, 400, true) // says 400 bytes, has 8
     const short = payloadOf(3, 1)
     const client = makeClientFraming({ codec: "padded", randomBytes: () => new Uint8Array(16) })
-    const got = collect(server.decode, [concatBytes([client.init, client.encode(lying), client.encode(short)])])
+    const got = collect(server.decode, [concat([client.init, client.encode(lying), client.encode(short)])])
     assert.deepStrictEqual(got, [lying, short])
   })
 })

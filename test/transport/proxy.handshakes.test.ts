@@ -27,7 +27,7 @@ import {
   type ProxyErrorReason,
   telegramWebSocketUrl
 } from "../../src/transport/index.ts"
-import { concatBytes, seededRandom } from "./helpers.ts"
+import { concat, seededRandom } from "../support/bytes.ts"
 
 const endpoint = { proxy: "Socks5", address: "127.0.0.1:1080" } as const
 const bytes = (...values: ReadonlyArray<number>) => Uint8Array.from(values)
@@ -57,7 +57,7 @@ const feedBytewise = (layer: StreamLayer, reply: Uint8Array) => {
   for (let i = 0; i < reply.length; i++) {
     const step = layer.receive(reply.subarray(i, i + 1))
     if (step.send !== undefined) sent.push(step.send)
-    if (step.done !== undefined) return { sent, rest: concatBytes([step.done.rest, reply.subarray(i + 1)]) }
+    if (step.done !== undefined) return { sent, rest: concat([step.done.rest, reply.subarray(i + 1)]) }
   }
   return { sent, rest: undefined }
 }
@@ -80,9 +80,9 @@ describe("SOCKS5 handshake", () => {
   it("username/password (RFC 1929), then CONNECT by domain; works fed one byte at a time", () => {
     const layer = makeSocks5Handshake({ endpoint, target: { host: "venus.web.telegram.org", port: 443 }, credentials: { username: "ada", password: "pw" } })
     assert.deepStrictEqual(layer.hello, bytes(5, 2, 0, 2))
-    const { sent, rest } = feedBytewise(layer, concatBytes([bytes(5, 2), bytes(1, 0), bytes(5, 0, 0, 3, 3, 0x61, 0x62, 0x63, 0, 80)]))
-    assert.deepStrictEqual(sent[0], concatBytes([bytes(1, 3), text("ada"), bytes(2), text("pw")]))
-    assert.deepStrictEqual(sent[1], concatBytes([bytes(5, 1, 0, 3, 22), text("venus.web.telegram.org"), bytes(0x01, 0xbb)]))
+    const { sent, rest } = feedBytewise(layer, concat([bytes(5, 2), bytes(1, 0), bytes(5, 0, 0, 3, 3, 0x61, 0x62, 0x63, 0, 80)]))
+    assert.deepStrictEqual(sent[0], concat([bytes(1, 3), text("ada"), bytes(2), text("pw")]))
+    assert.deepStrictEqual(sent[1], concat([bytes(5, 1, 0, 3, 22), text("venus.web.telegram.org"), bytes(0x01, 0xbb)]))
     assert.deepStrictEqual(rest, new Uint8Array(0))
   })
 
@@ -93,7 +93,7 @@ describe("SOCKS5 handshake", () => {
       step.send,
       bytes(5, 1, 0, 4, 0x20, 0x01, 0x06, 0x7c, 0x04, 0xe8, 0xf0, 0x02, 0, 0, 0, 0, 0, 0, 0, 0x0a, 0x01, 0xbb)
     )
-    const done = layer.receive(concatBytes([bytes(5, 0, 0, 4), new Uint8Array(16), bytes(0, 1)]))
+    const done = layer.receive(concat([bytes(5, 0, 0, 4), new Uint8Array(16), bytes(0, 1)]))
     assert.deepStrictEqual(done.done?.rest, new Uint8Array(0))
   })
 
@@ -207,16 +207,16 @@ describe("fake TLS", () => {
     if (check._tag !== "Accepted") throw new Error(check._tag)
     const reply = makeServerHello({ key, clientRandom: check.clientRandom, sessionId: check.sessionId, randomBytes: seededRandom(4) })
     const streamed = wrapRecords(text("first server bytes"), 16384)
-    const { sent, rest } = feedBytewise(client, concatBytes([reply, streamed]))
+    const { sent, rest } = feedBytewise(client, concat([reply, streamed]))
     assert.deepStrictEqual(sent, [CHANGE_CIPHER_SPEC])
     const data: Array<Uint8Array> = []
     client.unwrap(rest!, (d) => data.push(d.slice()))
-    assert.strictEqual(new TextDecoder().decode(concatBytes(data)), "first server bytes")
+    assert.strictEqual(new TextDecoder().decode(concat(data)), "first server bytes")
     // What the client writes, the server's record reader takes back (CCS skipped).
     const reader = new RecordReader(mt)
     const up: Array<Uint8Array> = []
-    reader.read(concatBytes([CHANGE_CIPHER_SPEC, client.wrap(new Uint8Array(10_000).fill(7))]), (d) => up.push(d.slice()))
-    assert.deepStrictEqual(concatBytes(up), new Uint8Array(10_000).fill(7))
+    reader.read(concat([CHANGE_CIPHER_SPEC, client.wrap(new Uint8Array(10_000).fill(7))]), (d) => up.push(d.slice()))
+    assert.deepStrictEqual(concat(up), new Uint8Array(10_000).fill(7))
   })
 
   it("a server hello with a wrong digest → BadServerHello; not TLS, or an alert → BadReply", () => {
@@ -246,7 +246,7 @@ describe("fake TLS", () => {
           reader.read(wire.subarray(off, off + n), (d) => out.push(d.slice()))
           off += n
         }
-        assert.deepStrictEqual(concatBytes(out), data)
+        assert.deepStrictEqual(concat(out), data)
       }),
       { numRuns: 60 }
     )
@@ -335,8 +335,8 @@ describe("parseProxyLink", () => {
 describe("host addresses", () => {
   it("tells IPv4, IPv6 (with :: and a dotted tail) and domain names apart", () => {
     assert.deepStrictEqual(parseHost("1.2.3.4"), { _tag: "IPv4", bytes: bytes(1, 2, 3, 4) })
-    assert.deepStrictEqual(parseHost("[::1]"), { _tag: "IPv6", bytes: concatBytes([new Uint8Array(15), bytes(1)]) })
-    assert.deepStrictEqual(parseHost("::ffff:1.2.3.4"), { _tag: "IPv6", bytes: concatBytes([new Uint8Array(10), bytes(0xff, 0xff, 1, 2, 3, 4)]) })
+    assert.deepStrictEqual(parseHost("[::1]"), { _tag: "IPv6", bytes: concat([new Uint8Array(15), bytes(1)]) })
+    assert.deepStrictEqual(parseHost("::ffff:1.2.3.4"), { _tag: "IPv6", bytes: concat([new Uint8Array(10), bytes(0xff, 0xff, 1, 2, 3, 4)]) })
     for (const name of ["01.2.3.4", "1.2.3.256", "1:2:3", "example.com", "1::2::3"]) assert.strictEqual(parseHost(name)._tag, "Domain")
   })
 })

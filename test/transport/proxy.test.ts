@@ -12,10 +12,7 @@ import * as Redacted from "effect/Redacted"
 import type * as Scope from "effect/Scope"
 import * as Net from "node:net"
 import { Client, type ClientConfig, type ClientShape, SenderError } from "../../src/client/index.ts"
-import { generateRsaKeyPair, type RsaKeyPair } from "../../src/crypto/index.ts"
-import { fromConnection } from "../../src/mtproto/channel.ts"
 import { HandshakeError } from "../../src/mtproto/errors.ts"
-import { createAuthKey } from "../../src/mtproto/handshake.ts"
 import { layerMemory, makeMemory, SessionStorage, type SessionStorageShape } from "../../src/storage/index.ts"
 import * as TestDc from "../../src/testing/index.ts"
 import {
@@ -35,18 +32,16 @@ import {
   type TransportShape
 } from "../../src/transport/index.ts"
 import { checkClientHello, makeServerHello } from "../../src/transport/proxy/FakeTls.ts"
+import { authKeyOn, makeDc } from "../support/dc.ts"
 import { captureLogs } from "../support/logs.ts"
-import { httpConnectServer, type ProxyServerOptions, socks5Server, type TestProxy } from "./support/proxyServers.ts"
-
-let keyPair: RsaKeyPair | undefined
-const rsaKeyPair = () => (keyPair ??= generateRsaKeyPair())
+import { httpConnectServer, type ProxyServerOptions, socks5Server, type TestProxy } from "../support/proxyServers.ts"
 
 /** A DC address no resolver knows: only a proxy told where it is can reach it. */
 const HIDDEN_DC = { id: 2, host: "dc2.testdc.invalid", port: 443 }
 const KEY = "00112233445566778899aabbccddeeff"
 const DOMAIN_HEX = Buffer.from("example.com").toString("hex")
 
-const startDc = (options: TestDc.TestDcOptions = {}) => TestDc.make({ dcId: 2, rsaKeyPair: rsaKeyPair(), ...options })
+const startDc = (options: TestDc.TestDcOptions = {}) => makeDc({ dcId: 2, ...options })
 
 const resolveTo = (dc: TestDc.TestDcShape): ProxyServerOptions["resolve"] => ({ [`${HIDDEN_DC.host}:${HIDDEN_DC.port}`]: { host: dc.host, port: dc.port } })
 
@@ -70,10 +65,8 @@ const clientOn = (dc: TestDc.TestDcShape, proxy: ProxyConfig, storage: SessionSt
   )
 
 /** An auth key made over one connection of `transport`: the whole plain handshake through it. */
-const handshakeThrough = (transport: TransportShape, dc: TestDc.TestDcShape, target: ConnectOptions = { ...HIDDEN_DC, dcId: 2 }) =>
-  Effect.scoped(
-    Effect.flatMap(Effect.flatMap(transport.connect(target), fromConnection), (channel) => createAuthKey(channel, { dcId: 2, publicKeys: [dc.publicKey] }))
-  )
+const handshakeThrough = (transport: TransportShape, dc: TestDc.TestDcShape, target: ConnectOptions = HIDDEN_DC) =>
+  authKeyOn({ ...target, dcId: 2, publicKey: dc.publicKey }, { via: transport })
 
 /** The ProxyError a connect failed with (as the cause of TransportError "Proxy"). */
 const proxyFailure = (transport: TransportShape, target: ConnectOptions = { ...HIDDEN_DC, dcId: 2 }) =>

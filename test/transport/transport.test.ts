@@ -14,7 +14,7 @@ import {
   type TransportInfo,
   type TransportOptions
 } from "../../src/transport/index.ts"
-import { le32, payloadOf } from "./helpers.ts"
+import { le32, payloadOf } from "../support/bytes.ts"
 
 // Commands the test server understands (first int32 of a payload); anything else is echoed.
 const CLOSE = 0x0c105e00

@@ -9,7 +9,7 @@ import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
 import * as Stream from "effect/Stream"
 import { type Client, Files, Messages } from "../../../src/client/index.ts"
-import { makeCluster } from "../support/harness.ts"
+import { makeCluster } from "../../support/dc.ts"
 import { as, loginUser } from "../support/messaging.ts"
 import { bytesOf, collectBytes, documentOf } from "./support.ts"
 
@@ -24,9 +24,9 @@ const setup = Effect.gen(function*() {
 })
 
 /** The error's tag, its reason when it has one, and its message (which must read well). */
-const described = (e: { readonly _tag: string; readonly message: string; readonly reason?: unknown; readonly errorMessage?: string }) => {
+const described = (e: { readonly _tag: string; readonly message: string; readonly reason?: unknown }) => {
   assert.isAbove(e.message.length, 10, `${e._tag} has a readable message`)
-  return e._tag === "FileError" ? `FileError:${String(e.reason)}` : e._tag === "RpcError" ? `RpcError:${String(e.errorMessage)}` : e._tag
+  return e._tag === "FileError" ? `FileError:${String(e.reason)}` : e._tag === "RpcError" ? `RpcError:${String(e.message)}` : e._tag
 }
 
 describe("Files: bad input gets typed errors", () => {

@@ -7,7 +7,7 @@ import { assert, describe, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as Stream from "effect/Stream"
 import { Files, Messages } from "../../../src/client/index.ts"
-import { makeCluster } from "../support/harness.ts"
+import { makeCluster } from "../../support/dc.ts"
 import { as, loginUser } from "../support/messaging.ts"
 import { bytesOf, collectBytes, digest, documentOf } from "./support.ts"
 

@@ -7,6 +7,7 @@ import * as Effect from "effect/Effect"
 import * as Stream from "effect/Stream"
 import { createCipheriv, createHash } from "node:crypto"
 import type { Api } from "../../../src/tl/index.ts"
+import { concat } from "../../support/bytes.ts"
 
 /** `size` deterministic pseudo-random bytes (AES-CTR keystream of `seed`): fast, reproducible. */
 export const bytesOf = (size: number, seed = 1): Uint8Array => {
@@ -16,16 +17,6 @@ export const bytesOf = (size: number, seed = 1): Uint8Array => {
 }
 
 export const digest = (b: Uint8Array): string => createHash("sha256").update(b).digest("hex")
-
-export const concat = (chunks: ReadonlyArray<Uint8Array>): Uint8Array => {
-  const out = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0))
-  let at = 0
-  for (const c of chunks) {
-    out.set(c, at)
-    at += c.length
-  }
-  return out
-}
 
 /** Runs a download to the end and joins its chunks. */
 export const collectBytes = <E, R>(stream: Stream.Stream<Uint8Array, E, R>): Effect.Effect<Uint8Array, E, R> =>

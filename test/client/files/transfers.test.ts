@@ -17,9 +17,11 @@ import { join } from "node:path"
 import { Files, Messages, Metrics } from "../../../src/client/index.ts"
 import type { TlMethod } from "../../../src/tl/index.ts"
 import type * as TestDc from "../../../src/testing/index.ts"
-import { makeCluster, memoryClient, rightCode } from "../support/harness.ts"
+import { concat } from "../../support/bytes.ts"
+import { makeCluster } from "../../support/dc.ts"
+import { memoryClient, rightCode } from "../support/harness.ts"
 import { as, loginUser, newMessageIn, watch } from "../support/messaging.ts"
-import { bytesOf, collectBytes, concat, digest, documentOf, photoOf, pngOf } from "./support.ts"
+import { bytesOf, collectBytes, digest, documentOf, photoOf, pngOf } from "./support.ts"
 
 /** Two logged-in users of `cluster` (home DC 1), Ada sending to Bob. */
 const pair = (cluster: TestDc.ClusterShape) =>

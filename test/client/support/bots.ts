@@ -67,8 +67,8 @@ export const failure = <A, E extends { readonly _tag: string }, R>(effect: Effec
   Effect.match(effect, {
     onSuccess: () => "",
     onFailure: (e) =>
-      "errorMessage" in e && typeof e.errorMessage === "string" && e._tag === "RpcError"
-        ? e.errorMessage
+      "message" in e && typeof e.message === "string" && e._tag === "RpcError"
+        ? e.message
         : "message" in e && typeof e.message === "string" && e._tag === "RpcFailure"
         ? e.message
         : e._tag

@@ -1,7 +1,7 @@
 /**
- * Shared pieces of the Client end-to-end tests: a TestDc cluster on 127.0.0.1 (one RSA key pair
- * for the whole file, so each test only pays for its handshakes), a Client built over TCP with
- * a given storage layer, login inputs that count how often they are asked, and session helpers.
+ * Shared pieces of the Client end-to-end tests: a Client built over TCP with a given storage
+ * layer for a cluster (`makeCluster` in test/support/dc.ts), login inputs that count how often
+ * they are asked, and session helpers.
  */
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
@@ -9,28 +9,24 @@ import * as Layer from "effect/Layer"
 import * as Redacted from "effect/Redacted"
 import type * as Scope from "effect/Scope"
 import { Client, type ClientConfig, type ClientShape } from "../../../src/client/index.ts"
-import { authKeyId, generateRsaKeyPair, type RsaKeyPair, toHex } from "../../../src/crypto/index.ts"
+import { authKeyId, toHex } from "../../../src/crypto/index.ts"
 import { makeMemory, SessionStorage, type SessionStorageShape } from "../../../src/storage/index.ts"
-import * as TestDc from "../../../src/testing/index.ts"
+import type * as TestDc from "../../../src/testing/index.ts"
 import { layerNode } from "../../../src/transport/index.ts"
-
-let keyPair: RsaKeyPair | undefined
-/** One 2048-bit key pair per test file (generating one costs up to a second). */
-const sharedKeyPair = (): RsaKeyPair => (keyPair ??= generateRsaKeyPair())
-
-/** A cluster with a fresh World, in the current scope. */
-export const makeCluster = (dcIds: ReadonlyArray<number> = [1, 2, 3], options: Omit<TestDc.ClusterOptions, "dcIds" | "rsaKeyPair"> = {}) =>
-  TestDc.makeCluster({ ...options, dcIds, rsaKeyPair: sharedKeyPair() })
 
 export const API_HASH = "0123456789abcdef"
 
-/** A config reaching every DC of the cluster, starting on DC 1 unless told otherwise. */
-export const configFor = (cluster: TestDc.ClusterShape, extra: Partial<ClientConfig> = {}): ClientConfig => ({
+/** What a test Client connects to: every DC of a cluster, or one TestDc. */
+export type Servers = TestDc.ClusterShape | TestDc.TestDcShape
+
+/** A config reaching every DC of `servers`, starting on DC 1 of a cluster (unless told otherwise) or on the TestDc. */
+export const configFor = (servers: Servers, extra: Partial<ClientConfig> = {}): ClientConfig => ({
   apiId: 1,
   apiHash: Redacted.make(API_HASH),
-  dcs: cluster.dcOptions,
-  defaultDc: 1,
-  publicKeys: [cluster.publicKey],
+  ...("dcOptions" in servers
+    ? { dcs: servers.dcOptions, defaultDc: 1 }
+    : { dcs: [{ id: servers.dcId, host: servers.host, port: servers.port }], defaultDc: servers.dcId }),
+  publicKeys: [servers.publicKey],
   ...extra
 })
 
@@ -39,24 +35,24 @@ export const configFor = (cluster: TestDc.ClusterShape, extra: Partial<ClientCon
  * storage's resources, such as a file lock, close with it). Fails as the layer does.
  */
 export const buildClient = <E>(
-  cluster: TestDc.ClusterShape,
+  servers: Servers,
   storage: Layer.Layer<SessionStorage, E>,
   extra: Partial<ClientConfig> = {}
 ) =>
   Effect.map(
-    Layer.build(Client.layerWith(configFor(cluster, extra)).pipe(Layer.provide(Layer.merge(layerNode(), storage)))),
+    Layer.build(Client.layerWith(configFor(servers, extra)).pipe(Layer.provide(Layer.merge(layerNode(), storage)))),
     (context) => Context.get(context, Client)
   )
 
 /** A Client over a memory session the test can read. */
 export const memoryClient = (
-  cluster: TestDc.ClusterShape,
+  servers: Servers,
   extra: Partial<ClientConfig> = {}
 ): Effect.Effect<{ readonly client: ClientShape; readonly storage: SessionStorageShape }, never, Scope.Scope> =>
   Effect.gen(function*() {
     const storage = yield* makeMemory()
     // The config's secrets are Redacted: the layer cannot fail.
-    const client = yield* Effect.orDie(buildClient(cluster, Layer.succeed(SessionStorage, storage), extra))
+    const client = yield* Effect.orDie(buildClient(servers, Layer.succeed(SessionStorage, storage), extra))
     return { client, storage }
   })
 

@@ -16,7 +16,8 @@ import type { ClientConfig, ClientError, ClientShape } from "../../../src/client
 import { makeMemory, SessionStorage } from "../../../src/storage/index.ts"
 import type * as TestDc from "../../../src/testing/index.ts"
 import type { Api } from "../../../src/tl/index.ts"
-import { buildClient, makeCluster, recordCalls, rightCode, storedKeyId } from "../support/harness.ts"
+import { makeCluster } from "../../support/dc.ts"
+import { buildClient, recordCalls, rightCode, storedKeyId } from "../support/harness.ts"
 import { captureLogs } from "../../support/logs.ts"
 
 const A_PHONE = "+15550001"

@@ -12,7 +12,7 @@ import { _serverKeys } from "telegram/crypto/RSA.js"
 import { Logger, LogLevel } from "telegram/extensions/Logger.js"
 import { StringSession } from "telegram/sessions/index.js"
 import * as TestDc from "../../../src/testing/index.ts"
-import { socks5Server } from "../../transport/support/proxyServers.ts"
+import { socks5Server } from "../../support/proxyServers.ts"
 import { sharedMtcuteKeyPair } from "../support/mtcuteKey.ts"
 
 const KEY = "0123456789abcdef0123456789abcdef"

@@ -21,13 +21,11 @@ import {
   bytesToBigInt,
   concatBytes,
   constantTimeEqual,
-  generateRsaKeyPair,
   isProbablePrime,
   modPow,
   newNonceHash,
   randomBytes,
   readInt64LE,
-  type RsaKeyPair,
   type RsaPublicKey,
   rsaPadDecrypt,
   sha1,
@@ -44,6 +42,7 @@ import {
 } from "../../../src/mtproto/index.ts"
 import { type AnyObject, deserialize, type Mt, serialize } from "../../../src/tl/index.ts"
 import { makeServerFraming } from "../../../src/transport/index.ts"
+import { sharedKeyPair } from "../../support/dc.ts"
 
 /** The one thing the server gets wrong (`"none"`: an honest server). */
 export type Fault =
@@ -98,6 +97,8 @@ export type SessionBehaviour = "honest" | "stall" | "dieAfterOne" | "wrongAuthKe
 export interface ScriptedServer {
   readonly host: string
   readonly port: number
+  /** The DC the server is (2): what the client's p_q_inner_data_dc names. */
+  readonly dcId: number
   readonly publicKey: RsaPublicKey
   /** Connections accepted so far. */
   readonly connections: () => number
@@ -110,10 +111,6 @@ export interface ScriptedServer {
   /** Encrypted messages received, by constructor name (wrappers unwrapped), in order. */
   readonly encrypted: ReadonlyArray<string>
 }
-
-// One RSA key pair for every scripted server of the process: generating one costs 50–200 ms.
-let sharedKeys: RsaKeyPair | undefined
-const serverKeys = (): RsaKeyPair => (sharedKeys ??= generateRsaKeyPair())
 
 let sharedUnsafePrime: bigint | undefined
 /**
@@ -180,7 +177,7 @@ export interface ScriptOptions {
 export const make = (fault: Fault, options: ScriptOptions = {}): Effect.Effect<ScriptedServer, never, Scope.Scope> =>
   Effect.gen(function*() {
     const session = options.session ?? "honest"
-    const rsa = serverKeys()
+    const rsa = sharedKeyPair()
     // Drawn before any client connects: generating it can take a second.
     const prime = fault === "unsafePrime" ? unsafePrime() : TELEGRAM_DH_PRIME
     const g = fault === "unsafePrime" ? 4 : fault === "badG" ? 2 : 3
@@ -360,6 +357,7 @@ export const make = (fault: Fault, options: ScriptOptions = {}): Effect.Effect<S
     return {
       host: "127.0.0.1",
       port: address.port,
+      dcId: 2,
       publicKey: rsa.publicKey,
       connections: () => accepted,
       keys,

@@ -6,6 +6,7 @@ import * as Effect from "effect/Effect"
 import * as Net from "node:net"
 import type { FrameChannel } from "../../../src/mtproto/index.ts"
 import { type CodecKind, makeClientFraming, TransportError } from "../../../src/transport/index.ts"
+import { le32 } from "../../support/bytes.ts"
 
 /** A raw TCP socket, destroyed with the scope. */
 export const raw = (port: number) =>
@@ -25,12 +26,6 @@ export const closedByServer = (s: Net.Socket, seconds = 5) =>
     if (s.destroyed || s.readableEnded) return resume(Effect.succeed(Buffer.concat(got)))
     s.once("close", () => resume(Effect.succeed(Buffer.concat(got))))
   }).pipe(Effect.timeoutFail({ duration: `${seconds} seconds`, onTimeout: () => new Error("server did not close the connection") }))
-
-export const le32 = (n: number) => {
-  const b = Buffer.alloc(4)
-  b.writeInt32LE(n)
-  return b
-}
 
 /** One intermediate-framed payload. */
 export const intermediate = (payload: Uint8Array) => Buffer.concat([le32(payload.length), payload])

@@ -1,7 +1,10 @@
-// A tiny MTProto client for TestDc tests, built from the pure pieces (crypto, tl,
-// plain/encrypted messages) over the transport's Node connection, with knobs to misbehave.
+/**
+ * A bare MTProto client for the TestDc tests, built from the pure pieces (crypto, tl,
+ * plain/encrypted messages) rather than the library's handshake and Sender, so that a bug
+ * shared by the library's client and TestDc can't hide; with knobs to misbehave. Connections
+ * come from `openChannel` (./dc.ts).
+ */
 import * as Effect from "effect/Effect"
-import type * as Scope from "effect/Scope"
 import {
   aesIgeDecrypt,
   aesIgeEncrypt,
@@ -16,7 +19,6 @@ import {
   newNonceHash,
   randomBytes,
   readInt64LE,
-  type RsaPublicKey,
   rsaPadEncrypt,
   sha1,
   tmpAesKeyIv
@@ -31,22 +33,8 @@ import {
   unpackMessage
 } from "../../src/mtproto/index.ts"
 import { type AnyObject, deserialize, type Mt, serialize, TlReader } from "../../src/tl/index.ts"
-import { type CodecKind, makeNode, type TransportError } from "../../src/transport/index.ts"
-
-export interface Dc {
-  readonly host: string
-  readonly port: number
-  readonly dcId: number
-  readonly publicKey: RsaPublicKey
-}
-
-/** Opens a framed TCP connection to the DC. */
-export const connect = (
-  dc: Dc,
-  codec: CodecKind = "intermediate",
-  obfuscated = false
-): Effect.Effect<FrameChannel, TransportError, Scope.Scope> =>
-  makeNode({ codec, obfuscated }).connect({ host: dc.host, port: dc.port, dcId: dc.dcId })
+import type { TransportError } from "../../src/transport/index.ts"
+import type { Dc } from "./dc.ts"
 
 let lastMsgId = 0n
 const msgId = () => (lastMsgId = nextClientMsgId(Date.now(), lastMsgId))

@@ -1,4 +1,8 @@
-// Shared test helpers: deterministic randomness and chunking.
+/**
+ * Bytes for the tests of the pure codecs and beyond: deterministic randomness, recognisable
+ * payloads, joining and splitting byte streams the way a socket delivers them.
+ */
+import { concatBytes } from "../../src/crypto/index.ts"
 import type { FrameCallback } from "../../src/transport/index.ts"
 
 /** A seeded xorshift byte source, so padding and headers are reproducible. */
@@ -18,15 +22,8 @@ export const seededRandom = (seed: number) => {
   }
 }
 
-export const concatBytes = (parts: ReadonlyArray<Uint8Array>): Uint8Array => {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0))
-  let off = 0
-  for (const p of parts) {
-    out.set(p, off)
-    off += p.length
-  }
-  return out
-}
+/** The parts of an array joined (a download's chunks, a wire stream's frames). */
+export const concat = (parts: ReadonlyArray<Uint8Array>): Uint8Array => concatBytes(...parts)
 
 /** Splits `bytes` into chunks of the given sizes (cycled); sizes of 0 become 1. */
 export const chunked = (bytes: Uint8Array, sizes: ReadonlyArray<number>): Array<Uint8Array> => {
@@ -58,6 +55,7 @@ export const payloadOf = (words: number, fill: number): Uint8Array => {
   return p
 }
 
+/** Each value as 4 little-endian bytes, one after the other. */
 export const le32 = (...values: ReadonlyArray<number>): Uint8Array => {
   const out = new Uint8Array(values.length * 4)
   const view = new DataView(out.buffer)

@@ -131,6 +131,16 @@ const reader = (socket: Net.Socket, step: (buffer: Buffer) => number | undefined
   return { finish: () => (done = true) }
 }
 
+/**
+ * The handshake faults, applied when the client's first request is complete: hang up, say
+ * nothing, or answer in another protocol (`garbage`). True when the proxy stops there.
+ */
+const stopsAtHandshake = (socket: Net.Socket, fault: ProxyFault | undefined, garbage: string): boolean => {
+  if (fault === "closeMidHandshake") socket.destroy()
+  else if (fault === "garbage") socket.end(garbage)
+  return fault === "closeMidHandshake" || fault === "silent" || fault === "garbage"
+}
+
 /** A SOCKS5 server (CONNECT only). */
 export const socks5Server = (options: ProxyServerOptions = {}): Effect.Effect<TestProxy, never, Scope.Scope> =>
   listen((socket, stats) => {
@@ -139,15 +149,7 @@ export const socks5Server = (options: ProxyServerOptions = {}): Effect.Effect<Te
     const r = reader(socket, (b) => {
       if (state === "greeting") {
         if (b.length < 2 || b.length < 2 + b[1]!) return undefined
-        if (options.fault === "closeMidHandshake") {
-          socket.destroy()
-          return undefined
-        }
-        if (options.fault === "silent") return undefined
-        if (options.fault === "garbage") {
-          socket.end("HTTP/1.1 400 Bad Request\r\n\r\n")
-          return undefined
-        }
+        if (stopsAtHandshake(socket, options.fault, "HTTP/1.1 400 Bad Request\r\n\r\n")) return undefined
         const methods = [...b.subarray(2, 2 + b[1]!)]
         const wanted = options.auth === undefined ? 0x00 : 0x02
         if (!methods.includes(wanted)) {
@@ -212,15 +214,7 @@ export const httpConnectServer = (options: ProxyServerOptions = {}): Effect.Effe
     const r = reader(socket, (b) => {
       const end = b.indexOf("\r\n\r\n")
       if (end < 0) return undefined
-      if (options.fault === "closeMidHandshake") {
-        socket.destroy()
-        return undefined
-      }
-      if (options.fault === "silent") return undefined
-      if (options.fault === "garbage") {
-        socket.end("SSH-2.0-OpenSSH_9.6\r\n\r\n")
-        return undefined
-      }
+      if (stopsAtHandshake(socket, options.fault, "SSH-2.0-OpenSSH_9.6\r\n\r\n")) return undefined
       const head = b.subarray(0, end).toString("latin1").split("\r\n")
       const request = /^CONNECT (\[[^\]]+\]|[^:\s]+):(\d+) HTTP\/1\.1$/.exec(head[0]!)
       if (request === null) {
