@@ -55,7 +55,7 @@ export const mutate = (bytes: Uint8Array, m: Mutation): Uint8Array => {
   switch (m.kind) {
     case "flip": {
       const out = bytes.slice()
-      out[at] ^= 1 << m.bit
+      out[at]! ^= 1 << m.bit
       return out
     }
     case "byte": {

@@ -101,7 +101,7 @@ export const handshake = (ch: FrameChannel, dc: Dc, misbehave: Misbehave = {}) =
       const key = bigIntToBytes(modPow(gA, b, dhPrime), 256)
       const clientInner = serialize({ _tag: "client_DH_inner_data", nonce, server_nonce: resPq.server_nonce, retry_id: retryId, g_b: bigIntToBytes(gB) })
       const hash = sha1(clientInner)
-      if (misbehave.badInnerHash) hash[0] ^= 0xff
+      if (misbehave.badInnerHash) hash[0]! ^= 0xff
       const withHash = concatBytes(hash, clientInner)
       const padded = concatBytes(withHash, randomBytes((16 - (withHash.length % 16)) % 16))
       const result = (yield* plainCall(ch, serialize({

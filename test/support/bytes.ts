@@ -31,7 +31,7 @@ export const chunked = (bytes: Uint8Array, sizes: ReadonlyArray<number>): Array<
   let off = 0
   let i = 0
   while (off < bytes.length) {
-    const size = Math.max(1, sizes.length === 0 ? bytes.length : sizes[i++ % sizes.length])
+    const size = Math.max(1, sizes.length === 0 ? bytes.length : sizes[i++ % sizes.length]!)
     out.push(bytes.subarray(off, off + size))
     off += size
   }

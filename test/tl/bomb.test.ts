@@ -163,7 +163,7 @@ describe("decompression bombs", () => {
     }
     const member = gz(serialize({ _tag: "ping", ping_id: 7n }))
     const corrupt = member.slice()
-    corrupt[10] ^= 0xff // the first byte of the deflate data: an invalid block type
+    corrupt[10]! ^= 0xff // the first byte of the deflate data: an invalid block type
     const broken = wrap(corrupt)
     const truncated = wrap(member.subarray(0, member.length - 12))
     const external = () => {

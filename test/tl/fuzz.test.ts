@@ -52,7 +52,7 @@ describe.skipIf(!hasSchemas)("hostile input for every constructor", () => {
       for (let k = 0; k < 12; k++) {
         const copy = bytes.slice()
         const flips = 1 + rng.int(3)
-        for (let f = 0; f < flips; f++) copy[rng.int(copy.length)] ^= 1 << rng.int(8)
+        for (let f = 0; f < flips; f++) copy[rng.int(copy.length)]! ^= 1 << rng.int(8)
         decodeOrTlError(copy, `${name} flipped`)
       }
     }

@@ -60,7 +60,7 @@ describe("codecs", () => {
                 const wire = concat(payloads.map((p) => enc.encode(p)))
                 const frames = collect(dec.decode.bind(dec), chunked(wire, sizes))
                 assert.strictEqual(frames.length, payloads.length)
-                frames.forEach((f, i) => assertSamePayload(kind, f, payloads[i]))
+                frames.forEach((f, i) => assertSamePayload(kind, f, payloads[i]!))
                 assert.strictEqual(dec.buffered, 0)
               }
             }
@@ -80,8 +80,8 @@ describe("codecs", () => {
         assert.strictEqual(frames1.length, payloads.length)
         assert.strictEqual(frames2.length, payloads.length)
         payloads.forEach((p, i) => {
-          assertSamePayload(kind, frames1[i], p)
-          assertSamePayload(kind, frames2[i], p)
+          assertSamePayload(kind, frames1[i]!, p)
+          assertSamePayload(kind, frames2[i]!, p)
         })
       })
 
@@ -242,13 +242,13 @@ describe("codecs", () => {
 
     it("rejects a bad CRC", () => {
       const frame = makeEncoder("full", "server").encode(payloadOf(4, 1))
-      frame[frame.length - 1] ^= 1
+      frame[frame.length - 1]! ^= 1
       assertTransportError(thrown(() => makeDecoder("full", "client").decode(frame, () => {})), "BadFrame")
     })
 
     it("rejects a corrupted payload", () => {
       const frame = makeEncoder("full", "server").encode(payloadOf(4, 1))
-      frame[10] ^= 0x40
+      frame[10]! ^= 0x40
       assertTransportError(thrown(() => makeDecoder("full", "client").decode(frame, () => {})), "BadFrame")
     })
 

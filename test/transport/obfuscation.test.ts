@@ -63,11 +63,11 @@ describe("obfuscation", () => {
               const received = collect(server.decode, chunked(wire, chunks))
               assert.deepStrictEqual(server.info, { codec, obfuscated: true, dcId })
               assert.strictEqual(received.length, up.length)
-              received.forEach((f, i) => assertPayload(codec, f, up[i]))
+              received.forEach((f, i) => assertPayload(codec, f, up[i]!))
               const down = sizes.map((w, i) => messageOf(w, 100 + i))
               const back = collect(client.decode, chunked(concat(down.map((p) => server.encode(p))), chunks))
               assert.strictEqual(back.length, down.length)
-              back.forEach((f, i) => assertPayload(codec, f, down[i]))
+              back.forEach((f, i) => assertPayload(codec, f, down[i]!))
             }
           ),
           { numRuns: 25 }
@@ -181,7 +181,7 @@ describe("detectTransport", () => {
         assertTransportError(thrown(() => server.encode(payloadOf(1, 0))), "Write")
         const frames = collect(server.decode, chunked(wire, [1]))
         assert.strictEqual(frames.length, 2)
-        assertPayload(codec, frames[1], messageOf(74, 2))
+        assertPayload(codec, frames[1]!, messageOf(74, 2))
         assert.deepStrictEqual(server.info, { codec, obfuscated, dcId: obfuscated ? 4 : undefined })
         // Server → client, including a server error code at the end.
         const down = concat([server.encode(messageOf(0, 3)), server.encode(le32(-404))])

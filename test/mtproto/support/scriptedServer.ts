@@ -150,7 +150,7 @@ const unhash = (plain: Uint8Array): Uint8Array => {
 
 const flip = (bytes: Uint8Array): Uint8Array => {
   const out = bytes.slice()
-  out[0] ^= 0xff
+  out[0]! ^= 0xff
   return out
 }
 
@@ -317,8 +317,8 @@ export const make = (fault: Fault, options: ScriptOptions = {}): Effect.Effect<S
         for (const body of answers) {
           lastMsgId = nextServerMsgId(Date.now(), lastMsgId, true)
           const out = packMessage(authKey, 8, { salt: inner.salt, sessionId: inner.sessionId, msgId: lastMsgId, seqNo: 2 * serverSeq++ + 1, body }, randomBytes)
-          if (session === "wrongAuthKeyId") out[0] ^= 1
-          if (session === "wrongMsgKey") out[8] ^= 1
+          if (session === "wrongAuthKeyId") out[0]! ^= 1
+          if (session === "wrongMsgKey") out[8]! ^= 1
           socket.write(framing.encode(out))
         }
         if (session === "dieAfterOne" && ++answeredFrames >= 1) {
