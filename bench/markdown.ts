@@ -13,7 +13,7 @@
  */
 import { thtml } from "@mtcute/html-parser"
 import { md } from "@mtcute/markdown-parser"
-import * as Text from "../src/client/Text.ts"
+import * as Text from "../src/client/text/Text.ts"
 import { compare, fmt, RUN_MS, RUNS, sinkValue, WARMUP_MS } from "./support/measure.ts"
 
 /** One chunk of a release announcement: every entity kind both dialects share. */

@@ -18,7 +18,7 @@
  */
 export * from "./client/index.ts"
 export * as SessionStorage from "./storage/index.ts"
-export * as Text from "./client/Text.ts"
+export * as Text from "./client/text/Text.ts"
 export type { Api, ResultOf } from "./tl/index.ts"
 // `ClientConfig.proxy`: the proxy forms, the link parser and the proxy's error.
 export type { ProxyConfig } from "./transport/proxy/Proxy.ts"

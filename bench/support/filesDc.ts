@@ -7,7 +7,7 @@
 import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import * as Effect from "effect/Effect"
 import { make } from "../../src/testing/TestDc.ts"
-import { makeWorld } from "../../src/testing/World.ts"
+import { makeWorld } from "../../src/testing/world/World.ts"
 
 export const OURS_BOT = "111111:bench-effect-mtproto"
 export const MTCUTE_BOT = "222222:bench-mtcute"

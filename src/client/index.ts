@@ -16,20 +16,20 @@ export * as Metrics from "./metrics.ts"
 export { retryPolicy } from "./retry.ts"
 export type { UpdatesOptions } from "./updates/UpdatesEngine.ts"
 /** Resolving `"@username"`, `"t.me/…"`, `"+phone"`, ids, `Peer`s to `InputPeer`s (needs `Client`). */
-export * as Peers from "./Peers.ts"
+export * as Peers from "./peers/Peers.ts"
 /** Sending, editing, deleting, forwarding, reading and searching messages (needs `Client`). */
-export * as Messages from "./Messages.ts"
+export * as Messages from "./messages/Messages.ts"
 /** The dialog list as a Stream (needs `Client`). */
 export * as Dialogs from "./Dialogs.ts"
 /** A bot framework on the update stream: typed events, the runner, commands, callback and inline answers (needs `Client`). */
-export * as Bot from "./Bot.ts"
+export * as Bot from "./bot/Bot.ts"
 /** Reply markups as data: inline and reply keyboards, remove, force reply. */
 export * as Keyboard from "./Keyboard.ts"
 /** The buttons of a keyboard. */
 export * as Button from "./Button.ts"
 export { CallbackDataTooLong } from "./Keyboard.ts"
 /** Uploading and downloading files as Streams, in parallel on file connections (needs `Client`). */
-export * as Files from "./Files.ts"
+export * as Files from "./files/Files.ts"
 export { FileError } from "./files/FileError.ts"
 export { PeerNotFound } from "./peers/PeerNotFound.ts"
 export { UnexpectedAnswer } from "./messages/UnexpectedAnswer.ts"

@@ -18,9 +18,9 @@ import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import type * as Scope from "effect/Scope"
 import { generateRsaKeyPair, type RsaKeyPair, type RsaPublicKey } from "../crypto/index.ts"
-import type { Handlers, InjectedError } from "./handlers.ts"
+import type { Handlers, InjectedError } from "./handlers/index.ts"
 import { make, type TestDcFaults, type TestDcOptions, type TestDcShape } from "./TestDc.ts"
-import { makeWorld, normalizePhone, type World, type WorldDc } from "./World.ts"
+import { makeWorld, normalizePhone, type World, type WorldDc } from "./world/World.ts"
 
 /**
  * Options of {@link makeCluster}.

@@ -30,7 +30,7 @@ import * as Layer from "effect/Layer"
 import type * as Scope from "effect/Scope"
 import { createPrivateKey } from "node:crypto"
 import { authKeyId, generateRsaKeyPair, randomBytes, randomLong, type RsaKeyPair, type RsaPublicKey } from "../crypto/index.ts"
-import { defaultHandlers, type Handlers, type InjectedError, makeInjector } from "./handlers.ts"
+import { defaultHandlers, type Handlers, type InjectedError, makeInjector } from "./handlers/index.ts"
 import { formatMtProxySecret, parseMtProxySecret } from "../transport/proxy/MtProxySecret.ts"
 import { handleConnection } from "./internal/connection.ts"
 import { runPushes } from "./internal/pushes.ts"
@@ -48,7 +48,7 @@ import {
   toPlan
 } from "./internal/state.ts"
 import { type AnyObject, serialize } from "../tl/index.ts"
-import { makeWorld, type World } from "./World.ts"
+import { makeWorld, type World } from "./world/World.ts"
 
 export type { AuthKeyInfo, ClientMessage, FaultKnobs, ServerMessage } from "./internal/state.ts"
 export { type RejectionKind, rejections as rejectionsMetric } from "./internal/limits.ts"

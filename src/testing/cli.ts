@@ -34,7 +34,7 @@ const [NodeRuntime, Effect, Layer, Logger, LogLevel, { makeCluster }, { make }, 
   import("effect/LogLevel"),
   import("./Cluster.ts"),
   import("./TestDc.ts"),
-  import("./World.ts")
+  import("./world/World.ts")
 ])
 
 const SEED_USER = { phone: "+15550001", firstName: "Demo", lastName: "User", username: "demo", password: "demo-password" }

@@ -7,8 +7,8 @@
  */
 export * from "./TestDc.ts"
 export * from "./Cluster.ts"
-export { apiUser, defaultHandlers, type Handler, type HandlerContext, type HandlerResult, type Handlers, type InjectedError, type Interceptor, makeConfig, type MethodTag, requireUser, RpcFailure } from "./handlers.ts"
-export { type Authorization, makeWorld, type NewBot, type NewUser, type PendingCode, type World, type WorldDc, type WorldOptions, type WorldPassword, type WorldUser } from "./World.ts"
+export { apiUser, defaultHandlers, type Handler, type HandlerContext, type HandlerResult, type Handlers, type InjectedError, type Interceptor, makeConfig, type MethodTag, requireUser, RpcFailure } from "./handlers/index.ts"
+export { type Authorization, makeWorld, type NewBot, type NewUser, type PendingCode, type World, type WorldDc, type WorldOptions, type WorldPassword, type WorldUser } from "./world/World.ts"
 export type { UpdateState, WorldMessaging } from "./world/Messaging.ts"
 export type { Delivery, MessageStore } from "./world/Store.ts"
 export type { PeerRef, WorldPeer, WorldPeerKind } from "./world/peers.ts"

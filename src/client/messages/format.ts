@@ -3,7 +3,7 @@
  * (markdown or HTML through the `Text` module, or none), or explicit entities.
  */
 import type { Api } from "../../tl/index.ts"
-import * as Text from "../Text.ts"
+import * as Text from "../text/Text.ts"
 
 /**
  * How `Messages.send` reads its text.

@@ -4,7 +4,7 @@
  * not as a push), and World refusals as `RpcFailure`s.
  */
 import * as Effect from "effect/Effect"
-import type { WorldUser } from "../World.ts"
+import type { WorldUser } from "../world/World.ts"
 import { attempt, type MessageStore, type Origin } from "../world/Store.ts"
 import { requireUser } from "./auth.ts"
 import type { HandlerContext, RpcFailure } from "./core.ts"

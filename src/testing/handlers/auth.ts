@@ -8,7 +8,7 @@
 import * as Effect from "effect/Effect"
 import { randomLong, srpServerB, srpServerVerify, toHex } from "../../crypto/index.ts"
 import type { Api } from "../../tl/index.ts"
-import { normalizePhone, SRP_G, SRP_P, type WorldUser } from "../World.ts"
+import { normalizePhone, SRP_G, SRP_P, type WorldUser } from "../world/World.ts"
 import { apiUser } from "../world/render.ts"
 import { authorizationProblem, type HandlerContext, type Handlers, RpcFailure } from "./core.ts"
 

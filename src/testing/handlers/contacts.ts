@@ -2,7 +2,7 @@
  * `contacts.*`: resolving usernames and phone numbers to peers, and the address book.
  */
 import type { Api } from "../../tl/index.ts"
-import { normalizePhone, type WorldUser } from "../World.ts"
+import { normalizePhone, type WorldUser } from "../world/World.ts"
 import { getContacts, importContacts } from "../world/actions/account.ts"
 import { renderChannel, renderUser } from "../world/render.ts"
 import { fail, type MessageStore } from "../world/Store.ts"

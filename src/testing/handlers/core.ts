@@ -1,12 +1,12 @@
 /**
  * The handler-table model shared by the built-in tables and the dispatcher: the error type
  * handlers fail with, the call context, tables, interceptors, and the lookup that combines
- * them. Apart from `handlers.ts` so that the built-in tables can import it without a cycle.
+ * them. Apart from `index.ts` so that the built-in tables can import it without a cycle.
  */
 import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
 import type { Api, Methods, TlMethod } from "../../tl/index.ts"
-import type { World } from "../World.ts"
+import type { World } from "../world/World.ts"
 
 /**
  * An RPC error the emulated server answers with (`rpc_error{error_code, error_message}`),

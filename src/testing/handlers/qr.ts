@@ -9,7 +9,7 @@
 import * as Effect from "effect/Effect"
 import { randomLong, toHex } from "../../crypto/index.ts"
 import type { Api } from "../../tl/index.ts"
-import type { WorldUser } from "../World.ts"
+import type { WorldUser } from "../world/World.ts"
 import { authorization, logInOrAskPassword, requireUser } from "./auth.ts"
 import { type HandlerContext, type Handlers, RpcFailure } from "./core.ts"
 

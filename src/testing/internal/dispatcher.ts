@@ -26,7 +26,7 @@ import {
   serialize,
   type TlMethod
 } from "../../tl/index.ts"
-import { findHandler, type HandlerContext, RpcFailure } from "../handlers.ts"
+import { findHandler, type HandlerContext, RpcFailure } from "../handlers/index.ts"
 import { ANSWERED_LATER } from "../handlers/bots.ts"
 import { HandshakeRejected, type HandshakeServer } from "./handshake.ts"
 import type { RejectionKind } from "./limits.ts"

@@ -11,7 +11,7 @@
  */
 import { Buffer } from "node:buffer"
 import { type RandomBytes, toHex } from "../../crypto/index.ts"
-import type { WorldUser } from "../World.ts"
+import type { WorldUser } from "./World.ts"
 
 /**
  * The app that exported a token, as its `initConnection` described it: what the accepting

@@ -9,7 +9,7 @@
 import * as Effect from "effect/Effect"
 import type { Api } from "../../tl/index.ts"
 import { RpcFailure } from "../handlers/core.ts"
-import type { WorldUser } from "../World.ts"
+import type { WorldUser } from "./World.ts"
 import type { WorldChat } from "./BasicGroup.ts"
 import type { WorldChannel } from "./Channel.ts"
 import { makeUserBox, type UserBox } from "./UserBox.ts"

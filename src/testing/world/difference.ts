@@ -18,7 +18,7 @@
  * shows what the pushes would have shown.
  */
 import type { Api } from "../../tl/index.ts"
-import type { WorldUser } from "../World.ts"
+import type { WorldUser } from "./World.ts"
 import type { WorldChannel } from "./Channel.ts"
 import { apiDialog, dialogEntry, totalUnread } from "./dialogs.ts"
 import { readable } from "./inputs.ts"

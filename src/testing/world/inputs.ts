@@ -6,7 +6,7 @@
  * `RpcFailure` Telegram answers with.
  */
 import type { Api } from "../../tl/index.ts"
-import type { WorldUser } from "../World.ts"
+import type { WorldUser } from "./World.ts"
 import type { WorldChannel } from "./Channel.ts"
 import { peerKey, type WorldPeer } from "./peers.ts"
 import { Refs, renderMessage } from "./render.ts"

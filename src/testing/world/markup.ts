@@ -5,7 +5,7 @@
  * has at most 100 buttons (REPLY_MARKUP_TOO_LONG).
  */
 import { type Api, serialize } from "../../tl/index.ts"
-import type { WorldUser } from "../World.ts"
+import type { WorldUser } from "./World.ts"
 import { fail } from "./Store.ts"
 
 /** Telegram's limits. */

@@ -8,7 +8,7 @@
  * Everything sent in full is remembered in the viewer's box.
  */
 import type { Api } from "../../tl/index.ts"
-import type { WorldUser } from "../World.ts"
+import type { WorldUser } from "./World.ts"
 import type { WorldChat } from "./BasicGroup.ts"
 import { ALL_RIGHTS, type WorldChannel } from "./Channel.ts"
 import { apiPeer } from "./peers.ts"

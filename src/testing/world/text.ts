@@ -4,7 +4,7 @@
  * by `InputUser` turned into `messageEntityMentionName`.
  */
 import type { Api } from "../../tl/index.ts"
-import type { WorldUser } from "../World.ts"
+import type { WorldUser } from "./World.ts"
 import { resolveInputUser } from "./inputs.ts"
 import { fail, type MessageStore } from "./Store.ts"
 

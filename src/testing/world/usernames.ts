@@ -3,7 +3,7 @@
  * Telegram's format (4–32 characters of `a–z`, `0–9`, `_`, starting with a letter, not ending
  * with `_`; 4 is the length of collectible usernames, 5 of ordinary ones).
  */
-import type { WorldUser } from "../World.ts"
+import type { WorldUser } from "./World.ts"
 import type { WorldChannel } from "./Channel.ts"
 import { fail, type MessageStore } from "./Store.ts"
 

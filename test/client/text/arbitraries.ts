@@ -5,7 +5,7 @@
  * valid: containers nest, code/pre hold nothing; styles may still overlap after merging.
  */
 import fc from "fast-check"
-import type { FormattedTextInput } from "../../../src/client/Text.ts"
+import type { FormattedTextInput } from "../../../src/client/text/Text.ts"
 import type { Api } from "../../../src/tl/index.ts"
 
 const tricky = fc.constantFrom(

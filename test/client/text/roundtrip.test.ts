@@ -1,6 +1,6 @@
 import { assert, describe, it } from "@effect/vitest"
 import fc from "fast-check"
-import * as Text from "../../../src/client/Text.ts"
+import * as Text from "../../../src/client/text/Text.ts"
 import { arbitraryEntities, htmlDoc, markdownDoc, markupArb } from "./arbitraries.ts"
 
 /** Runs per property; `TEXT_RUNS=200000 npx vitest run test/client/text` for a long soak. */

@@ -2,7 +2,7 @@
  * A user's own account: the public username, and the address book (contacts).
  */
 import type { Api } from "../../../tl/index.ts"
-import { normalizePhone, type WorldUser } from "../../World.ts"
+import { normalizePhone, type WorldUser } from "../World.ts"
 import { renderUser } from "../render.ts"
 import { boxOf, deliver, type MessageStore, type Origin } from "../Store.ts"
 import { checkNewUsername } from "../usernames.ts"

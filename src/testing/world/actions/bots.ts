@@ -8,7 +8,7 @@
 import * as Deferred from "effect/Deferred"
 import * as Exit from "effect/Exit"
 import type { Api } from "../../../tl/index.ts"
-import type { WorldUser } from "../../World.ts"
+import type { WorldUser } from "../World.ts"
 import {
   type BotStore,
   type CallbackQueryRecord,

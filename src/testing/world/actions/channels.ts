@@ -4,7 +4,7 @@
  * admin rights, the public username. Members are told with `updateChannel`.
  */
 import type { Api } from "../../../tl/index.ts"
-import type { WorldUser } from "../../World.ts"
+import type { WorldUser } from "../World.ts"
 import { hasRight, type WorldChannel } from "../Channel.ts"
 import { peerKey } from "../peers.ts"
 import { makePtsLog } from "../PtsLog.ts"

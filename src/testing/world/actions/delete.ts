@@ -6,7 +6,7 @@
  * advances by their number (`updateDeleteChannelMessages`).
  */
 import type { Api } from "../../../tl/index.ts"
-import type { WorldUser } from "../../World.ts"
+import type { WorldUser } from "../World.ts"
 import { hasRight, type WorldChannel } from "../Channel.ts"
 import { readable } from "../inputs.ts"
 import { peerKey } from "../peers.ts"

@@ -3,7 +3,7 @@
  * or the channel's one message (channel pts +1 with `updateEditChannelMessage`).
  */
 import type { Api } from "../../../tl/index.ts"
-import type { WorldUser } from "../../World.ts"
+import type { WorldUser } from "../World.ts"
 import { hasRight } from "../Channel.ts"
 import { readable, visibleMessage } from "../inputs.ts"
 import type { WorldPeer } from "../peers.ts"

@@ -4,7 +4,7 @@
  * Each is a service message posted to every participant's box.
  */
 import type { Api } from "../../../tl/index.ts"
-import type { WorldUser } from "../../World.ts"
+import type { WorldUser } from "../World.ts"
 import { CHAT_SIZE_MAX, type WorldChat } from "../BasicGroup.ts"
 import { fail, type MessageStore, type Origin } from "../Store.ts"
 import { announce } from "./announce.ts"

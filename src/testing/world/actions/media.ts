@@ -4,7 +4,7 @@
  * sent again by its `InputPhoto` / `InputDocument`.
  */
 import type { Api } from "../../../tl/index.ts"
-import type { WorldUser } from "../../World.ts"
+import type { WorldUser } from "../World.ts"
 import type { WorldFile, WorldFiles } from "../Files.ts"
 
 /**

@@ -5,7 +5,7 @@
  * `messageActionPinMessage` service message, as Telegram does.
  */
 import type { Api } from "../../../tl/index.ts"
-import type { WorldUser } from "../../World.ts"
+import type { WorldUser } from "../World.ts"
 import { hasRight } from "../Channel.ts"
 import { readable, visibleMessage } from "../inputs.ts"
 import { apiPeer, type WorldPeer } from "../peers.ts"

@@ -5,7 +5,7 @@
  * pts by 1. Used by sending, forwarding and every service message.
  */
 import type { Api } from "../../../tl/index.ts"
-import type { WorldUser } from "../../World.ts"
+import type { WorldUser } from "../World.ts"
 import { type WorldChannel, hasRight } from "../Channel.ts"
 import { peerKey, type WorldPeer } from "../peers.ts"
 import { renderMessage } from "../render.ts"

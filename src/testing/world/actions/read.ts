@@ -5,7 +5,7 @@
  * get `updateReadChannelInbox`, the authors `updateReadChannelOutbox`.
  */
 import type { Api } from "../../../tl/index.ts"
-import type { WorldUser } from "../../World.ts"
+import type { WorldUser } from "../World.ts"
 import type { WorldChannel } from "../Channel.ts"
 import { readable } from "../inputs.ts"
 import { apiPeer, peerKey, type WorldPeer } from "../peers.ts"

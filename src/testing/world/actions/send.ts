@@ -9,7 +9,7 @@
  * sender's answer also holding `updateMessageID`. Forwards are answered with `updates`.
  */
 import type { Api } from "../../../tl/index.ts"
-import type { WorldUser } from "../../World.ts"
+import type { WorldUser } from "../World.ts"
 import { visibleMessage } from "../inputs.ts"
 import { apiPeer, type WorldPeer } from "../peers.ts"
 import { renderMessage, updatesFor } from "../render.ts"

@@ -9,24 +9,24 @@
  * `TestDc.make({ handlers })` or `dc.addHandlers`.
  */
 import * as Effect from "effect/Effect"
-import type { Api } from "../tl/index.ts"
-import { accountHandlers } from "./handlers/account.ts"
-import { authHandlers } from "./handlers/auth.ts"
-import { botsHandlers } from "./handlers/bots.ts"
-import { channelsHandlers } from "./handlers/channels.ts"
-import { contactsHandlers } from "./handlers/contacts.ts"
-import type { HandlerContext, Handlers } from "./handlers/core.ts"
-import { messagesHandlers } from "./handlers/messages.ts"
-import { updatesHandlers } from "./handlers/updates.ts"
-import { uploadHandlers } from "./handlers/upload.ts"
-import { usersHandlers } from "./handlers/users.ts"
-import { qrHandlers } from "./handlers/qr.ts"
-import type { WorldDc } from "./World.ts"
+import type { Api } from "../../tl/index.ts"
+import { accountHandlers } from "./account.ts"
+import { authHandlers } from "./auth.ts"
+import { botsHandlers } from "./bots.ts"
+import { channelsHandlers } from "./channels.ts"
+import { contactsHandlers } from "./contacts.ts"
+import type { HandlerContext, Handlers } from "./core.ts"
+import { messagesHandlers } from "./messages.ts"
+import { updatesHandlers } from "./updates.ts"
+import { uploadHandlers } from "./upload.ts"
+import { usersHandlers } from "./users.ts"
+import { qrHandlers } from "./qr.ts"
+import type { WorldDc } from "../world/World.ts"
 
-export { authHandlers, requireUser } from "./handlers/auth.ts"
-export { apiUser } from "./world/render.ts"
-export { qrHandlers } from "./handlers/qr.ts"
-export { uploadHandlers } from "./handlers/upload.ts"
+export { authHandlers, requireUser } from "./auth.ts"
+export { apiUser } from "../world/render.ts"
+export { qrHandlers } from "./qr.ts"
+export { uploadHandlers } from "./upload.ts"
 export {
   type AnyHandler,
   authorizationProblem,
@@ -39,8 +39,8 @@ export {
   isPublicMethod,
   type MethodTag,
   RpcFailure
-} from "./handlers/core.ts"
-export { type InjectedError, type Injector, makeInjector } from "./handlers/inject.ts"
+} from "./core.ts"
+export { type InjectedError, type Injector, makeInjector } from "./inject.ts"
 
 /**
  * A `config` for this DC: `dc_options` lists `dcs` (the DCs of a cluster) or, without them,

@@ -22,9 +22,9 @@
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as Stream from "effect/Stream"
-import type { Api } from "../tl/index.ts"
-import type { Command } from "./bot/command.ts"
-import { looksLikeCommand, parseCommand } from "./bot/command.ts"
+import type { Api } from "../../tl/index.ts"
+import type { Command } from "./command.ts"
+import { looksLikeCommand, parseCommand } from "./command.ts"
 import {
   type CallbackAnswer,
   type CallbackQueryEvent,
@@ -37,20 +37,20 @@ import {
   newMessageOf,
   type ReplyOptions,
   senderIdOf
-} from "./bot/events.ts"
-import { run, type RunOptions } from "./bot/runner.ts"
-import { Client, type ClientShape } from "./Client.ts"
-import type { ClientError } from "./errors.ts"
-import { type CallbackDataTooLong, check as checkMarkup } from "./Keyboard.ts"
-import * as Messages from "./Messages.ts"
-import { formatText, type ParseMode } from "./messages/format.ts"
-import { inputEntities } from "./messages/inputEntities.ts"
-import { inputUserOf } from "./peers/inputPeers.ts"
-import type { PeerNotFound } from "./peers/PeerNotFound.ts"
-import type { PeerRef } from "./peers/ref.ts"
-import { resolveRef } from "./peers/resolve.ts"
+} from "./events.ts"
+import { run, type RunOptions } from "./runner.ts"
+import { Client, type ClientShape } from "../Client.ts"
+import type { ClientError } from "../errors.ts"
+import { type CallbackDataTooLong, check as checkMarkup } from "../Keyboard.ts"
+import * as Messages from "../messages/Messages.ts"
+import { formatText, type ParseMode } from "../messages/format.ts"
+import { inputEntities } from "../messages/inputEntities.ts"
+import { inputUserOf } from "../peers/inputPeers.ts"
+import type { PeerNotFound } from "../peers/PeerNotFound.ts"
+import type { PeerRef } from "../peers/ref.ts"
+import { resolveRef } from "../peers/resolve.ts"
 
-export { type Command, parseCommand } from "./bot/command.ts"
+export { type Command, parseCommand } from "./command.ts"
 export type {
   BotEvent,
   CallbackAnswer,
@@ -61,8 +61,8 @@ export type {
   MessageEvent,
   ReplyOptions,
   SendError
-} from "./bot/events.ts"
-export { failuresTotal, handledTotal, run, type RunOptions } from "./bot/runner.ts"
+} from "./events.ts"
+export { failuresTotal, handledTotal, run, type RunOptions } from "./runner.ts"
 
 /**
  * `run` for `pipe`: `Bot.messages.pipe(Bot.handle((m) => m.reply(m.text)))`.

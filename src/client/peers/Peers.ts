@@ -14,17 +14,17 @@
  * ```
  */
 import * as Effect from "effect/Effect"
-import type { Api } from "../tl/index.ts"
-import { Client } from "./Client.ts"
-import type { ClientError } from "./errors.ts"
-import { peerOfInput } from "./peers/inputPeers.ts"
-import { PeerNotFound } from "./peers/PeerNotFound.ts"
-import { describeRef, type PeerRef } from "./peers/ref.ts"
-import { resolveRef } from "./peers/resolve.ts"
+import type { Api } from "../../tl/index.ts"
+import { Client } from "../Client.ts"
+import type { ClientError } from "../errors.ts"
+import { peerOfInput } from "./inputPeers.ts"
+import { PeerNotFound } from "./PeerNotFound.ts"
+import { describeRef, type PeerRef } from "./ref.ts"
+import { resolveRef } from "./resolve.ts"
 
-export { inputChannelOf, inputPeerOfEntity, inputUserOf, peerOfInput, samePeer } from "./peers/inputPeers.ts"
-export { PeerNotFound, type PeerNotFoundReason } from "./peers/PeerNotFound.ts"
-export { type ParsedRef, parseRef, type PeerRef } from "./peers/ref.ts"
+export { inputChannelOf, inputPeerOfEntity, inputUserOf, peerOfInput, samePeer } from "./inputPeers.ts"
+export { PeerNotFound, type PeerNotFoundReason } from "./PeerNotFound.ts"
+export { type ParsedRef, parseRef, type PeerRef } from "./ref.ts"
 
 /**
  * The `InputPeer` for `ref`: the peer cache first, then the server.

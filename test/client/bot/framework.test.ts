@@ -10,12 +10,12 @@ import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Metric from "effect/Metric"
 import * as Random from "effect/Random"
-import { Bot, Button, Keyboard } from "../../src/client/index.ts"
-import type { Api } from "../../src/tl/index.ts"
-import { captureLogs } from "../support/logs.ts"
-import { answers, eventually, failure, incoming, probe, startBot } from "./support/bots.ts"
-import { makeCluster } from "../support/dc.ts"
-import { as, loginUser } from "./support/messaging.ts"
+import { Bot, Button, Keyboard } from "../../../src/client/index.ts"
+import type { Api } from "../../../src/tl/index.ts"
+import { captureLogs } from "../../support/logs.ts"
+import { answers, eventually, failure, incoming, probe, startBot } from "../support/bots.ts"
+import { makeCluster } from "../../support/dc.ts"
+import { as, loginUser } from "../support/messaging.ts"
 
 /** The menu of the counter bot: its data carries the count a press leads to. */
 const menu = (n: number) =>

@@ -16,12 +16,12 @@
  * world.lastCode("+15550001") // "48213"
  * ```
  */
-import { bigIntToBytes, randomBytes, type RandomBytes, srpVerifier, TELEGRAM_DH_PRIME, toHex } from "../crypto/index.ts"
-import { makeFiles, type WorldFiles } from "./world/Files.ts"
-import { makeMessaging, type WorldMessaging } from "./world/Messaging.ts"
-import { makeStore, type MessageStore } from "./world/Store.ts"
-import { makeLoginTokens, type WorldLoginTokens } from "./world/LoginTokens.ts"
-import { makeBots, type WorldBots } from "./world/Bots.ts"
+import { bigIntToBytes, randomBytes, type RandomBytes, srpVerifier, TELEGRAM_DH_PRIME, toHex } from "../../crypto/index.ts"
+import { makeFiles, type WorldFiles } from "./Files.ts"
+import { makeMessaging, type WorldMessaging } from "./Messaging.ts"
+import { makeStore, type MessageStore } from "./Store.ts"
+import { makeLoginTokens, type WorldLoginTokens } from "./LoginTokens.ts"
+import { makeBots, type WorldBots } from "./Bots.ts"
 
 /**
  * A 2FA password as the server keeps it: the SRP verifier and the salts, never the password.
@@ -178,7 +178,7 @@ export interface World extends WorldMessaging, WorldLoginTokens, WorldBots {
   readonly onCode: (listener: (phone: string, code: string) => void) => () => void
   /** The world's randomness (codes, hashes, SRP secrets). */
   readonly randomBytes: RandomBytes
-  /** The file store: uploads in progress, photos and documents, `upload.getFile` (see `world/Files.ts`). */
+  /** The file store: uploads in progress, photos and documents, `upload.getFile` (see `Files.ts`). */
   readonly files: WorldFiles
   /**
    * Gives photo or document `id` a new file reference: `upload.getFile` with the old one is

@@ -24,15 +24,15 @@ import * as Effect from "effect/Effect"
 import * as Queue from "effect/Queue"
 import * as Stream from "effect/Stream"
 import * as Take from "effect/Take"
-import type { Api } from "../tl/index.ts"
-import type { Client } from "./Client.ts"
-import type { ClientError } from "./errors.ts"
-import type { UnexpectedAnswer } from "./messages/UnexpectedAnswer.ts"
-import type { FileError } from "./files/FileError.ts"
-import { type SourceContext, type SourceError, upload, type UploadOptions, type UploadProgress, type UploadSource } from "./files/upload.ts"
+import type { Api } from "../../tl/index.ts"
+import type { Client } from "../Client.ts"
+import type { ClientError } from "../errors.ts"
+import type { UnexpectedAnswer } from "../messages/UnexpectedAnswer.ts"
+import type { FileError } from "./FileError.ts"
+import { type SourceContext, type SourceError, upload, type UploadOptions, type UploadProgress, type UploadSource } from "./upload.ts"
 
-export { FileError } from "./files/FileError.ts"
-export { type FileLocation } from "./files/location.ts"
+export { FileError } from "./FileError.ts"
+export { type FileLocation } from "./location.ts"
 export {
   type SourceContext,
   type SourceError,
@@ -40,8 +40,8 @@ export {
   type UploadOptions,
   type UploadProgress,
   type UploadSource
-} from "./files/upload.ts"
-export { download, type DownloadOptions, downloadTo } from "./files/download.ts"
+} from "./upload.ts"
+export { download, type DownloadOptions, downloadTo } from "./download.ts"
 
 /**
  * An event of {@link uploadWithProgress}: progress after each saved part, then the result.

@@ -26,14 +26,14 @@
  *
  * @module
  */
-import type { FormattedText, FormattedTextInput } from "./text/entities.ts"
-import { normalize as normalizeText } from "./text/entities.ts"
-import { parseHtml as parseHtmlText } from "./text/html.ts"
-import { escapeAttr, toHtml as toHtmlText } from "./text/htmlWriter.ts"
-import { parseMarkdown as parseMarkdownText } from "./text/markdown.ts"
-import { toMarkdown as toMarkdownText } from "./text/markdownWriter.ts"
+import type { FormattedText, FormattedTextInput } from "./entities.ts"
+import { normalize as normalizeText } from "./entities.ts"
+import { parseHtml as parseHtmlText } from "./html.ts"
+import { escapeAttr, toHtml as toHtmlText } from "./htmlWriter.ts"
+import { parseMarkdown as parseMarkdownText } from "./markdown.ts"
+import { toMarkdown as toMarkdownText } from "./markdownWriter.ts"
 
-export type { FormattedText, FormattedTextInput } from "./text/entities.ts"
+export type { FormattedText, FormattedTextInput } from "./entities.ts"
 
 /**
  * Parses markdown into text and entities. The dialect (close to mtcute's and to the Bot API's
