@@ -2,47 +2,28 @@
 // same secrets our client uses (mtcute with an `ee` fake-TLS secret, GramJS with a `dd` one),
 // and mtcute goes through the test SOCKS5 server. They prove that our fake-TLS server side
 // matches another implementation's client side, and that our test proxies speak the protocol.
-import { BaseTelegramClient, MemoryStorage, MtProxyTcpTransport, SocksProxyTcpTransport } from "@mtcute/node"
-import { addPublicKey } from "@mtcute/core/utils.js"
+import { MtProxyTcpTransport, SocksProxyTcpTransport } from "@mtcute/node"
 import { assert, describe, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
-import bigInt from "big-integer"
-import { Api, TelegramClient } from "telegram"
-import { _serverKeys } from "telegram/crypto/RSA.js"
-import { Logger, LogLevel } from "telegram/extensions/Logger.js"
-import { StringSession } from "telegram/sessions/index.js"
+import { Api } from "telegram"
 import * as TestDc from "../../../src/testing/index.ts"
+import { captureLogs } from "../../support/logs.ts"
 import { socks5Server } from "../../support/proxyServers.ts"
 import { sharedMtcuteKeyPair } from "../support/mtcuteKey.ts"
+import { gramjsClient, mtcuteClient } from "./peerClients.ts"
 
 const KEY = "0123456789abcdef0123456789abcdef"
 const FAKE_TLS_SECRET = `ee${KEY}${Buffer.from("www.example.org").toString("hex")}`
 
-/** An mtcute client over `transport`, destroyed with the scope. DC 2 "lives" at `dcAddress`. */
-const mtcute = (dc: TestDc.TestDcShape, transport: MtProxyTcpTransport | SocksProxyTcpTransport, dcAddress: { readonly ipAddress: string; readonly port: number }) =>
-  Effect.acquireRelease(
-    Effect.sync(() => {
-      const dcOption = { id: dc.dcId, ...dcAddress }
-      const c = new BaseTelegramClient({
-        apiId: 1,
-        apiHash: "00000000000000000000000000000000",
-        storage: new MemoryStorage(),
-        defaultDcs: { main: dcOption, media: dcOption },
-        transport,
-        logLevel: 0
-      })
-      addPublicKey(c.crypto, dc.rsaPublicKeyPem)
-      return c
-    }),
-    (c) => Effect.promise(() => c.destroy())
-  )
+/** Where mtcute and GramJS think DC 2 is: only the proxy knows better. */
+const hiddenDc = { ipAddress: "203.0.113.1", port: 443 }
 
 describe("interop through proxies", () => {
   it.scopedLive("mtcute with an ee (fake-TLS) secret makes calls through TestDc's MTProxy mode", () =>
     Effect.gen(function*() {
       const dc = yield* TestDc.make({ dcId: 2, rsaKeyPair: sharedMtcuteKeyPair(), mtProxy: { secret: FAKE_TLS_SECRET } })
       // mtcute dials the proxy; the DC address it holds is never used.
-      const client = yield* mtcute(dc, new MtProxyTcpTransport({ host: dc.host, port: dc.port, secret: FAKE_TLS_SECRET }), { ipAddress: "203.0.113.1", port: 443 })
+      const client = yield* mtcuteClient(dc, { transport: new MtProxyTcpTransport({ host: dc.host, port: dc.port, secret: FAKE_TLS_SECRET }), dcAddress: hiddenDc })
       yield* Effect.promise(() => client.connect()).pipe(Effect.timeout("15 seconds"))
       const nearest = yield* Effect.promise(() => client.call({ _: "help.getNearestDc" })).pipe(Effect.timeout("15 seconds"))
       assert.deepStrictEqual([nearest.thisDc, nearest.nearestDc], [2, 2])
@@ -53,9 +34,10 @@ describe("interop through proxies", () => {
 
   it.scopedLive("mtcute with a wrong ee secret finds no proxy there", () =>
     Effect.gen(function*() {
+      yield* captureLogs // TestDc refusing the undecodable connections is what the test provokes
       const dc = yield* TestDc.make({ dcId: 2, rsaKeyPair: sharedMtcuteKeyPair(), mtProxy: { secret: FAKE_TLS_SECRET } })
       const wrong = FAKE_TLS_SECRET.replace("0123", "ffff")
-      const client = yield* mtcute(dc, new MtProxyTcpTransport({ host: dc.host, port: dc.port, secret: wrong }), { ipAddress: "203.0.113.1", port: 443 })
+      const client = yield* mtcuteClient(dc, { transport: new MtProxyTcpTransport({ host: dc.host, port: dc.port, secret: wrong }), dcAddress: hiddenDc })
       const outcome = yield* Effect.promise(() => client.call({ _: "help.getNearestDc" }).then(() => "answered", () => "failed")).pipe(
         Effect.timeoutTo({ duration: "3 seconds", onSuccess: (x) => x, onTimeout: () => "no answer" })
       )
@@ -66,21 +48,8 @@ describe("interop through proxies", () => {
   it.scopedLive("GramJS with a dd secret makes calls through TestDc's MTProxy mode", () =>
     Effect.gen(function*() {
       const dc = yield* TestDc.make({ dcId: 2, rsaKeyPair: sharedMtcuteKeyPair(), mtProxy: { secret: `dd${KEY}` } })
-      _serverKeys.set(dc.fingerprint.toString(), { n: bigInt(dc.publicKey.n.toString()), e: Number(dc.publicKey.e) })
-      const client = yield* Effect.acquireRelease(
-        Effect.sync(() => {
-          const session = new StringSession("")
-          // The DC's address is the proxy's business: GramJS dials the proxy.
-          session.setDC(dc.dcId, "203.0.113.1", 443)
-          return new TelegramClient(session, 1, "00000000000000000000000000000000", {
-            proxy: { ip: dc.host, port: dc.port, secret: `dd${KEY}`, MTProxy: true },
-            connectionRetries: 1,
-            autoReconnect: false,
-            baseLogger: new Logger(LogLevel.NONE)
-          })
-        }),
-        (c) => Effect.promise(() => c.destroy())
-      )
+      // The DC's address is the proxy's business: GramJS dials the proxy.
+      const client = yield* gramjsClient(dc, hiddenDc.ipAddress, { proxy: { ip: dc.host, port: dc.port, secret: `dd${KEY}`, MTProxy: true } })
       yield* Effect.promise(() => client.connect()).pipe(Effect.timeout("15 seconds"))
       const nearest = yield* Effect.promise(() => client.invoke(new Api.help.GetNearestDc())).pipe(Effect.timeout("10 seconds"))
       assert.deepStrictEqual([nearest.thisDc, nearest.nearestDc], [2, 2])
@@ -91,7 +60,7 @@ describe("interop through proxies", () => {
     Effect.gen(function*() {
       const dc = yield* TestDc.make({ dcId: 2, rsaKeyPair: sharedMtcuteKeyPair() })
       const proxy = yield* socks5Server({ auth: { username: "ada", password: "s3cret" }, resolve: { "203.0.113.1:443": { host: dc.host, port: dc.port } } })
-      const client = yield* mtcute(dc, new SocksProxyTcpTransport({ host: proxy.host, port: proxy.port, user: "ada", password: "s3cret" }), { ipAddress: "203.0.113.1", port: 443 })
+      const client = yield* mtcuteClient(dc, { transport: new SocksProxyTcpTransport({ host: proxy.host, port: proxy.port, user: "ada", password: "s3cret" }), dcAddress: hiddenDc })
       yield* Effect.promise(() => client.connect()).pipe(Effect.timeout("15 seconds"))
       const nearest = yield* Effect.promise(() => client.call({ _: "help.getNearestDc" })).pipe(Effect.timeout("15 seconds"))
       assert.strictEqual(nearest.thisDc, 2)

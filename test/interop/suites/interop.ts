@@ -1,20 +1,16 @@
 // Interop: independent MTProto clients (mtcute, GramJS) against a running TestDc. They do
 // their own handshake (RSA_PAD, DH) with our key registered as a server key, then make
 // encrypted calls over their default transports. The proof that TestDc speaks real MTProto.
-import { BaseTelegramClient, MemoryStorage } from "@mtcute/node"
-import { addPublicKey } from "@mtcute/core/utils.js"
 import { assert, describe, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as Schedule from "effect/Schedule"
 import bigInt from "big-integer"
-import { Api, TelegramClient } from "telegram"
-import { _serverKeys } from "telegram/crypto/RSA.js"
+import { Api } from "telegram"
 import { ConnectionTCPFull } from "telegram/network/index.js"
-import { Logger, LogLevel } from "telegram/extensions/Logger.js"
-import { StringSession } from "telegram/sessions/index.js"
 import { LAYER } from "../../../src/tl/index.ts"
 import * as TestDc from "../../../src/testing/index.ts"
 import { sharedMtcuteKeyPair } from "../support/mtcuteKey.ts"
+import { gramjsClient, mtcuteClient } from "./peerClients.ts"
 
 describe("TestDc interop", () => {
   it.scopedLive("mtcute: handshake, initConnection + help.getConfig, help.getNearestDc, ping", () =>
@@ -33,26 +29,11 @@ describe("TestDc interop", () => {
             })
         }
       })
-      const client = yield* Effect.acquireRelease(
-        Effect.sync(() => {
-          const dcOption = { id: dc.dcId, ipAddress: dc.host, port: dc.port }
-          const c = new BaseTelegramClient({
-            apiId: 1,
-            apiHash: "00000000000000000000000000000000",
-            storage: new MemoryStorage(),
-            defaultDcs: { main: dcOption, media: dcOption },
-            // mtcute pings once `performance.now() - lastPing` passes max(2 s, rtt) while a call is
-            // pending, or pingInterval + up to 5 s of jitter when idle, counting from 0 at
-            // process start: in a young worker the first container has no ping. A short
-            // interval bounds the wait below (~5.2 s) whatever the worker's age or load.
-            network: { pingInterval: 200 },
-            logLevel: 0
-          })
-          addPublicKey(c.crypto, dc.rsaPublicKeyPem)
-          return c
-        }),
-        (c) => Effect.promise(() => c.destroy())
-      )
+      // mtcute pings once `performance.now() - lastPing` passes max(2 s, rtt) while a call is
+      // pending, or pingInterval + up to 5 s of jitter when idle, counting from 0 at
+      // process start: in a young worker the first container has no ping. A short
+      // interval bounds the wait below (~5.2 s) whatever the worker's age or load.
+      const client = yield* mtcuteClient(dc, { network: { pingInterval: 200 } })
       // connect() starts the connection; the first call waits for the auth key and goes out
       // as invokeWithLayer(initConnection(...)).
       yield* Effect.promise(() => client.connect()).pipe(Effect.timeout("15 seconds"))
@@ -81,31 +62,15 @@ describe("TestDc interop", () => {
   it.scopedLive("GramJS: handshake, invokeWithLayer(initConnection(help.getConfig)), help.getNearestDc, ping", () =>
     Effect.gen(function*() {
       const dc = yield* TestDc.make({ dcId: 2 })
-      // GramJS looks server keys up by fingerprint (signed decimal) in this registry.
-      _serverKeys.set(dc.fingerprint.toString(), { n: bigInt(dc.publicKey.n.toString()), e: Number(dc.publicKey.e) })
-      const client = yield* Effect.acquireRelease(
-        Effect.sync(() => {
-          const session = new StringSession("")
-          // StringSession.save writes the port as a signed int16, which fails for ephemeral ports
-          // above 32767; GramJS does not dial the session's port anyway (see below).
-          session.setDC(dc.dcId, dc.host, 443)
-          // GramJS dials port 80 (443 for WSS) whatever the session says, so the connection
-          // class is where the TestDc port goes.
-          const port = dc.port
-          class ToTestDc extends ConnectionTCPFull {
-            constructor(options: ConstructorParameters<typeof ConnectionTCPFull>[0]) {
-              super({ ...options, port })
-            }
-          }
-          return new TelegramClient(session, 1, "00000000000000000000000000000000", {
-            connection: ToTestDc,
-            connectionRetries: 1,
-            autoReconnect: false,
-            baseLogger: new Logger(LogLevel.NONE)
-          })
-        }),
-        (c) => Effect.promise(() => c.destroy())
-      )
+      // GramJS dials port 80 (443 for WSS) whatever the session says, so the connection
+      // class is where the TestDc port goes.
+      const port = dc.port
+      class ToTestDc extends ConnectionTCPFull {
+        constructor(options: ConstructorParameters<typeof ConnectionTCPFull>[0]) {
+          super({ ...options, port })
+        }
+      }
+      const client = yield* gramjsClient(dc, dc.host, { connection: ToTestDc })
       yield* Effect.promise(() => client.connect()).pipe(Effect.timeout("15 seconds"))
       assert.strictEqual(dc.authKeys.size, 1)
       const nearest = yield* Effect.promise(() => client.invoke(new Api.help.GetNearestDc())).pipe(Effect.timeout("10 seconds"))
