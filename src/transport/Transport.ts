@@ -13,7 +13,7 @@ import type * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
 import type { CodecKind } from "./Codec.ts"
 import { makeClientFraming } from "./Framing.ts"
-import { FrameInbox } from "./internal/frameInbox.ts"
+import { type FlowControl, FrameInbox } from "./internal/frameInbox.ts"
 import { openTcp } from "./internal/tcp.ts"
 import { ProxyError } from "./proxy/ProxyError.ts"
 import { TransportError, type TransportErrorReason } from "./TransportError.ts"
@@ -115,6 +115,8 @@ const asTransportError = (reason: TransportErrorReason) => (e: unknown): Transpo
 interface Link {
   readonly write: (encode: () => Uint8Array) => Effect.Effect<void, TransportError>
   readonly close: Effect.Effect<void>
+  /** Present when the link can stop reading while the inbox is full. */
+  readonly flow?: FlowControl | undefined
 }
 type OpenLink = (
   target: ConnectOptions,
@@ -167,6 +169,7 @@ const makeTransport = (openLink: OpenLink, options: TransportOptions): Transport
       Effect.timeoutFail({ duration: connectTimeout, onTimeout: () => timedOut(connectTimeout) })
     )
     close = () => Effect.runFork(link.close)
+    inbox.flow = link.flow
     // Encoding advances stateful ciphers and counters: the link writes each encoded frame, in order.
     const send = (encode: () => Uint8Array): Effect.Effect<void, TransportError> =>
       inbox.ended !== undefined ? Effect.fail(inbox.ended) : link.write(encode)
@@ -247,7 +250,8 @@ const tcpLink: OpenLink = (target, handlers) =>
       }
       return tcp.write(bytes)
     },
-    close: Effect.sync(tcp.destroy)
+    close: Effect.sync(tcp.destroy),
+    flow: tcp
   }))
 
 /**

@@ -2,13 +2,28 @@
  * The frames a connection received and its reader has not taken yet, and how the connection
  * ended. One producer (the socket's data handler, synchronous) and one reader; a frame costs
  * an array slot, and a waiting reader is woken by its own resume callback (no queue, no `Take`).
+ * Bounded when the link can pause: past {@link INBOX_HIGH} waiting frames it stops reading from
+ * the socket until the reader has taken them all, so a server that sends faster than we decode
+ * fills the kernel's buffers and its own, not our heap.
  */
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as Stream from "effect/Stream"
 import type { TransportError } from "../TransportError.ts"
 
+/** Waiting frames at which the link is paused. */
+export const INBOX_HIGH = 1024
+
+/** A link that can stop and restart reading (TCP can; a platform `Socket` cannot). */
+export interface FlowControl {
+  readonly pause: () => void
+  readonly resume: () => void
+}
+
 export class FrameInbox {
+  /** Set once the link is open, if it can pause. */
+  flow: FlowControl | undefined
+  private paused = false
   private frames: Array<Uint8Array> = []
   private head = 0
   private waiter: ((effect: Effect.Effect<Uint8Array, TransportError>) => void) | undefined
@@ -35,6 +50,10 @@ export class FrameInbox {
       return
     }
     this.frames.push(frame)
+    if (!this.paused && this.flow !== undefined && this.frames.length - this.head >= INBOX_HIGH) {
+      this.paused = true
+      this.flow.pause()
+    }
   }
 
   /** The connection is gone (the first reason counts): the reader gets what came before, then `error`. */
@@ -71,6 +90,10 @@ export class FrameInbox {
     if (this.head === this.frames.length) {
       this.frames = []
       this.head = 0
+      if (this.paused) {
+        this.paused = false
+        this.flow?.resume()
+      }
     } else if (this.head >= 1024 && this.head * 2 >= this.frames.length) {
       this.frames = this.frames.slice(this.head)
       this.head = 0

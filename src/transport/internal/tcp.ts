@@ -14,6 +14,10 @@ export interface TcpLink {
   readonly write: (bytes: Uint8Array) => Effect.Effect<void, TransportError>
   /** Closes the connection (idempotent). */
   readonly destroy: () => void
+  /** Stops reading from the socket (the kernel's buffer and TCP's window hold the rest). */
+  readonly pause: () => void
+  /** Reads again. */
+  readonly resume: () => void
 }
 
 /** What the link reports: every chunk, in order, and once how it ended. */
@@ -88,6 +92,12 @@ const link = (socket: Net.Socket, handlers: TcpHandlers): TcpLink => {
     },
     destroy: () => {
       socket.destroy()
+    },
+    pause: () => {
+      socket.pause()
+    },
+    resume: () => {
+      socket.resume()
     }
   }
 }
