@@ -115,6 +115,20 @@ export interface Call<C> {
   reuse: boolean
   /** For a `state` call: the calls it asks about. */
   readonly checks?: ReadonlyArray<Call<C>>
+  /** The container it last went out in, while that is remembered. */
+  container: Container<C> | undefined
+}
+
+/**
+ * A container we sent, remembered while one of its calls may still be named by the
+ * container's msg_id (bad_msg, resend requests); forgotten once every call in it ended or went
+ * out again, so answered calls (and their callers) are not kept alive by it.
+ */
+interface Container<C> {
+  readonly msgId: bigint
+  readonly calls: ReadonlyArray<Call<C>>
+  /** Calls in it that have neither ended nor been packed again. */
+  open: number
 }
 
 /** A message waiting for the next frame. */
@@ -147,7 +161,7 @@ export class MtpSession<C> {
   /** Calls on the wire, by the msg_id they went out with. */
   private readonly pending = new Map<bigint, Call<C>>()
   /** The calls each recent container carried, by the container's msg_id. */
-  private readonly containers = new Map<bigint, ReadonlyArray<Call<C>>>()
+  private readonly containers = new Map<bigint, Container<C>>()
   private queue: Array<Item<C>> = []
   private acks: Array<bigint> = []
   private ackDueAt = Number.POSITIVE_INFINITY
@@ -194,6 +208,10 @@ export class MtpSession<C> {
   /** User calls not ended yet. */
   get callCount(): number {
     return this.calls.size
+  }
+  /** Sent containers remembered, because a call in them may still be named by the container's msg_id. */
+  get containerCount(): number {
+    return this.containers.size
   }
 
   // --- calls -------------------------------------------------------------------------------
@@ -375,13 +393,16 @@ export class MtpSession<C> {
     }
     const container = this.state.pack(w.result(), false, nowMs)
     if (carried.length > 0) {
-      this.containers.set(container.msgId, carried)
+      const entry: Container<C> = { msgId: container.msgId, calls: carried, open: carried.length }
+      for (const call of carried) call.container = entry
+      this.containers.set(container.msgId, entry)
       if (this.containers.size > 4096) this.containers.delete(this.containers.keys().next().value!)
     }
     return container.frame
   }
 
   private register(call: Call<C>, msgId: bigint, seqNo: number): void {
+    this.leaveContainer(call)
     call.msgId = msgId
     call.seqNo = seqNo
     call.sessionId = this.state.sessionId
@@ -565,17 +586,26 @@ export class MtpSession<C> {
   private end(call: Call<C>): void {
     if (call.done) return
     call.done = true
+    this.leaveContainer(call)
     if (call.kind === "user") {
       this.calls.delete(call)
       if (call.tag === "get_future_salts") this.salts.userCalls--
     }
   }
 
+  /** The call no longer counts for the container it went out in (it ended or is packed again). */
+  private leaveContainer(call: Call<C>): void {
+    const container = call.container
+    if (container === undefined) return
+    call.container = undefined
+    if (--container.open === 0) this.containers.delete(container.msgId)
+  }
+
   /** The calls a msg_id stands for: the call itself, or every call of a container. */
   private callsFor(msgId: bigint): ReadonlyArray<Call<C>> {
     const direct = this.pending.get(msgId)
     if (direct !== undefined) return [direct]
-    return (this.containers.get(msgId) ?? []).filter((c) => !c.done && this.pending.get(c.msgId) === c)
+    return (this.containers.get(msgId)?.calls ?? []).filter((c) => !c.done && this.pending.get(c.msgId) === c)
   }
 
   /** The server did not take these messages: send them again with new msg_ids. */
@@ -707,6 +737,7 @@ export class MtpSession<C> {
       resends: 0,
       done: false,
       reuse: false,
+      container: undefined,
       ...(checks === undefined ? {} : { checks })
     }
   }

@@ -270,6 +270,31 @@ describe("MtpSession: service messages about messages", () => {
     assert.deepStrictEqual(again.messages.map((m) => m.obj.ping_id), [1n, 2n])
   })
 
+  it("a container is remembered while a call in it waits, and forgotten once each has ended or gone out again", () => {
+    const t = setup()
+    const calls = ["a", "b", "c"].map((token) => t.call(token, getNearestDc))
+    const container = only(t.flushAll())
+    assert.strictEqual(t.core.containerCount, 1)
+    t.receive(t.result(calls[0]!.msgId, nearest))
+    t.receive(t.result(calls[1]!.msgId, nearest))
+    assert.strictEqual(t.core.containerCount, 1)
+    // Still named by the container's msg_id: bad_msg 64 re-sends the one call left.
+    t.receive(t.frame({ _tag: "bad_msg_notification", bad_msg_id: container.msgId, bad_msg_seqno: 0, error_code: 64 }, { seqNo: 0 }))
+    const again = only(t.flushAll())
+    assert.strictEqual(again.messages.filter((m) => m.obj._tag === "help.getNearestDc").length, 1)
+    assert.strictEqual(t.core.containerCount, 0)
+    const outcome = only(t.receive(t.result(calls[2]!.msgId, nearest)))
+    assert.deepStrictEqual(outcome, { _tag: "Result", call: "c", value: nearest })
+    // Answered calls (and their callers' tokens) are not kept alive by 10,000 containers of them.
+    for (let round = 0; round < 100; round++) {
+      const batch = Array.from({ length: 100 }, (_, i) => t.call(`r${round}.${i}`, getNearestDc))
+      only(t.flushAll())
+      for (const call of batch) t.receive(t.result(call.msgId, nearest))
+    }
+    assert.strictEqual(t.core.containerCount, 0)
+    assert.strictEqual(t.core.callCount, 0)
+  })
+
   it("other bad_msg_notification codes fail the call with SenderError BadMsgNotification and the code", () => {
     const t = setup()
     t.call("a", getNearestDc)

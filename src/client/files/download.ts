@@ -5,7 +5,7 @@
  * rest of the download to the DC it names; an expired file reference is refreshed once for
  * all workers by fetching the message again.
  */
-import * as FileSystem from "@effect/platform/FileSystem"
+import type * as FileSystem from "@effect/platform/FileSystem"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Queue from "effect/Queue"
@@ -19,6 +19,7 @@ import { get as getMessages } from "../messages/Messages.ts"
 import { UnexpectedAnswer } from "../messages/UnexpectedAnswer.ts"
 import { type ChunkRequest, endsFile, planChunks, wantedBytes } from "./chunks.ts"
 import { FileError } from "./FileError.ts"
+import { fileSystem } from "./fileSystem.ts"
 import { type FileLocation, type Located, locate, withReference } from "./location.ts"
 import { checkWorkers, DEFAULT_WORKERS, withSlot, withTransientRetry } from "./workers.ts"
 
@@ -188,7 +189,7 @@ export const downloadTo = (
   options: DownloadOptions = {}
 ): Effect.Effect<number, ClientError | FileError | UnexpectedAnswer, Client | FileSystem.FileSystem> =>
   Effect.gen(function*() {
-    const fs = yield* FileSystem.FileSystem
+    const fs = yield* fileSystem
     const temp = `${path}.${toHex(randomBytes(6))}.part`
     const cannotWrite = (cause: unknown) =>
       new FileError({ reason: "WriteFailed", detail: `${path}: ${cause instanceof Error ? cause.message : String(cause)}`, cause })

@@ -3,7 +3,7 @@
  * parts, planned (small or big), and the parts saved by a bounded pool of workers, each on
  * a file connection of its own. The MD5 of a small file is computed as its parts go by.
  */
-import * as FileSystem from "@effect/platform/FileSystem"
+import type * as FileSystem from "@effect/platform/FileSystem"
 import * as Effect from "effect/Effect"
 import * as Queue from "effect/Queue"
 import * as Stream from "effect/Stream"
@@ -14,6 +14,7 @@ import { Client, type ClientShape } from "../Client.ts"
 import type { ClientError } from "../errors.ts"
 import { UnexpectedAnswer } from "../messages/UnexpectedAnswer.ts"
 import { FileError } from "./FileError.ts"
+import { fileSystem, fileSystemModule } from "./fileSystem.ts"
 import { type PartJob, PartCutter, type PlanProblem, UploadPlan } from "./parts.ts"
 import { checkWorkers, DEFAULT_WORKERS, withSlot, withTransientRetry } from "./workers.ts"
 
@@ -89,11 +90,12 @@ const open = (source: UploadSource, partSize: number, declared: number | undefin
     const unreadable = (cause: unknown) =>
       new FileError({ reason: "SourceUnreadable", detail: `${source}: ${cause instanceof Error ? cause.message : String(cause)}`, cause })
     return Effect.gen(function*() {
-      const fs = yield* FileSystem.FileSystem
+      const { Size } = yield* fileSystemModule
+      const fs = yield* fileSystem
       const info = yield* Effect.mapError(fs.stat(source), unreadable)
       if (info.type !== "File") return yield* new FileError({ reason: "SourceUnreadable", detail: `${source} is not a file (${info.type})` })
       // Reads of one part each: the parts are then views of what was read, never copies.
-      const bytes = Stream.mapError(fs.stream(source, { chunkSize: FileSystem.Size(partSize) }), unreadable)
+      const bytes = Stream.mapError(fs.stream(source, { chunkSize: Size(partSize) }), unreadable)
       return { bytes, size: Number(info.size) }
     })
   }
