@@ -27,6 +27,7 @@ const quick = process.env.BENCH_ENGINE_QUICK === "1"
 const SEQUENTIAL = quick ? 300 : 3000
 const FLIGHT = quick ? 2000 : 10_000
 const IDLE_MS = quick ? 3000 : 15_000
+const IDLE_SETTLE_MS = quick ? 0 : 12_000
 const HEAP_CLIENTS = quick ? 10 : 30
 const COLD_RUNS = quick ? 3 : 7
 const CUT_CALLS = 2000
@@ -248,6 +249,9 @@ export async function run(): Promise<void> {
   try {
     console.log(`steady state: ${ROUNDS} rounds, the clients taking turns`)
     await steadyState(target, r)
+    // V8's memory reducer runs a full GC ~8 s after the load stops: let it land before the first
+    // idle window (it would be charged to whichever client is measured first).
+    await sleep(IDLE_SETTLE_MS)
     for (const peer of peers) {
       console.log(`${peer.name}: idle`)
       sessions.set(peer.name, await idleCpu(peer, target, r))
