@@ -7,7 +7,8 @@
  * builds many clients; the heap of the same client built from layers has its own row).
  *
  * Rows: sequential round trip (p50/p99), throughput with 100 calls in flight, client CPU per
- * call, idle CPU of a connected client, heap per connected idle and per constructed client,
+ * call, idle CPU of a connected client (alone in a fresh process, after start-up's garbage is
+ * collected), heap per connected idle and per constructed client,
  * cold start from a stored session (a fresh `node` process each, ours from the built `dist/`),
  * and 2,000 calls through a proxy that cuts the TCP connection every 2–6 KB against the same
  * proxy without cuts. Each row prints the ratio ours / peer.
@@ -27,7 +28,8 @@ const quick = process.env.BENCH_ENGINE_QUICK === "1"
 const SEQUENTIAL = quick ? 300 : 3000
 const FLIGHT = quick ? 2000 : 10_000
 const IDLE_MS = quick ? 3000 : 15_000
-const IDLE_SETTLE_MS = quick ? 0 : 12_000
+/** Before the idle window: start-up's garbage is collected (V8 reduces the heap ~8 s after activity). */
+const IDLE_SETTLE_MS = quick ? 2000 : 10_000
 const HEAP_CLIENTS = quick ? 10 : 30
 const COLD_RUNS = quick ? 3 : 7
 const CUT_CALLS = 2000
@@ -110,13 +112,9 @@ const steadyState = async (target: Target, r: Record<string, Row>) => {
   for (const client of clients.values()) await client.close()
 }
 
-/** Idle CPU of one connected client (alone in the process); returns a stored session. */
-const idleCpu = async (peer: Peer, target: Target, r: Record<string, Row>): Promise<string> => {
+/** A stored session of `peer` (a fresh key and one call). */
+const storedSession = async (peer: Peer, target: Target): Promise<string> => {
   const client = await peer.connect(target)
-  await sleep(500)
-  const idle0 = cpuMs()
-  await sleep(IDLE_MS)
-  r.idle!.values.set(peer.name, ((cpuMs() - idle0) / IDLE_MS) * 60_000)
   const session = await client.exportSession()
   await client.close()
   return session
@@ -147,11 +145,18 @@ const heapPerClient = async (peer: Peer, target: Target, session: string, r: Rec
   for (const c of connected) await c.close()
 }
 
-const coldStart = (lib: string, target: Target, session: string, dist: string): number | undefined => {
+/** What one run of `support/coldstart.mjs` printed: the first answer's time, and the idle CPU if asked. */
+interface ChildRun {
+  readonly ms: number
+  readonly idleMsPerMin?: number
+}
+
+/** Runs `support/coldstart.mjs` for `lib` in a fresh process (`idle`: then idles connected). */
+const runChild = (lib: string, target: Target, session: string, dist: string, idle = false): ChildRun | undefined => {
   const script = fileURLToPath(new URL("./support/coldstart.mjs", import.meta.url))
-  const times: Array<number> = []
   const env = {
     ...process.env,
+    ...(idle ? { IDLE_MS: String(IDLE_MS), IDLE_SETTLE_MS: String(IDLE_SETTLE_MS) } : {}),
     DIST: dist,
     SESSION: session,
     TARGET: JSON.stringify({
@@ -164,14 +169,22 @@ const coldStart = (lib: string, target: Target, session: string, dist: string): 
       fingerprint: target.publicKey.fingerprint.toString()
     })
   }
+  const run = spawnSync(process.execPath, [script, lib], { env, encoding: "utf8", timeout: 30_000 + (idle ? IDLE_MS + IDLE_SETTLE_MS : 0) })
+  const line = run.stdout.trim().split("\n").filter((l) => l.startsWith("{")).at(-1)
+  if (run.status !== 0 || line === undefined) {
+    console.log(`  ${lib} in a child process failed: ${run.stderr.slice(0, 400)}`)
+    return undefined
+  }
+  return JSON.parse(line) as ChildRun
+}
+
+/** Median time to the first answer from a stored session, over COLD_RUNS fresh processes. */
+const coldStart = (lib: string, target: Target, session: string, dist: string): number | undefined => {
+  const times: Array<number> = []
   for (let i = 0; i < COLD_RUNS; i++) {
-    const run = spawnSync(process.execPath, [script, lib], { env, encoding: "utf8", timeout: 30_000 })
-    const line = run.stdout.trim().split("\n").filter((l) => l.startsWith("{")).at(-1)
-    if (run.status !== 0 || line === undefined) {
-      console.log(`  cold start of ${lib} failed: ${run.stderr.slice(0, 400)}`)
-      return undefined
-    }
-    times.push((JSON.parse(line) as { ms: number }).ms)
+    const run = runChild(lib, target, session, dist)
+    if (run === undefined) return undefined
+    times.push(run.ms)
   }
   return median(times)
 }
@@ -249,13 +262,7 @@ export async function run(): Promise<void> {
   try {
     console.log(`steady state: ${ROUNDS} rounds, the clients taking turns`)
     await steadyState(target, r)
-    // V8's memory reducer runs a full GC ~8 s after the load stops: let it land before the first
-    // idle window (it would be charged to whichever client is measured first).
-    await sleep(IDLE_SETTLE_MS)
-    for (const peer of peers) {
-      console.log(`${peer.name}: idle`)
-      sessions.set(peer.name, await idleCpu(peer, target, r))
-    }
+    for (const peer of peers) sessions.set(peer.name, await storedSession(peer, target))
     for (const peer of peers) {
       console.log(`${peer.name}: heap`)
       await heapPerClient(peer, target, sessions.get(peer.name)!, r)
@@ -263,6 +270,9 @@ export async function run(): Promise<void> {
     for (const [peer, lib] of [[peers[0]!, "ours"], [peers[1]!, "mtcute"], [peers[2]!, "gramjs"]] as const) {
       console.log(`${peer.name}: cold start`)
       r.cold!.values.set(peer.name, coldStart(lib, target, sessions.get(peer.name)!, dist))
+      // Idle CPU of a connected client alone in its process (the load's garbage here is not its).
+      console.log(`${peer.name}: idle`)
+      r.idle!.values.set(peer.name, runChild(lib, target, sessions.get(peer.name)!, dist, true)?.idleMsPerMin)
     }
     for (const peer of peers) {
       console.log(`${peer.name}: cut link`)
