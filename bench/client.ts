@@ -9,29 +9,21 @@ import * as Exit from "effect/Exit"
 import * as Layer from "effect/Layer"
 import * as Redacted from "effect/Redacted"
 import * as Scope from "effect/Scope"
-import { Client, type ClientConfig, type ClientShape } from "../src/client/index.ts"
+import { Client, type ClientShape } from "../src/client/index.ts"
 import { emptySession, layerMemory, layerMemoryFrom, SessionStorage, type SessionData } from "../src/storage/index.ts"
 import * as Logger from "effect/Logger"
 import * as LogLevel from "effect/LogLevel"
 import { fileURLToPath } from "node:url"
 import * as TestDc from "../src/testing/index.ts"
-import { layerNode } from "../src/transport/index.ts"
 import type { Dc } from "../test/support/dc.ts"
 import { startExternalDc } from "./support/externalDc.ts"
+import { ourClientLayer } from "./support/ourClient.ts"
 
 const median = (xs: ReadonlyArray<number>) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!
 
-const configFor = (dc: Dc): ClientConfig => ({
-  apiId: 1,
-  apiHash: Redacted.make("0123456789abcdef"),
-  dcs: [{ id: dc.dcId, host: dc.host, port: dc.port }],
-  defaultDc: dc.dcId,
-  publicKeys: [dc.publicKey]
-})
-
 const build = (dc: Dc, storage: Layer.Layer<SessionStorage>, scope: Scope.Scope) =>
   Effect.map(
-    Layer.buildWithScope(Client.layerWith(configFor(dc)).pipe(Layer.provide(Layer.merge(layerNode(), storage))), scope),
+    Layer.buildWithScope(ourClientLayer(dc, storage), scope),
     (context): ClientShape => Context.get(context, Client)
   )
 

@@ -24,10 +24,9 @@ import * as Stream from "effect/Stream"
 import { createHash, randomBytes } from "node:crypto"
 import { fileURLToPath } from "node:url"
 import { Client, type ClientShape, Files, Messages } from "../src/client/index.ts"
-import { layerMemory } from "../src/storage/index.ts"
 import type { Api } from "../src/tl/index.ts"
-import { layerNode } from "../src/transport/index.ts"
 import { startExternalDc } from "./support/externalDc.ts"
+import { ourClientLayer } from "./support/ourClient.ts"
 import { MTCUTE_BOT, OURS_BOT, SINK } from "./support/filesDc.ts"
 
 const SIZE = 64 * 1024 * 1024
@@ -71,13 +70,7 @@ interface Dc {
 const ours = async (dc: Dc) => {
   const scope = Effect.runSync(Scope.make())
   const context = await Effect.runPromise(Layer.buildWithScope(
-    Client.layerWith({
-      apiId: 1,
-      apiHash: Redacted.make("0123456789abcdef"),
-      dcs: [{ id: dc.dcId, host: dc.host, port: dc.port }],
-      defaultDc: dc.dcId,
-      publicKeys: [dc.publicKey]
-    }).pipe(Layer.provide(Layer.merge(layerNode(), layerMemory))),
+    ourClientLayer(dc),
     scope
   ))
   const client: ClientShape = Context.get(context, Client)

@@ -15,10 +15,9 @@ import * as Redacted from "effect/Redacted"
 import { fileURLToPath } from "node:url"
 import { Client, type ClientShape, Messages, Peers } from "../src/client/index.ts"
 import { randomLong } from "../src/crypto/index.ts"
-import { layerMemory } from "../src/storage/index.ts"
-import { layerNode } from "../src/transport/index.ts"
 import type { Dc } from "../test/support/dc.ts"
 import { startExternalDc } from "./support/externalDc.ts"
+import { ourClientLayer } from "./support/ourClient.ts"
 
 /** The bot the TestDc CLI seeds, and the user it writes to. */
 const BOT_TOKEN = "123456:TESTDC-demo-bot-token"
@@ -29,15 +28,7 @@ const rate = (count: number, millis: number) => `${Math.round(count / (millis / 
 
 const measure = (dc: Dc) =>
   Effect.gen(function*() {
-    const context = yield* Layer.build(
-      Client.layerWith({
-        apiId: 1,
-        apiHash: Redacted.make("0123456789abcdef"),
-        dcs: [{ id: dc.dcId, host: dc.host, port: dc.port }],
-        defaultDc: dc.dcId,
-        publicKeys: [dc.publicKey]
-      }).pipe(Layer.provide(Layer.merge(layerNode(), layerMemory)))
-    )
+    const context = yield* Layer.build(ourClientLayer(dc))
     const client: ClientShape = Context.get(context, Client)
     yield* client.start({ botToken: Redacted.make(BOT_TOKEN) })
     // The Client is provided once around each timed loop, as a program provides it once: per

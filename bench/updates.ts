@@ -29,11 +29,10 @@ import * as Stream from "effect/Stream"
 import { Client, type ClientShape } from "../src/client/index.ts"
 import { expandShortMessage } from "../src/client/updates/shortUpdates.ts"
 import { UpdateMachine } from "../src/client/updates/UpdateMachine.ts"
-import { layerMemory } from "../src/storage/index.ts"
 import * as TestDc from "../src/testing/index.ts"
 import { type Api, deserialize, LAYER, serialize } from "../src/tl/index.ts"
-import { layerNode } from "../src/transport/index.ts"
 import { senderOn } from "../test/support/dc.ts"
+import { ourClientLayer } from "./support/ourClient.ts"
 
 const N = 100_000
 const RUNS = 7
@@ -193,13 +192,7 @@ const pipeline = Effect.gen(function*() {
   const bob = engineDc.world.addUser({ firstName: "Bob", phone: "+15550002" })
 
   // Bob: a Client (the engine and its stream) that knows Ada.
-  const context = yield* Layer.build(Client.layerWith({
-    apiId: 1,
-    apiHash: Redacted.make("0123456789abcdef"),
-    dcs: [{ id: engineDc.dcId, host: engineDc.host, port: engineDc.port }],
-    defaultDc: engineDc.dcId,
-    publicKeys: [engineDc.publicKey]
-  }).pipe(Layer.provide(Layer.merge(layerNode(), layerMemory))))
+  const context = yield* Layer.build(ourClientLayer(engineDc))
   const client: ClientShape = Context.get(context, Client)
   yield* client.start({ phone: Effect.succeed("+15550002"), code: Effect.sync(() => Redacted.make(engineDc.world.lastCode("+15550002")!)) })
   yield* client.invoke({ _tag: "users.getUsers", id: [{ _tag: "inputUser", user_id: ada.id, access_hash: ada.accessHash }] })

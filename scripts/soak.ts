@@ -15,13 +15,12 @@ import * as Exit from "effect/Exit"
 import * as Layer from "effect/Layer"
 import * as Logger from "effect/Logger"
 import * as LogLevel from "effect/LogLevel"
-import * as Redacted from "effect/Redacted"
 import * as Scope from "effect/Scope"
 import { fileURLToPath } from "node:url"
 import { startExternalDc } from "../bench/support/externalDc.ts"
+import { ourClientLayer } from "../bench/support/ourClient.ts"
 import { Client, type ClientShape } from "../src/client/index.ts"
 import { layerMemory, layerMemoryFrom, type SessionData, SessionStorage } from "../src/storage/index.ts"
-import { layerNode } from "../src/transport/index.ts"
 import type { Dc } from "../test/support/dc.ts"
 import { runLockRace } from "../test/storage/support/lockRace.ts"
 
@@ -34,16 +33,7 @@ const call = { _tag: "help.getNearestDc" } as const
 
 const build = (dc: Dc, storage: Layer.Layer<SessionStorage>, scope: Scope.Scope) =>
   Effect.map(
-    Layer.buildWithScope(
-      Client.layerWith({
-        apiId: 1,
-        apiHash: Redacted.make("0123456789abcdef"),
-        dcs: [{ id: dc.dcId, host: dc.host, port: dc.port }],
-        defaultDc: dc.dcId,
-        publicKeys: [dc.publicKey]
-      }).pipe(Layer.provide(Layer.merge(layerNode(), storage))),
-      scope
-    ),
+    Layer.buildWithScope(ourClientLayer(dc, storage), scope),
     (context): ClientShape => Context.get(context, Client)
   )
 

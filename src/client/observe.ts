@@ -11,6 +11,7 @@ import * as DefaultServices from "effect/DefaultServices"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
+import type * as Fiber from "effect/Fiber"
 import * as MetricLabel from "effect/MetricLabel"
 import * as Schedule from "effect/Schedule"
 import * as ScheduleDecision from "effect/ScheduleDecision"
@@ -53,6 +54,12 @@ const spanOptions = { kind: "client", captureStackTrace: false } as const
  */
 const nativeTracer = Effect.runSync(Effect.tracer)
 
+/** The fiber's tracer, when it is one that exports spans (not {@link nativeTracer}). */
+const exportingTracer = <A, E>(fiber: Fiber.RuntimeFiber<A, E>): Tracer.Tracer | undefined => {
+  const tracer = Context.get(fiber.getFiberRef(DefaultServices.currentServices), Tracer.Tracer)
+  return tracer === nativeTracer ? undefined : tracer
+}
+
 /**
  * Runs one call and records it: its metrics, and its span (`Client.invoke`) when a tracer that
  * exports spans is in place; `body` gets the span (if any) to note the DC and retries on, and
@@ -72,8 +79,7 @@ export const observeCall = <A>(
       callDuration.unsafeUpdate(Number(end - start) / 1e9, methodLabels(name))
       return end
     }
-    const tracer = Context.get(fiber.getFiberRef(DefaultServices.currentServices), Tracer.Tracer)
-    if (tracer === nativeTracer) {
+    if (exportingTracer(fiber) === undefined) {
       // No span to end: the answer or the error is recorded on its way out (cheaper than
       // `onExit`, which a call would pay for every time); an interrupted call is not counted.
       return Effect.matchEffect(body(undefined), {
@@ -106,7 +112,7 @@ export const observeCall = <A>(
  */
 export const traced = <A, E, R>(name: string, self: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
   Effect.withFiberRuntime((fiber) =>
-    Context.get(fiber.getFiberRef(DefaultServices.currentServices), Tracer.Tracer) === nativeTracer
+    exportingTracer(fiber) === undefined
       ? self
       : Effect.withSpan(self, name, spanOptions)
   )

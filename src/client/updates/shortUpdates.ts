@@ -14,6 +14,7 @@
  * unset `true` flags `false`), so they look exactly like decoded ones.
  */
 import type { Api } from "../../tl/index.ts"
+import { peerOfInput } from "../peers/inputPeers.ts"
 
 /** The fields a short constructor can fill; everything else is absent. */
 interface MessageFields {
@@ -137,26 +138,6 @@ export const expandShortMessage = (short: Api.updateShortMessage, selfId?: bigin
 export const expandShortChatMessage = (short: Api.updateShortChatMessage): Api.updateNewMessage =>
   fromShort(short, peerUser(short.from_id), { _tag: "peerChat", chat_id: short.chat_id })
 
-/**
- * The `Peer` an `InputPeer` names (`inputPeerSelf` is `selfId`); `undefined` for `inputPeerEmpty`.
- */
-export const peerOfInputPeer = (peer: Api.InputPeer, selfId: bigint): Api.Peer | undefined => {
-  switch (peer._tag) {
-    case "inputPeerSelf":
-      return peerUser(selfId)
-    case "inputPeerUser":
-    case "inputPeerUserFromMessage":
-      return peerUser(peer.user_id)
-    case "inputPeerChat":
-      return { _tag: "peerChat", chat_id: peer.chat_id }
-    case "inputPeerChannel":
-    case "inputPeerChannelFromMessage":
-      return { _tag: "peerChannel", channel_id: peer.channel_id }
-    case "inputPeerEmpty":
-      return undefined
-  }
-}
-
 const replyHeader = (reply: Api.InputReplyTo | undefined, selfId: bigint): Api.MessageReplyHeader | undefined => {
   switch (reply?._tag) {
     case "inputReplyToMessage":
@@ -166,7 +147,7 @@ const replyHeader = (reply: Api.InputReplyTo | undefined, selfId: bigint): Api.M
         forum_topic: false,
         quote: reply.quote_text !== undefined,
         reply_to_msg_id: reply.reply_to_msg_id,
-        reply_to_peer_id: reply.reply_to_peer_id === undefined ? undefined : peerOfInputPeer(reply.reply_to_peer_id, selfId),
+        reply_to_peer_id: reply.reply_to_peer_id === undefined ? undefined : peerOfInput(reply.reply_to_peer_id, selfId),
         reply_from: undefined,
         reply_media: undefined,
         reply_to_top_id: reply.top_msg_id,
@@ -176,7 +157,7 @@ const replyHeader = (reply: Api.InputReplyTo | undefined, selfId: bigint): Api.M
         todo_item_id: reply.todo_item_id
       }
     case "inputReplyToStory": {
-      const peer = peerOfInputPeer(reply.peer, selfId)
+      const peer = peerOfInput(reply.peer, selfId)
       return peer === undefined ? undefined : { _tag: "messageReplyStoryHeader", peer, story_id: reply.story_id }
     }
     default:
@@ -201,9 +182,9 @@ export const expandShortSentMessage = (
   request: SentMessageRequest,
   selfId: bigint
 ): Api.updateShort | undefined => {
-  const peer = peerOfInputPeer(request.peer, selfId)
+  const peer = peerOfInput(request.peer, selfId)
   if (peer === undefined) return undefined
-  const sendAs = request.send_as === undefined ? undefined : peerOfInputPeer(request.send_as, selfId)
+  const sendAs = request.send_as === undefined ? undefined : peerOfInput(request.send_as, selfId)
   return {
     _tag: "updateShort",
     update: {
